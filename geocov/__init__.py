@@ -1,0 +1,50 @@
+"""geocov: telecom coverage analysis for admin units, villages, base stations and fiber.
+
+>>> import geocov
+>>> sorted(geocov.__all__)[:3]
+['CRSError', 'CoverageResult', 'DataQualityWarning']
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported lazily so `geocov --help` starts fast)
+_EXPORTS = {
+    # errors
+    "GeocovError": "errors", "DataSourceError": "errors", "SchemaError": "errors",
+    "CRSError": "errors", "TopologyError": "errors", "GeocovWarning": "errors",
+    "TopologyWarning": "errors", "DataQualityWarning": "errors",
+    # io
+    "RejectsReport": "io", "read_table": "io",
+    # inputs
+    "read_units": "boundaries", "validate_units": "boundaries", "unit_levels": "boundaries",
+    "read_villages": "villages", "link_villages": "villages",
+    "read_stations": "stations", "normalise_technology": "stations",
+    "station_footprints": "stations", "DEFAULT_RADIUS_M": "stations",
+    "read_fiber": "fiber", "fiber_reach": "fiber",
+    # coverage
+    "coverage": "coverage", "CoverageResult": "coverage",
+    # analysis files, sample, maps
+    "read_analysis": "analysis", "run_analysis": "analysis",
+    "sample_paths": "sample", "write_sample": "sample",
+    "coverage_map": "maps",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'geocov' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

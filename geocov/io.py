@@ -1,0 +1,363 @@
+"""Reading tables and layers, resolving column aliases, and the rejects report.
+
+Every reader in geocov goes through this module, so that:
+
+* CSV (``,``/``;``/tab separated, UTF-8, UTF-8 with BOM, UTF-16 or Windows-1258,
+  decimal point or Vietnamese-locale decimal comma), Excel and every vector format
+  GDAL reads (GeoPackage, Shapefile with ``.cpg``, GeoJSON, GeoParquet, ...) are read
+  the same way;
+* every record keeps its provenance: ``source_file`` and ``source_row``.  For CSV
+  and Excel ``source_row`` is the spreadsheet row (the header is row 1, so the first
+  record is row 2); for vector layers it is the 1-based feature number;
+* a bad value either raises one error that lists *all* the rows with that problem
+  (strict mode, the default) or, when a :class:`RejectsReport` is passed, goes into
+  that report (lenient mode), so that every input row is accounted for.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .errors import DataSourceError, GeocovError, SchemaError
+
+__all__ = [
+    "RejectsReport",
+    "read_table",
+    "resolve_columns",
+    "parse_numbers",
+    "reject_rows",
+    "fold_text",
+    "VECTOR_SUFFIXES",
+]
+
+VECTOR_SUFFIXES = {
+    ".gpkg", ".shp", ".geojson", ".json", ".fgb", ".parquet", ".geoparquet", ".gml", ".kml",
+    ".tab", ".sqlite", ".gdb", ".zip",
+}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
+MAX_LISTED = 20
+
+
+def fold_text(text: str) -> str:
+    """Lower-case ``text`` and strip diacritics, spaces, ``_`` and ``-`` (for matching).
+
+    Vietnamese ``đ`` folds to ``d``.
+
+    Examples
+    --------
+    >>> fold_text("Bản Khoang")
+    'bankhoang'
+    >>> fold_text(" Site_ID ")
+    'siteid'
+    >>> fold_text("Đồng Văn") == fold_text("dong van")
+    True
+    """
+    text = str(text).replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[\s_\-\.]+", "", text).lower()
+
+
+@dataclass
+class RejectsReport:
+    """Collects rejected input rows so that a reader can go on past them (lenient mode).
+
+    Pass the same report to every reader and to :func:`geocov.coverage`; afterwards
+    :meth:`to_frame` lists every rejected row with file, row, column, value and reason,
+    and :meth:`summary` accounts for every row read (read = used + rejected).
+
+    Examples
+    --------
+    >>> r = RejectsReport()
+    >>> r.count_read("bts.csv", "stations", 3)
+    >>> r.add("bts.csv", [4], "lat", ["abc"], "latitude is not a number")
+    >>> r.to_frame()[["file", "row", "column", "value"]].values.tolist()
+    [['bts.csv', 4, 'lat', 'abc']]
+    >>> r.summary()[["rows_read", "rows_rejected", "rows_used"]].values.tolist()
+    [[3, 1, 2]]
+    """
+
+    _rows: list[dict[str, Any]] = field(default_factory=list)
+    _read: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def count_read(self, file: str, what: str, n: int) -> None:
+        """Record that ``n`` records of kind ``what`` were read from ``file``."""
+        key = (str(file), what)
+        self._read[key] = self._read.get(key, 0) + int(n)
+
+    def add(
+        self,
+        file: str,
+        rows: Iterable[int],
+        column: str | None,
+        values: Iterable[Any],
+        reason: str,
+    ) -> None:
+        """Add rejected rows (one entry per row) with the offending column and value."""
+        for row, value in zip(rows, values, strict=True):
+            self._rows.append(
+                {"file": str(file), "row": int(row), "column": column,
+                 "value": None if _isna(value) else str(value), "reason": reason}
+            )
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def to_frame(self) -> pd.DataFrame:
+        """All rejected rows: ``file, row, column, value, reason`` (one row per rejected record)."""
+        cols = ["file", "row", "column", "value", "reason"]
+        return pd.DataFrame(self._rows, columns=cols)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per (file, kind): ``rows_read``, ``rows_rejected``, ``rows_used``."""
+        rej = self.to_frame()
+        counts = rej.drop_duplicates(["file", "row"]).groupby("file").size()
+        out = [
+            {"file": f, "what": w, "rows_read": n, "rows_rejected": int(counts.get(f, 0)),
+             "rows_used": n - int(counts.get(f, 0))}
+            for (f, w), n in self._read.items()
+        ]
+        return pd.DataFrame(out, columns=["file", "what", "rows_read", "rows_rejected", "rows_used"])
+
+    def write(self, path: str | Path) -> Path:
+        """Write the rejects as UTF-8 CSV (with BOM so that Excel shows Vietnamese text)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.to_frame().to_csv(path, index=False, encoding="utf-8-sig")
+        return path
+
+
+def _isna(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def reject_rows(
+    bad: np.ndarray | pd.Series,
+    frame: pd.DataFrame,
+    *,
+    column: str | None,
+    values: pd.Series | np.ndarray | None,
+    reason: str,
+    fix: str,
+    rejects: RejectsReport | None,
+    error: type[GeocovError] = SchemaError,
+) -> np.ndarray:
+    """Handle the rows of ``frame`` flagged by ``bad``; return the boolean mask of rows to keep.
+
+    Strict mode (``rejects is None``): if any row is bad, raise ``error`` naming the file,
+    every bad row (up to 20, then a count), the column and the values, and ``fix``.
+    Lenient mode: record them in ``rejects`` and return the keep-mask.
+
+    ``frame`` must carry ``source_file`` and ``source_row`` columns.
+    """
+    bad = np.asarray(bad, dtype=bool)
+    if not bad.any():
+        return ~bad
+    files = frame["source_file"].to_numpy()[bad]
+    rows = frame["source_row"].to_numpy()[bad]
+    vals = (np.asarray(values, dtype=object)[bad] if values is not None
+            else np.full(bad.sum(), None, dtype=object))
+    if rejects is None:
+        listed = ", ".join(
+            f"row {r} ({v!r})" if column else f"row {r}"
+            for r, v in zip(rows[:MAX_LISTED], vals[:MAX_LISTED], strict=True)
+        )
+        more = f" and {len(rows) - MAX_LISTED} more" if len(rows) > MAX_LISTED else ""
+        where = f" in column {column!r}" if column else ""
+        raise error(
+            f"{files[0]}: {len(rows)} row(s){where}: {reason}: {listed}{more}. {fix} "
+            f"(or pass rejects=geocov.RejectsReport() to skip such rows and report them)"
+        )
+    for f in pd.unique(files):
+        sel = files == f
+        rejects.add(f, rows[sel], column, vals[sel], reason)
+    return ~bad
+
+
+def _sniff_text(path: Path) -> tuple[str, str]:
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = raw.decode("utf-16")
+    else:
+        for enc in ("utf-8-sig", "cp1258"):
+            try:
+                text = raw.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:  # pragma: no cover - latin-1 decodes anything
+            text = raw.decode("latin-1")
+    head = "\n".join(text.splitlines()[:50])
+    try:
+        sep = csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
+    except csv.Error:
+        sep = ","
+    return text, sep
+
+
+def read_table(
+    path: str | Path,
+    *,
+    layer: str | int | None = None,
+    sheet: str | int | None = None,
+) -> pd.DataFrame:
+    """Read a CSV, Excel sheet or vector layer with provenance columns.
+
+    Text cells of CSV and Excel files are kept as strings (use :func:`parse_numbers`);
+    vector layers come back as a GeoDataFrame in their own CRS.  Adds ``source_file``
+    (the file's name) and ``source_row``.
+
+    Raises
+    ------
+    DataSourceError
+        If the file does not exist or cannot be read, with the reason from the reader.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "bts.csv"
+    >>> _ = p.write_text("id;lat;lon\\nA;22,48;103,97\\n", encoding="utf-8")
+    >>> t = read_table(p)
+    >>> t[["id", "lat", "source_row"]].values.tolist()
+    [['A', '22,48', 2]]
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataSourceError(f"{path}: no such file. Check the path (relative paths are "
+                              f"taken from the current folder: {Path.cwd()})")
+    suffix = path.suffix.lower()
+    name = path.name
+    try:
+        if suffix in TEXT_SUFFIXES:
+            text, sep = _sniff_text(path)
+            frame = pd.read_csv(_io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                                na_values=[""], skipinitialspace=True)
+            frame.columns = [str(c).strip() for c in frame.columns]
+            rows = np.arange(len(frame)) + 2
+            frame.attrs["csv_separator"] = sep
+        elif suffix in EXCEL_SUFFIXES:
+            frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
+            frame.columns = [str(c).strip() for c in frame.columns]
+            rows = np.arange(len(frame)) + 2
+        else:
+            frame = gpd.read_file(path, layer=layer, engine="pyogrio") if suffix not in (
+                ".parquet", ".geoparquet") else gpd.read_parquet(path)
+            rows = np.arange(len(frame)) + 1
+    except GeocovError:
+        raise
+    except Exception as exc:  # the reader's own reason is the useful part
+        raise DataSourceError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from exc
+    frame = frame.copy()
+    frame["source_file"] = name
+    frame["source_row"] = rows
+    return frame
+
+
+def resolve_columns(
+    frame: pd.DataFrame,
+    aliases: Mapping[str, Sequence[str]],
+    *,
+    given: Mapping[str, str] | None,
+    required: Sequence[str],
+    file: str,
+    option: str = "columns",
+) -> dict[str, str]:
+    """Map canonical names to the frame's columns.
+
+    ``given`` (the user's explicit mapping) wins; otherwise the first alias that matches a
+    column, ignoring case, spaces, ``_``/``-`` and diacritics.  Missing required columns
+    raise one :class:`SchemaError` listing them, the columns present and the fix.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame(columns=["Site ID", "LAT", "Lng"])
+    >>> resolve_columns(f, {"id": ["site_id"], "lat": ["lat"], "lon": ["lon", "lng"]},
+    ...                 given=None, required=["lat", "lon"], file="x.csv")
+    {'id': 'Site ID', 'lat': 'LAT', 'lon': 'Lng'}
+    """
+    given = dict(given or {})
+    unknown = set(given) - set(aliases)
+    if unknown:
+        raise SchemaError(
+            f"{file}: unknown key(s) {sorted(unknown)} in {option}=; valid keys are {sorted(aliases)}"
+        )
+    folded = {}
+    for col in frame.columns:
+        folded.setdefault(fold_text(col), col)
+    out: dict[str, str] = {}
+    for key, names in aliases.items():
+        if key in given:
+            if given[key] not in frame.columns:
+                raise SchemaError(
+                    f"{file}: column {given[key]!r} (given for {key!r} in {option}=) does not exist; "
+                    f"columns present: {list(map(str, frame.columns))}"
+                )
+            out[key] = given[key]
+            continue
+        for name in (key, *names):
+            hit = folded.get(fold_text(name))
+            if hit is not None and hit not in out.values():
+                out[key] = hit
+                break
+    missing = [k for k in required if k not in out]
+    if missing:
+        hints = "; ".join(f"{k}: one of {[k, *aliases[k]]}" for k in missing)
+        raise SchemaError(
+            f"{file}: required column(s) {missing} not found ({hints}). Columns present: "
+            f"{[c for c in map(str, frame.columns) if c not in ('source_file', 'source_row')]}. "
+            f"Rename them or pass {option}={{{missing[0]!r}: '<your column>'}}."
+        )
+    return out
+
+
+_NUM_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+_THOUSANDS_DOT = re.compile(r"^\s*[-+]?\d{1,3}(\.\d{3})+(,\d+)?\s*$")
+
+
+def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> pd.Series:
+    """Parse numbers written with a decimal point or a decimal comma; unparseable -> NaN.
+
+    With ``decimal=None`` the column decides: if every value with a comma looks like
+    ``12,5`` (and none like ``1,234.5``) the comma is a decimal comma (Vietnamese locale);
+    ``1.234,5`` is read as one thousand two hundred and thirty-four point five.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> parse_numbers(pd.Series(["22,48", "103", "1.234,5", "x", None])).tolist()
+    [22.48, 103.0, 1234.5, nan, nan]
+    >>> parse_numbers(pd.Series(["1,234.5", "7"])).tolist()
+    [1234.5, 7.0]
+    """
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("float64")
+    s = values.astype(object).where(values.notna(), None)
+    text = pd.Series([None if v is None else str(v).strip() for v in s], index=values.index,
+                     dtype=object)
+    has = text.notna()
+    if decimal is None:
+        t = text[has]
+        comma_dec = t.str.match(_NUM_COMMA.pattern) | t.str.match(_THOUSANDS_DOT.pattern)
+        point_thousands = t.str.contains(r"\d,\d{3}\.", regex=True)
+        decimal = "," if comma_dec.any() and not point_thousands.any() else "."
+    if decimal == ",":
+        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        text = text.str.replace(",", "", regex=False)
+    return pd.to_numeric(text, errors="coerce").astype("float64")
