@@ -361,3 +361,66 @@ def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> pd.Series
     else:
         text = text.str.replace(",", "", regex=False)
     return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+WRITE_FORMATS = ("csv", "gpkg", "xlsx")
+
+
+def write_tables(
+    tables: Mapping[str, pd.DataFrame],
+    folder: str | Path,
+    *,
+    formats: Sequence[str] = WRITE_FORMATS,
+    stem: str = "coverage",
+    extra_sheets: Mapping[str, pd.DataFrame] | None = None,
+) -> list[Path]:
+    """Write named tables as CSV files, one GeoPackage and/or one XLSX workbook.
+
+    * ``csv``: ``<stem>_<name>.csv`` for every table and extra sheet (UTF-8 with BOM, so
+      that Excel shows Vietnamese text intact; geometry left out);
+    * ``gpkg``: ``<stem>.gpkg`` with one layer per table that has a geometry;
+    * ``xlsx``: ``<stem>.xlsx`` with one sheet per table, then the extra sheets.
+
+    Returns the paths written.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> paths = write_tables({"commune": pd.DataFrame({"commune_name": ["Bản Khoang"]})},
+    ...                      tempfile.mkdtemp(), formats=["csv", "xlsx"])
+    >>> [p.name for p in paths]
+    ['coverage_commune.csv', 'coverage.xlsx']
+    """
+    bad = sorted(set(formats) - set(WRITE_FORMATS))
+    if bad:
+        raise SchemaError(f"unknown output format(s) {bad}; valid formats are {list(WRITE_FORMATS)}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    extra_sheets = dict(extra_sheets or {})
+    written: list[Path] = []
+
+    def plain(frame: pd.DataFrame) -> pd.DataFrame:
+        if isinstance(frame, gpd.GeoDataFrame):
+            return pd.DataFrame(frame.drop(columns=frame.geometry.name))
+        return frame
+
+    if "csv" in formats:
+        for name, frame in {**tables, **extra_sheets}.items():
+            path = folder / f"{stem}_{name}.csv"
+            plain(frame).to_csv(path, index=False, encoding="utf-8-sig")
+            written.append(path)
+    if "gpkg" in formats:
+        path = folder / f"{stem}.gpkg"
+        if path.exists():
+            path.unlink()
+        for name, frame in tables.items():
+            if isinstance(frame, gpd.GeoDataFrame):
+                frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+        written.append(path)
+    if "xlsx" in formats:
+        path = folder / f"{stem}.xlsx"
+        with pd.ExcelWriter(path, engine="openpyxl") as xl:
+            for name, frame in {**tables, **extra_sheets}.items():
+                plain(frame).to_excel(xl, sheet_name=name[:31], index=False)
+        written.append(path)
+    return written
