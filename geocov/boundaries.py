@@ -1,0 +1,777 @@
+"""Admin units: read them into the normalised schema, check their hierarchy and topology.
+
+An admin-unit layer has one row per unit of the **finest** level (commune, ward, ...) and
+any number of coarser levels above it (district, province, ...), given coarse → fine.
+:func:`read_units` turns any such layer (GeoPackage, Shapefile, GeoJSON, GeoParquet or a
+GeoDataFrame) into the schema of ``docs/design.md``: ``<level>_code`` and ``<level>_name``
+for every level, optional ``population``, geometry and provenance, with
+``attrs["geocov_levels"]`` naming the levels.  Nothing here knows how many levels a
+country has or what they are called.
+
+:func:`validate_units` reports overlaps and gaps between sibling units and edges that do
+not match their neighbours', without raising; :func:`unit_areas_km2` gives exact areas.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from .crs import equal_area_crs, require_crs, working_crs
+from .errors import SchemaError, TopologyError, TopologyWarning
+from .io import MAX_LISTED, RejectsReport, fold_text, parse_numbers, read_table, reject_rows
+
+__all__ = ["read_units", "unit_levels", "validate_units", "unit_areas_km2"]
+
+log = logging.getLogger(__name__)
+
+PROBLEM_COLUMNS = ["problem", "level", "codes", "names", "area_km2", "detail"]
+
+# Layouts recognised when ``levels`` is not given: level name -> words that name it in
+# column names (compared with io.fold_text, so case, accents, "_" and spaces do not matter).
+_LEVEL_WORDS: dict[str, tuple[str, ...]] = {
+    "region": ("region", "vung"),
+    "province": ("province", "tinh", "tinhthanh", "tinhthanhpho"),
+    "district": ("district", "huyen", "quanhuyen"),
+    "commune": ("commune", "xa", "phuongxa", "xaphuong"),
+    "village": ("village", "thon", "thonban"),
+}
+_NAME_PATTERNS = ("{w}", "{w}name", "ten{w}", "name{w}")
+_CODE_PATTERNS = ("{w}code", "{w}id", "ma{w}", "{w}pcode", "code{w}", "{w}ma")
+_GADM_NAME = re.compile(r"^NAME_([1-9])$")
+_OCHA_NAME = re.compile(r"^ADM([1-9])_EN$", re.IGNORECASE)
+_ESCAPE = re.compile(r"\\U([0-9a-fA-F]{8})|\\u([0-9a-fA-F]{4})")
+_FLOAT_CODE = re.compile(r"^([+-]?\d+)\.0*$")
+_POLYGON_TYPES = (3, 6)  # shapely type ids of Polygon and MultiPolygon
+_GC_TYPE = 7
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_units(
+    source: str | Path | gpd.GeoDataFrame,
+    *,
+    layer: str | int | None = None,
+    levels: Mapping[str, str] | Sequence[str] | None = None,
+    codes: Mapping[str, str] | None = None,
+    population: str | None = None,
+    rejects: RejectsReport | None = None,
+) -> gpd.GeoDataFrame:
+    """Read an admin-unit layer into the normalised units schema.
+
+    Parameters
+    ----------
+    source
+        A vector file GDAL reads (GeoPackage, Shapefile with ``.cpg``, GeoJSON,
+        GeoParquet, ...) or an already loaded GeoDataFrame.  Any CRS; it is kept.
+    layer
+        Layer of a multi-layer file (e.g. ``"districts"``).
+    levels
+        Ordered mapping level name → name column, coarse → fine, e.g.
+        ``{"province": "NAME_1", "district": "NAME_2", "commune": "NAME_3"}``; one or
+        more levels.  ``None`` detects common layouts: GADM ``NAME_1..NAME_n`` (codes
+        from ``GID_n``; levels ``admin1..adminN``), OCHA ``ADMn_EN``/``ADMn_PCODE``
+        (``admin1..``), and columns naming province/district/commune (or Vietnamese
+        tinh/huyen/xa) such as ``province_name``/``district_code``.  A sequence of level
+        names detects the columns as for ``None`` and gives them these names.
+    codes
+        Mapping level → code column, for the levels whose codes the layer has.  Levels
+        without one get a code made from the parent's code and the name
+        (``"Lào Cai/Bảo Thắng"`` when no level has codes), so that units of the same
+        name under different parents stay distinct.
+    population
+        Column with the population of each unit (numbers; decimal comma accepted).
+    rejects
+        ``None`` (strict): the first kind of bad row raises, listing every such row.
+        A :class:`~geocov.io.RejectsReport` (lenient): bad rows go to the report and the
+        others are used; every row read is counted.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per finest unit: ``<level>_code`` (str) and ``<level>_name`` (str) per
+        level, ``population`` (float, when asked for), geometry ((Multi)Polygon, the
+        input CRS), ``source_file``, ``source_row``; ``attrs["geocov_levels"]``.
+        Names have literal ``\\uXXXX`` escapes decoded, outer spaces stripped and are in
+        Unicode NFC; numeric codes read as floats (``10.0``) become ``"10"``.
+
+    Raises
+    ------
+    CRSError
+        The layer has no CRS.
+    SchemaError
+        Levels cannot be detected or columns are missing; in strict mode, missing names
+        or codes, bad population values, missing/empty or non-polygon geometry,
+        duplicate finest codes.
+    TopologyError
+        In strict mode: a unit whose parent (or name) differs between rows.
+
+    Warns
+    -----
+    TopologyWarning
+        Invalid geometries were repaired with :func:`shapely.make_valid` (one warning
+        listing every repaired row).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> gdf = gpd.GeoDataFrame(
+    ...     {"tinh": ["L\\\\u00e0o Cai", "Lào Cai"], "huyen": ["Sa Pa", "Bát Xát"],
+    ...      "ma_huyen": [82.0, 83.0]},
+    ...     geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)], crs=32648)
+    >>> units = read_units(gdf)
+    >>> units.attrs["geocov_levels"]
+    ('province', 'district')
+    >>> units[["province_code", "province_name", "district_code"]].values.tolist()
+    [['Lào Cai', 'Lào Cai', '82'], ['Lào Cai', 'Lào Cai', '83']]
+    """
+    frame, file = _load(source, layer)
+    require_crs(frame, what=f"{file} (admin units)")
+    if rejects is not None:
+        for f, n in frame["source_file"].value_counts(sort=False).items():
+            rejects.count_read(str(f), "units", int(n))
+    spec = _resolve_levels(frame, levels, codes, file)
+    if population is not None and population not in frame.columns:
+        raise SchemaError(
+            f"{file}: population column {population!r} does not exist; columns present: "
+            f"{_columns(frame)}"
+        )
+    names, made_codes = [lvl for lvl, _, _ in spec], []
+    out = pd.DataFrame(index=frame.index)
+    keep = np.ones(len(frame), dtype=bool)
+
+    # names (required)
+    for lvl, name_col, _ in spec:
+        out[f"{lvl}_name"] = _clean_names(frame[name_col])
+    for lvl, name_col, _ in spec:
+        keep &= _check(out[f"{lvl}_name"].isna().to_numpy() & keep, frame, name_col,
+                       frame[name_col], f"the {lvl} name is missing",
+                       f"Fill in column {name_col!r}.", rejects)
+    # codes (given or made from the name path)
+    for i, (lvl, name_col, code_col) in enumerate(spec):
+        if code_col is not None:
+            code = _clean_codes(frame[code_col])
+            keep &= _check(code.isna().to_numpy() & keep, frame, code_col, frame[code_col],
+                           f"the {lvl} code is missing",
+                           f"Fill in column {code_col!r} or leave codes= out for {lvl!r} "
+                           f"to make codes from the names.", rejects)
+        else:
+            made_codes.append(lvl)
+            code = out[f"{lvl}_name"]
+            if i > 0:
+                code = out[f"{spec[i - 1][0]}_code"] + "/" + code
+        out[f"{lvl}_code"] = code
+    if population is not None:
+        pop = parse_numbers(frame[population])
+        unreadable = (pop.isna() & frame[population].notna()).to_numpy()
+        if pd.api.types.is_string_dtype(frame[population].dtype) or frame[population].dtype == object:
+            unreadable &= frame[population].astype("string").str.strip().fillna("").ne("").to_numpy()
+        keep &= _check(unreadable & keep, frame, population, frame[population],
+                       "population is not a number",
+                       "Write populations as plain numbers (e.g. 12500 or 12500,0).", rejects)
+        keep &= _check((pop < 0).to_numpy() & keep, frame, population, frame[population],
+                       "population is negative", "Population must be ≥ 0.", rejects)
+        out["population"] = pop.astype("float64")
+
+    geoms = _check_geometry(frame, out, spec, keep, file, rejects)
+    keep = ~pd.isna(geoms)
+
+    columns = [c for lvl in names for c in (f"{lvl}_code", f"{lvl}_name")]
+    if population is not None:
+        columns.append("population")
+    out = out[columns].copy()
+    out["source_file"] = frame["source_file"].to_numpy()
+    out["source_row"] = frame["source_row"].to_numpy()
+    out = out.loc[keep]
+    units = gpd.GeoDataFrame(out, geometry=geoms[keep], crs=frame.crs)
+    units = units[[*columns, "geometry", "source_file", "source_row"]]
+
+    keep2 = _check_unique(units, spec, made_codes, rejects)
+    keep2 &= _check_hierarchy(units, names, rejects)
+    units = units.loc[keep2].reset_index(drop=True)
+    for c in columns:
+        if c != "population":
+            units[c] = units[c].astype(str)
+    units.attrs["geocov_levels"] = tuple(names)
+    log.info("%s: %d units read at levels %s", file, len(units), names)
+    return units
+
+
+def _load(source: Any, layer: str | int | None) -> tuple[gpd.GeoDataFrame, str]:
+    if isinstance(source, gpd.GeoDataFrame):
+        frame = source.copy()
+        if "source_file" not in frame.columns or "source_row" not in frame.columns:
+            frame["source_file"] = "<GeoDataFrame>"
+            frame["source_row"] = np.arange(1, len(frame) + 1)
+        if layer is not None:
+            raise SchemaError("layer= is only for files; a GeoDataFrame was given")
+    elif isinstance(source, pd.DataFrame):
+        raise SchemaError(
+            "read_units needs geometry: a DataFrame without geometry was given. Pass a "
+            "GeoDataFrame or a vector file (GeoPackage, Shapefile, GeoJSON, GeoParquet)."
+        )
+    else:
+        frame = read_table(source, layer=layer)
+        if not isinstance(frame, gpd.GeoDataFrame):
+            raise SchemaError(
+                f"{Path(source).name}: has no geometry. Admin units need polygons: use a "
+                f"vector file (GeoPackage, Shapefile, GeoJSON, GeoParquet)."
+            )
+    frame = frame.reset_index(drop=True)
+    files = frame["source_file"].dropna().unique()
+    file = str(files[0]) if len(files) == 1 else "<GeoDataFrame>"
+    return frame, file
+
+
+def _columns(frame: pd.DataFrame) -> list[str]:
+    skip = {"source_file", "source_row", frame.geometry.name if isinstance(frame, gpd.GeoDataFrame)
+            else "geometry"}
+    return [str(c) for c in frame.columns if c not in skip]
+
+
+def _resolve_levels(
+    frame: gpd.GeoDataFrame,
+    levels: Mapping[str, str] | Sequence[str] | None,
+    codes: Mapping[str, str] | None,
+    file: str,
+) -> list[tuple[str, str, str | None]]:
+    """Return [(level, name column, code column or None)] coarse → fine."""
+    if levels is None or (not isinstance(levels, Mapping) and not isinstance(levels, str)):
+        detected = _detect_levels(frame)
+        if not detected:
+            raise SchemaError(
+                f"{file}: cannot tell which columns hold the admin levels. Columns present: "
+                f"{_columns(frame)}. Pass levels= as an ordered mapping level → name column, "
+                f"coarse → fine, e.g. levels={{'province': 'NAME_1', 'district': 'NAME_2'}}, "
+                f"and codes= for the levels that have code columns."
+            )
+        if levels is not None:
+            wanted = list(levels)
+            if len(wanted) != len(detected):
+                raise SchemaError(
+                    f"{file}: levels={wanted} names {len(wanted)} level(s) but "
+                    f"{len(detected)} were detected: "
+                    f"{[(n, c) for _, n, c in detected]}. Pass levels= as a mapping level → "
+                    f"name column instead."
+                )
+            detected = [(w, n, c) for w, (_, n, c) in zip(wanted, detected, strict=True)]
+        if codes:
+            given = dict(codes)
+            _check_keys(given, [lvl for lvl, _, _ in detected], file)
+            detected = [(lvl, n, given.get(lvl, c)) for lvl, n, c in detected]
+        spec = detected
+    else:
+        if isinstance(levels, str):
+            raise SchemaError(f"{file}: levels= must be a mapping level → name column, "
+                              f"got the string {levels!r}")
+        if not levels:
+            raise SchemaError(f"{file}: levels= is empty; give at least one level")
+        given_codes = dict(codes or {})
+        _check_keys(given_codes, list(levels), file)
+        spec = [(str(lvl), col, given_codes.get(lvl)) for lvl, col in levels.items()]
+    bad_names = [lvl for lvl, _, _ in spec if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", lvl)]
+    if bad_names:
+        raise SchemaError(f"{file}: level names {bad_names} are not usable in column names; "
+                          f"use letters, digits and '_' (e.g. 'province')")
+    missing = [c for _, n, cc in spec for c in (n, cc) if c is not None and c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"{file}: column(s) {missing} given in levels=/codes= do not exist; columns "
+            f"present: {_columns(frame)}"
+        )
+    log.debug("%s: levels %s", file, spec)
+    return spec
+
+
+def _check_keys(given: Mapping[str, str], valid: Sequence[str], file: str) -> None:
+    unknown = [k for k in given if k not in valid]
+    if unknown:
+        raise SchemaError(f"{file}: codes= names unknown level(s) {unknown}; valid levels are "
+                          f"{list(valid)}")
+
+
+def _detect_levels(frame: pd.DataFrame) -> list[tuple[str, str, str | None]]:
+    cols = [str(c) for c in frame.columns]
+    for pattern, code_fmt in ((_GADM_NAME, "GID_{n}"), (_OCHA_NAME, "ADM{n}_PCODE")):
+        found = {int(m.group(1)): c for c in cols if (m := pattern.match(c))}
+        n = 0
+        while n + 1 in found:
+            n += 1
+        if n:
+            upper = {c.upper(): c for c in cols}
+            return [(f"admin{i}", found[i], upper.get(code_fmt.format(n=i).upper()))
+                    for i in range(1, n + 1)]
+    folded: dict[str, str] = {}
+    for c in cols:
+        folded.setdefault(fold_text(c), c)
+    spec = []
+    for lvl, words in _LEVEL_WORDS.items():
+        name = _first(folded, words, _NAME_PATTERNS)
+        if name is not None:
+            spec.append((lvl, name, _first(folded, words, _CODE_PATTERNS)))
+    return spec
+
+
+def _first(folded: Mapping[str, str], words: Sequence[str], patterns: Sequence[str]) -> str | None:
+    for w in words:
+        for p in patterns:
+            hit = folded.get(p.format(w=w))
+            if hit is not None:
+                return hit
+    return None
+
+
+def _clean_names(values: pd.Series) -> pd.Series:
+    """Decode literal ``\\uXXXX`` escapes, strip, NFC; empty → NA (object dtype)."""
+    s = values.astype("string")
+    if s.str.contains("\\u", regex=False).any() or s.str.contains("\\U", regex=False).any():
+        s = s.str.replace(
+            _ESCAPE, lambda m: chr(int(m.group(1) or m.group(2), 16)), regex=True
+        )
+    s = s.str.strip().str.normalize("NFC")
+    return s.mask(s == "").astype(object).where(s.notna() & (s != ""), None)
+
+
+def _clean_codes(values: pd.Series) -> pd.Series:
+    """Codes as strings; ``10.0`` → ``"10"``; empty → NA (object dtype)."""
+    s = values.astype("string").str.strip()
+    s = s.str.replace(_FLOAT_CODE, r"\1", regex=True)
+    return s.astype(object).where(s.notna() & (s != ""), None)
+
+
+def _check(bad: np.ndarray, frame: pd.DataFrame, column: str | None, values: Any, reason: str,
+           fix: str, rejects: RejectsReport | None, error: type = SchemaError) -> np.ndarray:
+    return reject_rows(bad, frame, column=column, values=values, reason=reason, fix=fix,
+                       rejects=rejects, error=error)
+
+
+def _check_geometry(frame: gpd.GeoDataFrame, out: pd.DataFrame,
+                    spec: list[tuple[str, str, str | None]], keep: np.ndarray, file: str,
+                    rejects: RejectsReport | None) -> np.ndarray:
+    """Return the geometry array with None for rows not kept; repairs invalid polygons."""
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object).copy()
+    geoms[~keep] = None
+    gcol = frame.geometry.name
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    keep = keep & _check(missing & keep, frame, gcol, None, "the geometry is missing or empty",
+                         "Drop or draw these units.", rejects)
+    tid = shapely.get_type_id(geoms)
+    wrong = keep & ~np.isin(tid, _POLYGON_TYPES)
+    types = shapely.get_type_id(geoms).astype(object)
+    names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
+                      "MultiLineString", "MultiPolygon", "GeometryCollection"], dtype=object)
+    types[tid >= 0] = names[tid[tid >= 0]]
+    keep = keep & _check(wrong, frame, gcol, types, "the geometry is not a (Multi)Polygon",
+                         "Admin units must be polygons.", rejects)
+    geoms[~keep] = None
+    invalid = keep & ~shapely.is_valid(geoms)
+    if invalid.any():
+        reasons = shapely.is_valid_reason(geoms[invalid])
+        fixed = _polygonal(shapely.make_valid(geoms[invalid]))
+        geoms[invalid] = fixed
+        finest = spec[-1][0]
+        rows = frame["source_row"].to_numpy()[invalid]
+        unit = out[f"{finest}_name"].to_numpy()[invalid]
+        collapsed = pd.isna(fixed)
+        listed = "; ".join(
+            f"row {r} ({u!r}: {why}{', nothing polygonal left' if c else ''})"
+            for r, u, why, c in zip(rows[:MAX_LISTED], unit[:MAX_LISTED], reasons[:MAX_LISTED],
+                                    collapsed[:MAX_LISTED], strict=True)
+        )
+        more = f" and {len(rows) - MAX_LISTED} more" if len(rows) > MAX_LISTED else ""
+        warnings.warn(
+            f"{file}: repaired {int(invalid.sum())} invalid geometr"
+            f"{'y' if invalid.sum() == 1 else 'ies'} with shapely.make_valid (polygonal parts "
+            f"kept): {listed}{more}. Fix them in the source layer to silence this warning.",
+            TopologyWarning, stacklevel=3,
+        )
+        bad = np.zeros(len(geoms), dtype=bool)
+        bad[np.flatnonzero(invalid)[collapsed]] = True
+        keep = keep & _check(bad, frame, gcol, None,
+                             "the geometry has no area left after make_valid",
+                             "Redraw these units as polygons.", rejects)
+        geoms[~keep] = None
+    return geoms
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Keep the polygonal parts of each geometry; None where there are none."""
+    geoms = np.asarray(geoms, dtype=object)
+    out = np.full(len(geoms), None, dtype=object)
+    tid = shapely.get_type_id(geoms)
+    poly = np.isin(tid, _POLYGON_TYPES)
+    out[poly] = geoms[poly]
+    gc = np.flatnonzero(tid == _GC_TYPE)
+    if len(gc):
+        parts, idx = shapely.get_parts(geoms[gc], return_index=True)
+        parts2, idx2 = shapely.get_parts(parts, return_index=True)
+        is_poly = (shapely.get_type_id(parts2) == 3) & ~shapely.is_empty(parts2)
+        owner = idx[idx2[is_poly]]
+        if is_poly.any():
+            sub = np.full(len(gc), None, dtype=object)
+            sub = shapely.multipolygons(parts2[is_poly], indices=owner, out=sub)
+            out[gc] = sub
+    out[~pd.isna(out)] = np.where(shapely.area(out[~pd.isna(out)]) > 0,
+                                  out[~pd.isna(out)], None)
+    return out
+
+
+def _check_unique(units: gpd.GeoDataFrame, spec: list[tuple[str, str, str | None]],
+                  made: list[str], rejects: RejectsReport | None) -> np.ndarray:
+    finest, _, code_col = spec[-1]
+    col = f"{finest}_code"
+    dup = units[col].duplicated(keep=False).to_numpy()
+    if finest in made:
+        how = (f"the {finest} code is made from the name path, so two {finest}s have the "
+               f"same names at every level")
+        fix = f"Pass codes={{{finest!r}: '<code column>'}} or rename one of them."
+    else:
+        how = f"duplicate {finest} code in column {code_col!r}"
+        fix = (f"Each {finest} must appear once. If the layer is not at the {finest} level, "
+               f"pass levels= naming its finest level.")
+    return reject_rows(dup, units, column=col, values=units[col], reason=how, fix=fix,
+                       rejects=rejects, error=SchemaError)
+
+
+def _check_hierarchy(units: gpd.GeoDataFrame, levels: Sequence[str],
+                     rejects: RejectsReport | None) -> np.ndarray:
+    keep = np.ones(len(units), dtype=bool)
+    for i, lvl in enumerate(levels):
+        code = f"{lvl}_code"
+        checks = [f"{lvl}_name"]
+        if i > 0:
+            checks += [f"{levels[i - 1]}_code", f"{levels[i - 1]}_name"]
+        sub = units.loc[keep, [code, *checks]]
+        n = sub.groupby(code, sort=False)[checks].transform("nunique")
+        bad = np.zeros(len(units), dtype=bool)
+        bad[np.flatnonzero(keep)] = (n > 1).any(axis=1).to_numpy()
+        if not bad.any():
+            continue
+        text = units[code] + " named " + units[f"{lvl}_name"]
+        what = "name"
+        if i > 0:
+            text = (text + " under " + units[f"{levels[i - 1]}_code"] + " ("
+                    + units[f"{levels[i - 1]}_name"] + ")")
+            what = f"name or parent {levels[i - 1]}"
+        keep &= reject_rows(
+            bad, units, column=code, values=text,
+            reason=f"the same {lvl} code has a different {what} in other rows",
+            fix=(f"Make each {lvl} code belong to one {what}. Codes must be unique in the whole "
+                 f"layer: if the {lvl} codes only are unique within their parent, leave "
+                 f"codes= out for {lvl!r} so that codes are made from the name path."),
+            rejects=rejects, error=TopologyError,
+        )
+    return keep
+
+
+# --------------------------------------------------------------------------- levels, areas
+
+
+def unit_levels(units: pd.DataFrame) -> tuple[str, ...]:
+    """The admin levels of ``units``, coarse → fine.
+
+    From ``units.attrs["geocov_levels"]`` (set by :func:`read_units`), else inferred from
+    ``<level>_code``/``<level>_name`` column pairs, coarsest = fewest distinct codes.
+
+    Raises
+    ------
+    SchemaError
+        No level can be found.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"commune_code": ["1", "2", "3"], "commune_name": ["a", "b", "c"],
+    ...                   "province_code": ["9", "9", "9"], "province_name": ["P", "P", "P"]})
+    >>> unit_levels(t)
+    ('province', 'commune')
+    """
+    attr = units.attrs.get("geocov_levels")
+    if attr and all(f"{lvl}_code" in units.columns and f"{lvl}_name" in units.columns
+                    for lvl in attr):
+        return tuple(attr)
+    cols = [str(c) for c in units.columns]
+    found = [c[: -len("_code")] for c in cols
+             if c.endswith("_code") and f"{c[: -len('_code')]}_name" in cols]
+    if not found:
+        raise SchemaError(
+            f"cannot find admin levels: no <level>_code/<level>_name column pairs among "
+            f"{cols}. Read the units with geocov.boundaries.read_units."
+        )
+    counts = [units[f"{lvl}_code"].nunique() for lvl in found]
+    order = sorted(range(len(found)), key=lambda i: (counts[i], i))
+    return tuple(found[i] for i in order)
+
+
+def unit_areas_km2(units: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:
+    """Exact area of each unit in km², computed in :func:`geocov.crs.equal_area_crs`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> g = gpd.GeoDataFrame(geometry=[box(500000, 2400000, 502000, 2401000)], crs=32648)
+    >>> round(float(unit_areas_km2(g).iloc[0]), 2)   # 2 km x 1 km in UTM ≈ 2 km²
+    2.0
+    """
+    require_crs(units if isinstance(units, gpd.GeoDataFrame) else gpd.GeoDataFrame(
+        geometry=units), what="units")
+    geom = units.geometry if isinstance(units, gpd.GeoDataFrame) else units
+    area = geom.to_crs(equal_area_crs(geom)).area / 1e6
+    return pd.Series(area.to_numpy(), index=units.index, name="area_km2", dtype="float64")
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def validate_units(
+    units: gpd.GeoDataFrame,
+    *,
+    gap_width_m: float = 100.0,
+    overlap_tolerance_km2: float = 0.0,
+) -> pd.DataFrame:
+    """Report the topology problems of an admin-unit layer (never raises for them).
+
+    Each problem is attributed to the level at which the units involved are siblings:
+    two communes of the same district overlapping is a ``commune`` problem; two
+    communes of different districts of one province overlapping is a ``district``
+    problem between those two districts.
+
+    * ``overlap``: area covered by two units (pairs of finest units from an STRtree,
+      intersected; one row per pair of sibling units, areas summed).
+    * ``gap``: area enclosed by units but covered by none, narrower than ``gap_width_m``
+      (one row per group of sibling units around it, areas summed).
+    * ``hole``: the same but wider: a missing unit, an excluded lake, or data not loaded.
+    * ``invalid_edge``: a finest unit whose edges do not match its neighbours' exactly
+      (:func:`shapely.coverage_invalid_edges` with ``gap_width_m``): overlaps, narrow
+      gaps, also those opening to the outside, or vertices not shared.
+    * ``missing_geometry``: a unit without geometry.
+
+    Parameters
+    ----------
+    units
+        Units in the schema of :func:`read_units` (any CRS).
+    gap_width_m
+        Gaps narrower than this (metres, in the working CRS) are reported as ``gap``.
+    overlap_tolerance_km2
+        Overlaps between two sibling units up to this area are not reported.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``problem, level, codes, names, area_km2, detail``; ``codes`` and
+        ``names`` are tuples (the units involved at that level); ``area_km2`` is exact
+        (equal-area CRS), NaN for ``invalid_edge``.  Empty when the layer is clean.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> units = gpd.GeoDataFrame(
+    ...     {"district_code": ["D", "D"], "district_name": ["D", "D"],
+    ...      "commune_code": ["a", "b"], "commune_name": ["A", "B"]},
+    ...     geometry=[box(500000, 2400000, 501000, 2401000),
+    ...               box(500900, 2400000, 502000, 2401000)], crs=32648)
+    >>> report = validate_units(units)
+    >>> report.loc[report.problem == "overlap", ["level", "codes"]].values.tolist()
+    [['commune', ('a', 'b')]]
+    >>> round(float(report.loc[report.problem == "overlap", "area_km2"].iloc[0]), 3)
+    0.1
+    """
+    levels = unit_levels(units)
+    crs = require_crs(units, what="units")
+    if not (np.isfinite(gap_width_m) and gap_width_m >= 0):
+        raise SchemaError(f"gap_width_m must be a number ≥ 0 (metres), got {gap_width_m!r}")
+    if not (np.isfinite(overlap_tolerance_km2) and overlap_tolerance_km2 >= 0):
+        raise SchemaError(f"overlap_tolerance_km2 must be a number ≥ 0, got "
+                          f"{overlap_tolerance_km2!r}")
+    units = units.reset_index(drop=True)
+    finest = levels[-1]
+    geom = units.geometry
+    present = ~(geom.isna() | geom.is_empty).to_numpy()
+    reports: list[pd.DataFrame] = []
+    if (~present).any():
+        miss = units.loc[~present]
+        reports.append(pd.DataFrame({
+            "problem": "missing_geometry", "level": finest,
+            "codes": [(c,) for c in miss[f"{finest}_code"].astype(str)],
+            "names": [(n,) for n in miss[f"{finest}_name"].astype(str)],
+            "area_km2": np.nan, "detail": "the unit has no geometry",
+        }))
+    units = units.loc[present].reset_index(drop=True)
+    if len(units):
+        metric = _metric_crs(units, crs)
+        gm = np.asarray(units.geometry.to_crs(metric).to_numpy() if metric != crs
+                        else units.geometry.to_numpy(), dtype=object)
+        ea = equal_area_crs(units)
+        codes = np.column_stack([units[f"{lvl}_code"].astype(str).to_numpy(dtype=object)
+                                 for lvl in levels])
+        names = np.column_stack([units[f"{lvl}_name"].astype(str).to_numpy(dtype=object)
+                                 for lvl in levels])
+        tree = shapely.STRtree(gm)
+        reports.append(_overlaps(gm, tree, codes, names, levels, metric, ea,
+                                 overlap_tolerance_km2))
+        reports.append(_gaps(gm, tree, codes, names, levels, metric, ea, gap_width_m))
+        reports.append(_invalid_edges(gm, codes, names, levels, gap_width_m))
+    reports = [r for r in reports if len(r)]
+    if not reports:
+        return pd.DataFrame({c: pd.Series(dtype=float if c == "area_km2" else object)
+                             for c in PROBLEM_COLUMNS})
+    out = pd.concat(reports, ignore_index=True)[PROBLEM_COLUMNS]
+    order = {p: i for i, p in enumerate(["overlap", "gap", "hole", "invalid_edge",
+                                         "missing_geometry"])}
+    lvl_order = {lvl: i for i, lvl in enumerate(levels)}
+    out = out.assign(_p=out["problem"].map(order), _l=out["level"].map(lvl_order),
+                     _a=-out["area_km2"].fillna(0.0))
+    out = out.sort_values(["_p", "_l", "_a", "codes"], kind="stable").drop(
+        columns=["_p", "_l", "_a"])
+    return out.reset_index(drop=True)
+
+
+def _metric_crs(units: gpd.GeoDataFrame, crs: CRS) -> CRS:
+    if crs.is_projected and crs.axis_info and crs.axis_info[0].unit_name in ("metre", "meter"):
+        return crs
+    return working_crs(units)
+
+
+def _to_km2(geoms: np.ndarray, metric: CRS, ea: CRS) -> np.ndarray:
+    if len(geoms) == 0:
+        return np.zeros(0)
+    return gpd.GeoSeries(geoms, crs=metric).to_crs(ea).area.to_numpy() / 1e6
+
+
+def _split_level(codes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Index of the coarsest level at which units a and b differ (finest if none)."""
+    differ = codes[a] != codes[b]
+    lvl = differ.argmax(axis=1)
+    lvl[~differ.any(axis=1)] = codes.shape[1] - 1
+    return lvl
+
+
+def _overlaps(gm: np.ndarray, tree: shapely.STRtree, codes: np.ndarray, names: np.ndarray,
+              levels: Sequence[str], metric: CRS, ea: CRS, tolerance_km2: float) -> pd.DataFrame:
+    a, b = tree.query(gm, predicate="intersects")
+    pair = a < b
+    a, b = a[pair], b[pair]
+    inter = shapely.intersection(gm[a], gm[b])
+    pos = shapely.area(inter) > 0
+    a, b, inter = a[pos], b[pos], inter[pos]
+    if len(a) == 0:
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
+    area = _to_km2(inter, metric, ea)
+    lvl = _split_level(codes, a, b)
+    rows = np.arange(len(a))
+    ca, cb = codes[a, lvl], codes[b, lvl]
+    na, nb = names[a, lvl], names[b, lvl]
+    swap = ca > cb
+    lo = np.where(swap, cb, ca)
+    hi = np.where(swap, ca, cb)
+    nlo = np.where(swap, nb, na)
+    nhi = np.where(swap, na, nb)
+    fine = codes.shape[1] - 1
+    df = pd.DataFrame({"lvl": lvl, "lo": lo, "hi": hi, "nlo": nlo, "nhi": nhi, "area": area,
+                       "pair": rows,
+                       "fine": codes[a, fine] + "~" + codes[b, fine]})
+    g = df.groupby(["lvl", "lo", "hi"], sort=True).agg(
+        nlo=("nlo", "first"), nhi=("nhi", "first"), area=("area", "sum"),
+        pairs=("pair", "size"), example=("fine", "first")).reset_index()
+    g = g[g["area"] > tolerance_km2]
+    finest = levels[-1]
+    detail = np.where(
+        g["lvl"].to_numpy() == fine,
+        "the two units overlap",
+        g["pairs"].astype(str) + f" overlapping pair(s) of {finest}s, e.g. "
+        + g["example"].str.replace("~", " and ", regex=False))
+    return pd.DataFrame({
+        "problem": "overlap",
+        "level": [levels[i] for i in g["lvl"]],
+        "codes": list(zip(g["lo"], g["hi"], strict=True)),
+        "names": list(zip(g["nlo"], g["nhi"], strict=True)),
+        "area_km2": g["area"].to_numpy(dtype=float),
+        "detail": detail,
+    })
+
+
+def _gaps(gm: np.ndarray, tree: shapely.STRtree, codes: np.ndarray, names: np.ndarray,
+          levels: Sequence[str], metric: CRS, ea: CRS, gap_width_m: float) -> pd.DataFrame:
+    union = shapely.union_all(gm)
+    polys = shapely.get_parts(shapely.get_parts(union))
+    polys = polys[shapely.get_type_id(polys) == 3]
+    n_int = shapely.get_num_interior_rings(polys)
+    if n_int.sum() == 0:
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
+    owner = np.repeat(np.arange(len(polys)), n_int)
+    ring = np.arange(n_int.sum()) - np.repeat(np.cumsum(n_int) - n_int, n_int)
+    holes = shapely.polygons(shapely.get_interior_ring(polys[owner], ring))
+    holes = holes[shapely.area(holes) > 0]
+    if len(holes) == 0:
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
+    narrow = shapely.is_empty(shapely.buffer(holes, -gap_width_m / 2.0))
+    area = _to_km2(holes, metric, ea)
+    h, u = tree.query(holes, predicate="intersects")
+    k = codes.shape[1]
+    touch = pd.DataFrame(codes[u], columns=[f"c{i}" for i in range(k)])
+    touch["hole"] = h
+    nun = touch.groupby("hole")[[f"c{i}" for i in range(k)]].nunique()
+    split = (nun.to_numpy() > 1)
+    lvl_of = np.where(split.any(axis=1), split.argmax(axis=1), k - 1)
+    lvl_s = pd.Series(lvl_of, index=nun.index)
+    touch["lvl"] = touch["hole"].map(lvl_s)
+    li = touch["lvl"].to_numpy()
+    touch["code"] = codes[u, li]
+    touch["name"] = names[u, li]
+    per = (touch.drop_duplicates(["hole", "code"]).sort_values(["hole", "code"])
+           .groupby("hole").agg(lvl=("lvl", "first"), codes=("code", tuple),
+                                names=("name", tuple)))
+    per["area"] = area[per.index.to_numpy()]
+    per["narrow"] = narrow[per.index.to_numpy()]
+    g = per.groupby(["narrow", "lvl", "codes"], sort=True).agg(
+        names=("names", "first"), area=("area", "sum"), n=("area", "size")).reset_index()
+    problem = np.where(g["narrow"], "gap", "hole")
+    detail = np.where(
+        g["narrow"],
+        g["n"].astype(str) + f" gap(s) narrower than {gap_width_m:g} m covered by no unit",
+        g["n"].astype(str) + f" area(s) wider than {gap_width_m:g} m enclosed by units but "
+        "covered by none (a missing unit, an excluded lake or data not loaded?)")
+    return pd.DataFrame({
+        "problem": problem,
+        "level": [levels[i] for i in g["lvl"]],
+        "codes": g["codes"].to_list(),
+        "names": g["names"].to_list(),
+        "area_km2": g["area"].to_numpy(dtype=float),
+        "detail": detail,
+    })
+
+
+def _invalid_edges(gm: np.ndarray, codes: np.ndarray, names: np.ndarray,
+                   levels: Sequence[str], gap_width_m: float) -> pd.DataFrame:
+    polygonal = np.isin(shapely.get_type_id(gm), _POLYGON_TYPES)
+    edges = np.full(len(gm), None, dtype=object)
+    edges[polygonal] = shapely.coverage_invalid_edges(gm[polygonal], gap_width=gap_width_m)
+    length = np.where(pd.isna(edges), 0.0, shapely.length(edges))
+    bad = np.flatnonzero(length > 0)
+    if len(bad) == 0:
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
+    fine = codes.shape[1] - 1
+    return pd.DataFrame({
+        "problem": "invalid_edge",
+        "level": levels[-1],
+        "codes": [(c,) for c in codes[bad, fine]],
+        "names": [(n,) for n in names[bad, fine]],
+        "area_km2": np.nan,
+        "detail": [f"{m:.0f} m of edges not matching a neighbour's exactly (overlap, gap "
+                   f"narrower than {gap_width_m:g} m or vertices not shared)"
+                   for m in length[bad]],
+    })
