@@ -142,11 +142,6 @@ def _codes_as_text(values: pd.Series) -> pd.Series:
     return out
 
 
-def _text_or_na(values: pd.Series) -> pd.Series:
-    """Stripped text with empty cells as NA (object dtype)."""
-    return _codes_as_text(values) if len(values) else values.astype(object)
-
-
 def _frame_from_source(source: Any, *, layer: str | int | None = None) -> pd.DataFrame:
     """Read ``source`` (path or (Geo)DataFrame) into a frame with provenance columns.
 
