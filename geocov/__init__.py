@@ -48,3 +48,8 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+# `geocov.coverage` is both a module and the main function: bind the function now, so that
+# a later `import geocov.coverage` (already in sys.modules) cannot rebind the name.
+from .coverage import coverage  # noqa: E402

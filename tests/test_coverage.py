@@ -1,0 +1,335 @@
+"""Coverage metrics on a grid of square communes whose every figure can be worked out by hand.
+
+Layout (km, offsets from (500 000, 2 400 000) in UTM 48N, near the central meridian so
+that projected areas equal true areas to < 0.01 %)::
+
+    y 20 +---------+---------+
+         |  c3     |   c4    |     district D2 = c3 + c4
+         |      C(3G, r=1) on the border at (10, 15)
+    y 10 +---------+---------+
+         |  c1     |   c2    |     district D1 = c1 + c2
+         | A(4G,2) |  B(2G,3)|     A at (5, 5), B at (15, 5)
+     D(4G, r=2) at (-1, 5): outside the study area, reaches into c1
+    y  0 +---------+---------+
+         x 0      10        20
+"""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely import box
+
+import geocov
+from geocov.coverage import TECH_LAYERS
+
+X0, Y0 = 500_000.0, 2_400_000.0
+CRS = "EPSG:32648"
+SEG = 4 * math.acos(0.5) - math.sqrt(3)  # area of D's disc segment inside c1, km2
+
+
+def km(x, y):
+    return X0 + x * 1000, Y0 + y * 1000
+
+
+def make_units() -> gpd.GeoDataFrame:
+    cells = {"c1": (0, 0), "c2": (10, 0), "c3": (0, 10), "c4": (10, 10)}
+    rows = []
+    for code, (x, y) in cells.items():
+        rows.append({
+            "province_code": "P", "province_name": "Tỉnh Mẫu",
+            "district_code": "D1" if y == 0 else "D2",
+            "district_name": "Huyện Một" if y == 0 else "Huyện Hai",
+            "commune_code": code, "commune_name": f"Xã {code.upper()}",
+            "geometry": box(*km(x, y), *km(x + 10, y + 10)),
+        })
+    units = gpd.GeoDataFrame(rows, crs=CRS)
+    units.attrs["geocov_levels"] = ("province", "district", "commune")
+    return units
+
+
+def make_stations(rows=None) -> gpd.GeoDataFrame:
+    rows = rows or [
+        ("A", "4G", "Viettel", 5, 5, 2000.0),
+        ("B", "2G", "MobiFone", 15, 5, 3000.0),
+        ("C", "3G", "Viettel", 10, 15, 1000.0),
+        ("D", "4G", "Viettel", -1, 5, 2000.0),
+    ]
+    frame = pd.DataFrame(rows, columns=["station_id", "technology", "operator", "x", "y", "range_m"])
+    xy = [km(x, y) for x, y in zip(frame.x, frame.y, strict=True)]
+    return gpd.GeoDataFrame(
+        frame.drop(columns=["x", "y"]).assign(azimuth_deg=np.nan, beamwidth_deg=np.nan,
+                                              source_file="bts.csv",
+                                              source_row=np.arange(len(frame)) + 2),
+        geometry=gpd.points_from_xy([p[0] for p in xy], [p[1] for p in xy]), crs=CRS)
+
+
+VILLAGES = [  # code, x, y, population, commune
+    ("v1", 5, 5, 100, "c1"),      # under A (4G)
+    ("v2", 9, 9, 200, "c1"),      # 5.66 km from A: no signal; next to the fiber node
+    ("v3", 15, 5.5, 300, "c2"),   # under B (2G)
+    ("v4", 10.5, 15, 400, "c4"),  # under C (3G)
+    ("v5", 18, 18, 500, "c4"),    # nothing
+    ("v6", 2, 18, 600, "c3"),     # nothing
+    ("v7", 3, 12, 700, "c3"),     # nothing
+]
+
+
+def make_villages() -> gpd.GeoDataFrame:
+    frame = pd.DataFrame(VILLAGES, columns=["village_code", "x", "y", "population", "unit_code"])
+    xy = [km(x, y) for x, y in zip(frame.x, frame.y, strict=True)]
+    return gpd.GeoDataFrame(
+        frame.drop(columns=["x", "y"]).assign(village_name=frame.village_code.str.upper(),
+                                              source_file="villages.csv",
+                                              source_row=np.arange(len(frame)) + 2),
+        geometry=gpd.points_from_xy([p[0] for p in xy], [p[1] for p in xy]), crs=CRS)
+
+
+def make_fiber() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"kind": ["node"], "code": [pd.NA], "reach_m": [1000.0], "source_file": ["fiber.gpkg"],
+         "source_row": [1]},
+        geometry=gpd.points_from_xy(*map(list, zip(km(9.2, 9.2), strict=True))), crs=CRS)
+
+
+@pytest.fixture(scope="module")
+def result():
+    return geocov.coverage(make_units(), villages=make_villages(), stations=make_stations(),
+                           fiber=make_fiber(), resolution_m=50)
+
+
+def row(table, code_col, code):
+    return table.set_index(code_col).loc[code]
+
+
+def test_commune_areas_by_hand(result):
+    t = result.table("commune")
+    c1 = row(t, "commune_code", "c1")
+    assert c1["area_km2"] == pytest.approx(100.0, rel=1e-4)
+    # disc A (pi * 2^2) plus the segment of D's disc across x = 0
+    assert c1["covered_area_km2_4g"] == pytest.approx(4 * math.pi + SEG, rel=5e-3)
+    assert c1["area_pct_4g"] == pytest.approx(4 * math.pi + SEG, rel=5e-3)
+    assert c1["covered_area_km2_2g"] == 0
+    c2 = row(t, "commune_code", "c2")
+    assert c2["covered_area_km2_2g"] == pytest.approx(9 * math.pi, rel=5e-3)
+    assert c2["covered_area_km2_3g_plus"] == 0
+    assert c2["covered_area_km2_any"] == pytest.approx(9 * math.pi, rel=5e-3)
+    # C sits on the c3/c4 border: half of its disc on each side
+    for code in ("c3", "c4"):
+        assert row(t, "commune_code", code)["covered_area_km2_3g"] == pytest.approx(math.pi / 2, rel=2e-2)
+
+
+def test_villages_by_hand(result):
+    t = result.table("commune")
+    c1 = row(t, "commune_code", "c1")
+    assert (c1["villages"], c1["villages_covered_4g"], c1["villages_covered_any"]) == (2, 1, 1)
+    assert c1["villages_pct_4g"] == pytest.approx(50.0)
+    assert c1["villages_covered_3g_plus"] == 1  # 4G counts as "3G or better"
+    assert c1["villages_covered_3g"] == 0       # ... but not as exactly 3G
+    c2 = row(t, "commune_code", "c2")
+    assert (c2["villages_covered_2g"], c2["villages_covered_3g_plus"]) == (1, 0)
+    c4 = row(t, "commune_code", "c4")
+    assert (c4["villages"], c4["villages_covered_3g"], c4["villages_covered_4g_plus"]) == (2, 1, 0)
+
+
+def test_population_from_villages(result):
+    t = result.table("commune")
+    c1 = row(t, "commune_code", "c1")
+    assert c1["population"] == 300
+    assert c1["population_covered_4g"] == 100
+    assert c1["population_pct_4g"] == pytest.approx(100 / 3)
+    assert set(t["population_source"]) == {"villages:population"}
+
+
+def test_parents_are_ratios_of_sums(result):
+    d = result.table("district")
+    d1, d2 = row(d, "district_code", "D1"), row(d, "district_code", "D2")
+    assert (d1["villages"], d1["villages_covered_any"]) == (3, 2)
+    assert (d2["villages"], d2["villages_covered_any"]) == (4, 1)
+    p = result.table("province").iloc[0]
+    # 3 of 7 villages, not the mean of 66.7 % and 25 %
+    assert p["villages_pct_any"] == pytest.approx(100 * 3 / 7)
+    assert p["villages_pct_any"] != pytest.approx((d1["villages_pct_any"] + d2["villages_pct_any"]) / 2)
+    assert d1["area_pct_any"] == pytest.approx(
+        100 * (d1["covered_area_km2_any"]) / 200, rel=1e-9)
+
+
+def test_unit_counts_with_signal(result):
+    p = result.table("province").iloc[0]
+    assert p["communes"] == 4
+    assert p["communes_with_signal"] == 4
+    assert p["communes_with_4g"] == 1
+    assert p["communes_with_3g"] == 2
+    assert p["communes_with_3g_plus"] == 3
+    assert p["communes_with_2g"] == 1
+
+
+def test_stations_inside_and_outside(result):
+    total = result.table("total").iloc[0]
+    assert total["stations_4g"] == 1          # A; D stands outside the study area
+    assert total["stations_outside_4g"] == 1  # ... and still covers part of c1
+    assert total["stations_any"] == 3
+    c = result.table("commune")
+    assert c["stations_3g"].sum() == 1        # C on a border is counted once
+    assert "stations_outside_4g" not in c.columns
+
+
+def test_fiber(result):
+    c = result.table("commune")
+    assert row(c, "commune_code", "c1")["villages_fiber"] == 1  # v2 within 1 km of the node
+    assert row(c, "commune_code", "c1")["communes_with_fiber"] == 1
+    assert row(c, "commune_code", "c2")["communes_with_fiber"] == 0
+    p = result.table("province").iloc[0]
+    assert p["villages_fiber_pct"] == pytest.approx(100 / 7)
+
+
+def test_summary_sentence(result):
+    s = result.summary()
+    assert s.startswith("Signal in 4/4 communes; 4G in 1/7 villages (14.3%); "
+                        "fiber to 1/7 villages (14.3%)")
+
+
+def test_operator_table(result):
+    o = result.operator_table("province").set_index("operator")
+    assert o.loc["Viettel", "villages_covered_any"] == 2  # v1 (A) and v4 (C)
+    assert o.loc["MobiFone", "villages_covered_any"] == 1  # v3 (B)
+    assert o.loc["MobiFone", "villages"] == 7               # denominators are all villages
+    assert o.loc["Viettel", "communes_with_4g"] == 1
+
+
+def test_village_status_layer(result):
+    v = result.villages.set_index("village_code")
+    assert v.loc["v1", "best_technology"] == "4G"
+    assert v.loc["v3", "best_technology"] == "2G"
+    assert v.loc["v5", "best_technology"] == "none"
+    assert bool(v.loc["v2", "fiber"]) and not bool(v.loc["v1", "fiber"])
+    assert result.villages.crs.to_epsg() == 4326
+
+
+def test_population_raster_in_another_crs(tmp_path):
+    """10 people per km2 on a 1 km grid in EPSG:4326: the grid is split to <= 100 m cells."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    units = make_units()
+    lon0, lat0, lon1, lat1 = units.to_crs(4326).total_bounds
+    res = 0.01  # ~1 km
+    width, height = int((lon1 - lon0) / res) + 3, int((lat1 - lat0) / res) + 3
+    transform = from_origin(lon0 - res, lat1 + res, res, res)
+    lat = lat1 + res - (np.arange(height) + 0.5) * res
+    px_km2 = (res * 111.320 * np.cos(np.radians(lat)) * res * 110.574)[:, None]
+    data = np.broadcast_to(10.0 * px_km2, (height, width)).astype("float32")
+    path = tmp_path / "pop.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1,
+                       dtype="float32", crs="EPSG:4326", transform=transform, nodata=-99999) as dst:
+        dst.write(data, 1)
+    r = geocov.coverage(units, stations=make_stations(), population=str(path), resolution_m=100)
+    c1 = row(r.table("commune"), "commune_code", "c1")
+    assert c1["population_source"] == "raster:pop.tif"
+    assert c1["population"] == pytest.approx(1000, rel=0.01)
+    assert c1["population_covered_4g"] == pytest.approx(10 * (4 * math.pi + SEG), rel=0.02)
+    assert r.table("total").iloc[0]["population"] == pytest.approx(4000, rel=0.01)
+
+
+def test_rejects_unknown_level(result):
+    with pytest.raises(geocov.SchemaError, match="unknown level 'ward'.*valid levels"):
+        result.table("ward")
+
+
+def test_missing_crs_raises():
+    units = make_units().set_crs(None, allow_override=True)
+    units.attrs["geocov_levels"] = ("province", "district", "commune")
+    with pytest.raises(geocov.CRSError, match="units has no CRS"):
+        geocov.coverage(units)
+
+
+def test_bad_resolution_raises():
+    with pytest.raises(geocov.SchemaError, match="resolution_m must be a positive"):
+        geocov.coverage(make_units(), resolution_m=0)
+
+
+def test_unnormalised_technology_raises():
+    s = make_stations()
+    s.loc[0, "technology"] = "LTE"
+    with pytest.raises(geocov.SchemaError, match="technology must be one of.*LTE"):
+        geocov.coverage(make_units(), stations=s)
+
+
+def test_statuses_filter_and_counted():
+    s = make_stations().assign(status=["active", "planned", "Active", "active"])
+    r = geocov.coverage(make_units(), stations=s, statuses=["active"], resolution_m=200)
+    assert r.metadata["stations_excluded"] == 1
+    assert r.table("total").iloc[0]["stations_2g"] == 0  # B was only planned
+
+
+def test_write_all_formats(result, tmp_path):
+    paths = result.write(tmp_path, formats=["csv", "gpkg", "xlsx"])
+    names = {p.name for p in paths}
+    assert {"coverage_commune.csv", "coverage_total.csv", "coverage.gpkg", "coverage.xlsx"} <= names
+    back = pd.read_excel(tmp_path / "coverage.xlsx", sheet_name="district")
+    assert list(back["district_name"]) == ["Huyện Một", "Huyện Hai"]
+    g = gpd.read_file(tmp_path / "coverage.gpkg", layer="district")
+    assert len(g) == 2 and g.crs.to_epsg() == 4326
+    csv = pd.read_csv(tmp_path / "coverage_commune.csv", encoding="utf-8-sig")
+    assert csv["commune_name"].iloc[0] == "Xã C1"
+
+
+# ------------------------------------------------------------------ invariants (hypothesis)
+station_rows = st.lists(
+    st.tuples(st.sampled_from(["2G", "3G", "4G", "5G"]), st.sampled_from(["V", "M"]),
+              st.floats(-3, 23), st.floats(-3, 23), st.floats(200, 6000)),
+    min_size=1, max_size=8)
+
+
+def _stations(rows):
+    return make_stations([(f"s{i}", t, o, x, y, r) for i, (t, o, x, y, r) in enumerate(rows)])
+
+
+def _cov(stations, units=None):
+    return geocov.coverage(units if units is not None else make_units(), villages=make_villages(),
+                           stations=stations, resolution_m=250)
+
+
+NUMERATORS = [f"{m}_{t}" for t in TECH_LAYERS
+              for m in ("covered_area_km2", "villages_covered", "population_covered")]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=station_rows, extra=station_rows, grow=st.floats(1.0, 3.0))
+def test_coverage_never_falls(rows, extra, grow):
+    base = _cov(_stations(rows)).table("commune")
+    more = _cov(_stations(rows + extra)).table("commune")
+    bigger = _cov(_stations([(t, o, x, y, r * grow) for t, o, x, y, r in rows])).table("commune")
+    for other in (more, bigger):
+        diff = other[NUMERATORS].to_numpy(float) - base[NUMERATORS].to_numpy(float)
+        assert (diff >= -1e-9).all()
+    for t in (base, more):
+        pct = t[[c for c in t.columns if c.endswith("_pct") or "_pct_" in c]].to_numpy(float)
+        assert np.all((pct[~np.isnan(pct)] >= 0) & (pct[~np.isnan(pct)] <= 100 + 1e-9))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=station_rows, seed=st.integers(0, 2**16))
+def test_row_order_does_not_matter(rows, seed):
+    rng = np.random.default_rng(seed)
+    units, stations = make_units(), _stations(rows)
+    a = _cov(stations, units).table("commune").drop(columns="geometry")
+    shuffled_units = units.iloc[rng.permutation(len(units))]
+    shuffled_units.attrs["geocov_levels"] = units.attrs["geocov_levels"]
+    b = _cov(stations.iloc[rng.permutation(len(stations))], shuffled_units).table("commune")
+    b = b.drop(columns="geometry").set_index("commune_code").loc[a["commune_code"]].reset_index()
+    pd.testing.assert_frame_equal(a, b[a.columns], check_exact=False, rtol=1e-9)
+
+
+def test_areas_add_up_to_parents(result):
+    c, d, p = (result.table(lv) for lv in ("commune", "district", "province"))
+    assert d["area_km2"].sum() == pytest.approx(c["area_km2"].sum())
+    assert p["area_km2"].iloc[0] == pytest.approx(c["area_km2"].sum())
+    assert d.set_index("district_code")["covered_area_km2_any"].to_dict() == pytest.approx(
+        c.groupby("district_code")["covered_area_km2_any"].sum().to_dict())
