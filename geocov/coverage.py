@@ -902,7 +902,9 @@ def _rollup(base: pd.DataFrame, result: CoverageResult, level: str, *, by: tuple
                                   f"{sorted(set(out.loc[out[code].duplicated(), code]))[:10]}")
     else:
         out = base[numeric].sum(min_count=1).to_frame().T.astype(float)
-        out = pd.concat([ids, out.reset_index(drop=True)], axis=1)
+    if ids is not None:
+        out = pd.concat([ids.loc[ids.index.repeat(len(out))].reset_index(drop=True),
+                         out.reset_index(drop=True)], axis=1)
     # sum(min_count=1): a fiber count is unknown (NaN) only if every child is unknown
     out["population_source"] = base["population_source"].iloc[0] if len(base) else "none"
     _percentages(out, finest)

@@ -1,7 +1,7 @@
 """Coverage metrics on a grid of square communes whose every figure can be worked out by hand.
 
-Layout (km, offsets from (500 000, 2 400 000) in UTM 48N, near the central meridian so
-that projected areas equal true areas to < 0.01 %)::
+Layout (km, offsets from (500 000, 2 400 000) in UTM 48N, on the central meridian, where
+projected lengths are 0.9996 of true lengths)::
 
     y 20 +---------+---------+
          |  c3     |   c4    |     district D2 = c3 + c4
@@ -111,7 +111,9 @@ def row(table, code_col, code):
 def test_commune_areas_by_hand(result):
     t = result.table("commune")
     c1 = row(t, "commune_code", "c1")
-    assert c1["area_km2"] == pytest.approx(100.0, rel=1e-4)
+    # UTM's scale factor on the central meridian is 0.9996: a 10 km projected square is
+    # 10 / 0.9996 km on the ground; area_km2 is the true (equal-area) area
+    assert c1["area_km2"] == pytest.approx(100.0 / 0.9996**2, rel=1e-5)
     # disc A (pi * 2^2) plus the segment of D's disc across x = 0
     assert c1["covered_area_km2_4g"] == pytest.approx(4 * math.pi + SEG, rel=5e-3)
     assert c1["area_pct_4g"] == pytest.approx(4 * math.pi + SEG, rel=5e-3)
@@ -157,7 +159,7 @@ def test_parents_are_ratios_of_sums(result):
     assert p["villages_pct_any"] == pytest.approx(100 * 3 / 7)
     assert p["villages_pct_any"] != pytest.approx((d1["villages_pct_any"] + d2["villages_pct_any"]) / 2)
     assert d1["area_pct_any"] == pytest.approx(
-        100 * (d1["covered_area_km2_any"]) / 200, rel=1e-9)
+        100 * d1["covered_area_km2_any"] / d1["area_km2"], rel=1e-9)
 
 
 def test_unit_counts_with_signal(result):
