@@ -326,41 +326,54 @@ def resolve_columns(
     return out
 
 
-_NUM_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
-_THOUSANDS_DOT = re.compile(r"^\s*[-+]?\d{1,3}(\.\d{3})+(,\d+)?\s*$")
+_COMMA_DECIMAL = re.compile(r"^[-+]?(\d+|\d{1,3}(\.\d{3})+),\d+$")  # 12,5  1.234,5
+_POINT_DECIMAL = re.compile(r"^[-+]?(\d*|\d{1,3}(,\d{3})+)\.\d+$")  # 12.5  1,234.5  .5
+_DOT_GROUPS = re.compile(r"^[-+]?\d{1,3}(\.\d{3})+$")  # 1.234 (ambiguous alone)
+_COMMA_GROUPS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+$")  # 1,234 (ambiguous alone)
 
 
 def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> pd.Series:
     """Parse numbers written with a decimal point or a decimal comma; unparseable -> NaN.
 
-    With ``decimal=None`` the column decides: if every value with a comma looks like
-    ``12,5`` (and none like ``1,234.5``) the comma is a decimal comma (Vietnamese locale);
-    ``1.234,5`` is read as one thousand two hundred and thirty-four point five.
+    With ``decimal=None`` the column decides: the comma is the decimal mark (Vietnamese
+    locale) only if some value needs it (``12,5``, ``1.234,5``) and no value needs a decimal
+    point (``12.5`` with other than three digits after the point, ``1,234.5``). A thousands
+    separator is only accepted in proper groups of three, so ``1,5`` is never read as 15:
+    under the wrong mark it becomes NaN (and the reader reports the row).
 
     Examples
     --------
     >>> import pandas as pd
     >>> parse_numbers(pd.Series(["22,48", "103", "1.234,5", "x", None])).tolist()
     [22.48, 103.0, 1234.5, nan, nan]
-    >>> parse_numbers(pd.Series(["1,234.5", "7"])).tolist()
-    [1234.5, 7.0]
+    >>> parse_numbers(pd.Series(["1,234.5", "7", "21.941", "22.749096"])).tolist()
+    [1234.5, 7.0, 21.941, 22.749096]
+    >>> parse_numbers(pd.Series(["1,5", "2.25"])).tolist()  # mixed marks: the odd one is not guessed
+    [nan, 2.25]
     """
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         return values.astype("float64")
-    s = values.astype(object).where(values.notna(), None)
-    text = pd.Series([None if v is None else str(v).strip() for v in s], index=values.index,
-                     dtype=object)
-    has = text.notna()
+    text = pd.Series([None if _isna(v) else str(v).strip().replace(" ", "").replace("\u00a0", "")
+                      for v in values], index=values.index, dtype=object)
+    t = text.dropna().astype(str)
+    is_comma_dec = t.str.fullmatch(_COMMA_DECIMAL.pattern)
+    is_point_dec = t.str.fullmatch(_POINT_DECIMAL.pattern) & ~t.str.fullmatch(_DOT_GROUPS.pattern)
     if decimal is None:
-        t = text[has]
-        comma_dec = t.str.match(_NUM_COMMA.pattern) | t.str.match(_THOUSANDS_DOT.pattern)
-        point_thousands = t.str.contains(r"\d,\d{3}\.", regex=True)
-        decimal = "," if comma_dec.any() and not point_thousands.any() else "."
+        decimal = "," if is_comma_dec.any() and not is_point_dec.any() else "."
+    if decimal not in (",", "."):
+        raise SchemaError(f"decimal must be ',' or '.', got {decimal!r}")
+    thousands, groups = (".", _DOT_GROUPS) if decimal == "," else (",", _COMMA_GROUPS)
+    out = text.copy()
+    has_sep = t.str.contains(thousands, regex=False)
+    int_part = t.str.split(decimal, n=1).str[0]
+    ok_groups = int_part.str.fullmatch(groups.pattern) | ~int_part.str.contains(thousands, regex=False)
+    bad = has_sep & ~ok_groups
+    cleaned = t.str.replace(thousands, "", regex=False)
     if decimal == ",":
-        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    else:
-        text = text.str.replace(",", "", regex=False)
-    return pd.to_numeric(text, errors="coerce").astype("float64")
+        cleaned = cleaned.str.replace(",", ".", regex=False)
+    cleaned[bad] = "nan"
+    out.loc[cleaned.index] = cleaned
+    return pd.to_numeric(out, errors="coerce").astype("float64")
 
 
 WRITE_FORMATS = ("csv", "gpkg", "xlsx")
