@@ -1,0 +1,703 @@
+"""Interactive coverage maps (folium/Leaflet) that open offline, anywhere.
+
+:func:`coverage_map` draws a coverage result as one folium map: a choropleth of the units
+of one level with a switcher between the main metrics, a readable legend, tooltips and
+popups with numerators and denominators, the unconnected remote units highlighted and
+listed with the reason in words (:func:`geocov.priorities.flag_unconnected_remote`),
+villages by signal and fiber status, stations by technology (clustered), fiber routes and
+nodes, a layer control, a search box that ignores diacritics, and a title panel with the
+data date, sources and coverage model.
+
+The map is **self-contained**: Leaflet and Leaflet.markercluster (bundled in
+``geocov/assets``, see ``MANIFEST.json``) and geocov's own small runtime are inlined in
+the page, so it draws with no network. Base tiles are optional (``tiles=None`` by
+default; the map is readable without them). Names are data, never markup: the page puts
+every name into the document with ``textContent``.
+
+:func:`save_map` writes the one HTML file; :func:`save_png` takes a screenshot of it in
+headless Chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .crs import require_crs
+from .errors import DataSourceError, SchemaError
+from .priorities import RemoteRules, flag_unconnected_remote
+
+__all__ = ["coverage_map", "save_map", "save_png", "map_metrics", "CLASSES"]
+
+log = logging.getLogger(__name__)
+
+TECH_LABELS = {
+    "any": "any signal", "2g": "2G", "3g": "3G", "4g": "4G", "5g": "5G",
+    "3g_plus": "3G or better", "4g_plus": "4G or better",
+}
+_TECH_ORDER = ["any", "4g", "4g_plus", "5g", "3g", "3g_plus", "2g"]
+
+#: Class breaks of every percentage metric (0-100), with their colours (ColorBrewer RdYlGn).
+CLASSES: list[dict[str, Any]] = [
+    {"lo": 0, "hi": 0, "label": "0% (none covered)", "color": "#a50026"},
+    {"lo": 0, "hi": 25, "label": "above 0 to 25%", "color": "#f46d43"},
+    {"lo": 25, "hi": 50, "label": "25 to 50%", "color": "#fdae61"},
+    {"lo": 50, "hi": 75, "label": "50 to 75%", "color": "#fee08b"},
+    {"lo": 75, "hi": 90, "label": "75 to 90%", "color": "#a6d96a"},
+    {"lo": 90, "hi": 100, "label": "90 to under 100%", "color": "#1a9850"},
+    {"lo": 100, "hi": 100, "label": "100% (all covered)", "color": "#006837"},
+]
+NO_DATA_COLOR = "#bdbdbd"
+HIGHLIGHT_COLOR = "#c51b7d"
+FIBER_COLOR = "#1f78b4"
+VILLAGE_STATUSES = [  # best_technology value, label, colour
+    ("5G", "5G", "#006837"),
+    ("4G", "4G", "#1a9850"),
+    ("3G", "3G (no 4G)", "#fee08b"),
+    ("2G", "2G only", "#f46d43"),
+    ("none", "no signal", "#a50026"),
+]
+STATION_COLORS = {"2G": "#8c510a", "3G": "#bf812d", "4G": "#5e3c99", "5G": "#01665e"}
+
+_ASSET_PREFIX = "geocov-asset:"
+# folium's default CDN assets: the ones the map uses are replaced by bundled copies, the
+# others (jQuery, Bootstrap, icon fonts, awesome-markers) are not needed and are dropped.
+_FOLIUM_ASSETS = {
+    "leaflet": "leaflet.js", "leaflet_css": "leaflet.css",
+    "jquery": None, "bootstrap": None, "awesome_markers": None, "bootstrap_css": None,
+    "glyphicons_css": None, "awesome_markers_font_css": None, "awesome_markers_css": None,
+    "awesome_rotate_css": None,
+}
+_OWN_JS = [("leaflet", _ASSET_PREFIX + "leaflet.js"), ("geocov_js", _ASSET_PREFIX + "geocov.js")]
+_OWN_CSS = [("leaflet_css", _ASSET_PREFIX + "leaflet.css"), ("geocov_css", _ASSET_PREFIX + "geocov.css")]
+_CLUSTER_JS = [("markercluster_js", _ASSET_PREFIX + "leaflet.markercluster.js")]
+_CLUSTER_CSS = [("markercluster_css", _ASSET_PREFIX + "MarkerCluster.css"),
+                ("markercluster_default_css", _ASSET_PREFIX + "MarkerCluster.Default.css")]
+
+
+def _import_folium() -> Any:
+    try:
+        import folium
+    except ImportError as exc:  # pragma: no cover - folium is a dependency
+        raise ImportError(
+            "geocov maps need folium: install it with `pip install folium` "
+            "(or `conda install -c conda-forge folium`)"
+        ) from exc
+    return folium
+
+
+def _asset(name: str) -> str:
+    return resources.files("geocov.assets").joinpath(name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class _Metric:
+    key: str      # the table's percentage column, e.g. villages_pct_4g
+    group: str
+    label: str
+    short: str
+    noun: str
+    num: str      # property holding the numerator
+    den: str      # property holding the denominator
+    digits: int
+    unit_note: str
+
+    def as_js(self) -> dict[str, Any]:
+        return {"key": self.key, "group": self.group, "label": self.label, "short": self.short,
+                "noun": self.noun, "num": self.num, "den": self.den, "digits": self.digits,
+                "unitNote": self.unit_note}
+
+
+def _metrics_for(table: pd.DataFrame, level: str) -> list[_Metric]:
+    cols = set(table.columns)
+    out: list[_Metric] = []
+    specs = [
+        ("villages", "Villages", "villages_covered_{t}", "villages", "villages", 0,
+         "% of the villages of each {level} covered by {tl}"),
+        ("population", "Population", "population_covered_{t}", "population", "people", 0,
+         "% of the people of each {level} covered by {tl}"),
+        ("area", "Area", "covered_area_km2_{t}", "area_km2", "km²", 1,
+         "% of the area (km²) of each {level} covered by {tl}"),
+    ]
+    for kind, group, num_tpl, den_col, noun, digits, note in specs:
+        for t in _TECH_ORDER:
+            num_col = num_tpl.format(t=t)
+            if num_col not in cols or den_col not in cols:
+                continue
+            tl = TECH_LABELS[t]
+            what = {"villages": "Villages", "population": "Population", "area": "Area"}[kind]
+            out.append(_Metric(
+                key=f"{kind}_pct_{t}", group=group,
+                label=f"{what} with {tl} (% of {noun})",
+                short=tl[0].upper() + tl[1:], noun=noun,
+                num=f"{kind[0]}c_{t}", den=kind[0], digits=digits,
+                unit_note=note.format(level=level, tl=tl),
+            ))
+    if {"villages_fiber", "villages"} <= cols:
+        out.append(_Metric(
+            key="villages_fiber_pct", group="Fiber", label="Villages with fiber (% of villages)",
+            short="Fiber", noun="villages", num="vf", den="v", digits=0,
+            unit_note=f"% of the villages of each {level} connected to fiber",
+        ))
+    return out
+
+
+def map_metrics(table: pd.DataFrame, *, level: str) -> list[str]:
+    """The metrics that :func:`coverage_map` can colour ``table`` by (its percentage columns).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"villages": [4], "villages_covered_4g": [3], "villages_fiber": [1]})
+    >>> map_metrics(t, level="commune")
+    ['villages_pct_4g', 'villages_fiber_pct']
+    """
+    return [m.key for m in _metrics_for(table, level)]
+
+
+def _nullable(values: Any, digits: int | None = None) -> list[Any]:
+    arr = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if digits is not None:
+        arr = np.round(arr, digits)
+    whole = np.isfinite(arr) & (arr == np.round(arr))
+    obj = arr.astype(object)
+    obj[whole] = arr[whole].astype(np.int64)
+    obj[~np.isfinite(arr)] = None
+    return obj.tolist()
+
+
+def _texts(values: Any) -> list[Any]:
+    s = pd.Series(values).astype(object)
+    return s.where(s.notna(), None).astype(object).map(lambda v: v if v is None else str(v)).tolist()
+
+
+def _js_json(obj: Any) -> str:
+    """JSON that is safe inside a <script> element (no '<', '>' or '&' left unescaped)."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _auto_tolerance_m(geoms: gpd.GeoSeries, n: int) -> float:
+    minx, miny, maxx, maxy = geoms.total_bounds
+    span_m = max(maxx - minx, maxy - miny) * 111_320.0
+    # about 1/3000 of the extent, and finer when units are few: a screen shows no more
+    return float(np.clip(span_m / 3000.0, 5.0, 500.0))
+
+
+def _simplified(geoms: gpd.GeoSeries, tolerance_m: float | None) -> np.ndarray:
+    """Coverage-simplify (shared borders stay shared) and round coordinates, in EPSG:4326."""
+    arr = np.asarray(geoms.values)
+    arr = np.where(shapely.is_missing(arr), shapely.from_wkt("POLYGON EMPTY"), arr)
+    if tolerance_m is None or tolerance_m <= 0:
+        grid = 1e-6
+    else:
+        tol_deg = tolerance_m / 111_320.0
+        polys = shapely.get_type_id(arr)
+        if np.isin(polys, [3, 6]).all():
+            try:
+                arr = shapely.coverage_simplify(arr, tol_deg, simplify_boundary=True)
+            except shapely.errors.GEOSException as exc:  # invalid coverage: simplify one by one
+                log.info("coverage_simplify failed (%s); simplifying each unit on its own", exc)
+                arr = shapely.simplify(arr, tol_deg, preserve_topology=True)
+        else:
+            arr = shapely.simplify(arr, tol_deg, preserve_topology=True)
+        # grid: a power of ten no coarser than a third of the tolerance
+        grid = 10.0 ** np.floor(np.log10(tol_deg / 3.0))
+    return shapely.set_precision(arr, grid, mode="pointwise")
+
+
+def _geojson_list(arr: np.ndarray) -> str:
+    arr = np.asarray(arr)
+    if len(arr) == 0:
+        return "[]"
+    arr = np.where(shapely.is_missing(arr), shapely.from_wkt("GEOMETRYCOLLECTION EMPTY"), arr)
+    return "[" + ",".join(shapely.to_geojson(arr).tolist()) + "]"
+
+
+def _name_path(table: pd.DataFrame, level: str, levels: list[str]) -> pd.Series:
+    """'District, Province' for each row (names of the ancestors, fine → coarse)."""
+    idx = levels.index(level) if level in levels else len(levels)
+    path = pd.Series([""] * len(table), index=table.index, dtype=object)
+    for anc in reversed(levels[:idx]):
+        col = f"{anc}_name"
+        if col not in table.columns:
+            continue
+        name = table[col].astype(object).where(table[col].notna(), "").astype(str)
+        sep = np.where((path != "") & (name != ""), ", ", "")
+        path = path + sep + name
+    return path
+
+
+def _levels(result: Any) -> list[str]:
+    return [lv for lv in list(getattr(result, "levels", [])) if lv != "total"]
+
+
+def _check_choice(name: str, value: Any, valid: list[str]) -> None:
+    if value not in valid:
+        raise SchemaError(f"{name}={value!r} is not valid; use one of: {', '.join(map(str, valid))}")
+
+
+def _to_4326(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    crs = require_crs(gdf, what=what)
+    return gdf if crs.to_epsg() == 4326 else gdf.to_crs(4326)
+
+
+def _make_layer_class(folium: Any) -> Any:
+    from folium.elements import JSCSSMixin
+    from folium.map import Layer
+    from folium.template import Template
+
+    class _GeocovLayer(JSCSSMixin, Layer):
+        _template = Template(
+            "{% macro script(this, kwargs) %}\n"
+            "var {{ this.get_name() }} = geocov.{{ this.factory }}("
+            "{{ this._parent.get_name() }}, {{ this.payload }});\n"
+            "{% endmacro %}"
+        )
+
+        def __init__(self, factory: str, payload: str, *, name: str, show: bool = True,
+                     control: bool = True, cluster: bool = False):
+            super().__init__(name=name, overlay=True, control=control, show=show)
+            self._name = "GeocovLayer"
+            self.factory = factory
+            self.payload = payload
+            self.default_js = list(_OWN_JS) + (list(_CLUSTER_JS) if cluster else [])
+            self.default_css = list(_OWN_CSS) + (list(_CLUSTER_CSS) if cluster else [])
+
+    return _GeocovLayer
+
+
+def _make_figure_class(folium: Any) -> Any:
+    from branca.element import CssLink, Element, Figure, JavascriptLink
+
+    class _OfflineFigure(Figure):
+        """A branca Figure that inlines the bundled assets instead of linking CDNs."""
+
+        def render(self, **kwargs: Any) -> str:
+            for child in self._children.values():
+                child.render(**kwargs)
+            header = self.header._children
+            for name in list(header):
+                child = header[name]
+                if not isinstance(child, (JavascriptLink, CssLink)):
+                    continue
+                url = child.url
+                asset = url[len(_ASSET_PREFIX):] if url.startswith(_ASSET_PREFIX) else None
+                if asset is None and name in _FOLIUM_ASSETS:
+                    asset = _FOLIUM_ASSETS[name]
+                    if asset is None:
+                        del header[name]
+                        continue
+                if asset is None:
+                    log.warning("the map links %s (%s): it will only load with a network", name, url)
+                    continue
+                code = _asset(asset)
+                if isinstance(child, JavascriptLink):
+                    header[name] = Element(f"<script>{code}</script>")
+                else:
+                    header[name] = Element(f"<style>{code}</style>")
+                header[name]._parent = self.header
+            return self._template.render(this=self, kwargs=kwargs)
+
+    return _OfflineFigure
+
+
+def _offline_root(m: Any, folium: Any, title: str | None) -> None:
+    fig_cls = _make_figure_class(folium)
+    root = m.get_root()
+    if type(root).__name__ == "_OfflineFigure":
+        return
+    fig = fig_cls(title=title)
+    m.add_to(fig)
+
+
+def coverage_map(
+    result: Any,
+    *,
+    level: str,
+    metric: str = "villages_pct_4g",
+    highlight: bool = True,
+    rules: RemoteRules | None = None,
+    villages: bool | None = None,
+    stations: bool | None = None,
+    fiber: bool = True,
+    m: Any = None,
+    tiles: str | None = None,
+    simplify_m: float | Literal["auto"] | None = "auto",
+    renderer: Literal["canvas", "svg"] = "canvas",
+    title: str | None = None,
+    layer_control: bool = True,
+    max_labels: int = 250,
+    style_kwds: dict[str, Any] | None = None,
+    highlight_kwds: dict[str, Any] | None = None,
+    map_kwds: dict[str, Any] | None = None,
+) -> Any:
+    """Draw a coverage result as an interactive, self-contained folium map.
+
+    Parameters
+    ----------
+    result : CoverageResult
+        Anything with the attributes of :class:`geocov.CoverageResult`: ``levels``,
+        ``table(level)``, ``villages``, ``stations``, ``fiber`` and ``metadata`` (the last
+        four may be ``None``). Geometries in any CRS; the map reprojects to EPSG:4326.
+    level : str
+        The level whose units are drawn (one of ``result.levels`` except "total").
+    metric : str, default "villages_pct_4g"
+        The metric coloured first; the map has a switcher between all of
+        :func:`map_metrics` (villages/population/area with each technology; villages with
+        fiber). Percentages are drawn in the fixed classes :data:`CLASSES`.
+    highlight : bool, default True
+        Outline the unconnected remote units (see :mod:`geocov.priorities`) and list them
+        with the reason in a side panel.
+    rules : RemoteRules, optional
+        The rules for ``highlight`` (default ``RemoteRules()``).
+    villages, stations : bool or None
+        Draw these layers (when the result has them). ``None``: drawn, and shown on opening
+        when there are at most 20,000 points (else listed in the layer control, off).
+    fiber : bool, default True
+        Draw fiber routes and nodes (when the result has them).
+    m : folium.Map, optional
+        Add the layers to this map instead of a new one (layers stack).
+    tiles : str, optional
+        Base tiles (any folium ``tiles`` value, e.g. "OpenStreetMap"); they need a
+        network. Default ``None``: no tiles, the map is readable offline.
+    simplify_m : float, "auto" or None
+        Tolerance (m) of the coverage simplification of unit borders (shared borders stay
+        shared); "auto" picks about 1/3000 of the map extent; ``None`` keeps full detail.
+        Coordinates are rounded to a third of the tolerance.
+    renderer : {"canvas", "svg"}, default "canvas"
+        Leaflet renderer of the units (canvas draws ten thousand units fast).
+    title : str, optional
+        Title (default ``result.metadata["title"]``).
+    layer_control : bool, default True
+        Add a layer control (unless ``m`` already has one).
+    max_labels : int, default 250
+        At most this many unit names are written on the map at once (the largest on screen).
+    style_kwds, highlight_kwds : dict, optional
+        Leaflet path options for the units and for the highlighted units.
+    map_kwds : dict, optional
+        Passed to :class:`folium.Map` when ``m`` is None.
+
+    Returns
+    -------
+    folium.Map
+        Displays inline in a notebook; write it with :func:`save_map`.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> table = gpd.GeoDataFrame({
+    ...     "commune_code": ["01"], "commune_name": ["Xã Bản Khoang"],
+    ...     "villages": [41], "villages_covered_4g": [37], "villages_covered_4g_plus": [37],
+    ...     "villages_fiber": [2]},
+    ...     geometry=[box(103.7, 22.3, 103.8, 22.4)], crs="EPSG:4326")
+    >>> result = SimpleNamespace(levels=["commune", "total"], table=lambda level: table,
+    ...     villages=None, stations=None, fiber=None, metadata={"title": "Demo"})
+    >>> m = coverage_map(result, level="commune")
+    >>> html = m.get_root().render()
+    >>> "Xã Bản Khoang" in html and "cdn.jsdelivr" not in html
+    True
+    """
+    folium = _import_folium()
+    levels = _levels(result)
+    _check_choice("level", level, levels)
+    _check_choice("renderer", renderer, ["canvas", "svg"])
+    table = result.table(level)
+    if not isinstance(table, gpd.GeoDataFrame):
+        raise SchemaError(f"result.table({level!r}) is not a GeoDataFrame; got {type(table).__name__}")
+    table = _to_4326(table, f"result.table({level!r})")
+    code_col, name_col = f"{level}_code", f"{level}_name"
+    for col in (code_col, name_col):
+        if col not in table.columns:
+            raise SchemaError(f"result.table({level!r}) has no column {col!r}; columns: {list(table.columns)}")
+    metrics = _metrics_for(table, level)
+    if not metrics:
+        raise SchemaError(
+            f"result.table({level!r}) has none of the metric columns the map draws "
+            f"(villages, villages_covered_<T>, population_covered_<T>, covered_area_km2_<T>, villages_fiber)"
+        )
+    _check_choice("metric", metric, [mt.key for mt in metrics])
+    metadata = dict(getattr(result, "metadata", None) or {})
+    title = title or metadata.get("title") or f"Coverage by {level}"
+
+    # --- units -----------------------------------------------------------------------
+    tol = _auto_tolerance_m(table.geometry, len(table)) if simplify_m == "auto" else simplify_m
+    geoms = _simplified(table.geometry, tol)
+    label_pts = shapely.point_on_surface(np.asarray(table.geometry.values))
+    props: dict[str, list[Any]] = {
+        "i": list(range(len(table))),
+        "c": _texts(table[code_col]),
+        "n": _texts(table[name_col]),
+        "f": _texts(_name_path(table, level, levels)),
+        "lx": _nullable(shapely.get_x(label_pts), 5),
+        "ly": _nullable(shapely.get_y(label_pts), 5),
+    }
+    for col, key, digits in (("villages", "v", 0), ("population", "p", 0), ("area_km2", "a", 2),
+                             ("villages_fiber", "vf", 0)):
+        if col in table.columns:
+            props[key] = _nullable(table[col], digits)
+    for t in _TECH_ORDER:
+        for col, key, digits in ((f"villages_covered_{t}", f"vc_{t}", 0),
+                                 (f"population_covered_{t}", f"pc_{t}", 0),
+                                 (f"covered_area_km2_{t}", f"ac_{t}", 2)):
+            if col in table.columns:
+                props[key] = _nullable(table[col], digits)
+
+    rules = RemoteRules() if rules is None else rules
+    flags = None
+    if highlight:
+        fiber_gdf = getattr(result, "fiber", None)
+        flags = flag_unconnected_remote(table, fiber=fiber_gdf, rules=rules)
+        props["h"] = flags["flagged"].astype(int).tolist()
+        props["r"] = _texts(flags["reason"])
+        props["u"] = _nullable(flags["population_uncovered"], 0)
+    parent_geoms = "[]"
+    idx = levels.index(level)
+    if idx > 0:
+        try:
+            parent_table = _to_4326(result.table(levels[idx - 1]), "parent table")
+            parent_geoms = _geojson_list(
+                shapely.boundary(_simplified(parent_table.geometry, tol)))
+        except Exception as exc:  # the parent outline is a nicety, never a reason to fail
+            log.info("no parent outlines drawn: %s", exc)
+
+    level_plural = f"{level}s"
+    tech_label = TECH_LABELS[rules.technology].replace(" or better", "")
+    rules_text = (
+        f"Unconnected: no fiber and no {tech_label} in any village. Remote: "
+        + " or ".join(filter(None, [
+            f"more than {rules.centre_km:g} km from the {levels[idx - 1]} centre"
+            if rules.centre_km is not None and idx > 0 else "",
+            f"no fiber within {rules.fiber_km:g} km"
+            if rules.fiber_km is not None and getattr(result, "fiber", None) is not None else "",
+        ]) or ["(no remoteness rule applies)"]) + "."
+    )
+    unit_style = {"color": "#ffffff", "weight": 0.6 if len(table) > 2000 else 1.0,
+                  "opacity": 0.9, "fillOpacity": 0.8}
+    unit_style.update(style_kwds or {})
+    hl_style = {"color": HIGHLIGHT_COLOR, "weight": 3, "opacity": 1.0, "fill": False,
+                "dashArray": None}
+    hl_style.update(highlight_kwds or {})
+    cfg = {
+        "level": level, "levelLabel": level, "levelPlural": level_plural,
+        "metric": metric, "metrics": [mt.as_js() for mt in metrics],
+        "tooltipMetrics": [k for k in ("villages_pct_any", "villages_pct_4g_plus", "villages_pct_4g",
+                                       "population_pct_4g_plus", "villages_fiber_pct")
+                           if k in {mt.key for mt in metrics}][:4],
+        "classes": CLASSES, "noDataColor": NO_DATA_COLOR,
+        "style": unit_style, "hoverStyle": {"weight": 3, "color": "#333333"},
+        "highlightStyle": hl_style, "parentStyle": {"color": "#444444", "weight": 1.4, "opacity": 0.9, "fill": False},
+        "highlightLabel": f"Unconnected remote {level_plural}",
+        "highlightPanel": bool(highlight), "panelOpen": True, "maxPanel": 200,
+        "rulesText": rules_text, "renderer": renderer,
+        "maxLabels": int(max_labels), "labelMinPx": 70,
+        "props": props, "geoms": "__GEOMS__", "parentGeoms": "__PARENTS__",
+    }
+    payload = (_js_json(cfg).replace('"__GEOMS__"', _geojson_list(geoms), 1)
+               .replace('"__PARENTS__"', parent_geoms, 1))
+
+    # --- the map ---------------------------------------------------------------------
+    layer_cls = _make_layer_class(folium)
+    if m is None:
+        kw = {"tiles": tiles, "control_scale": True, "prefer_canvas": renderer == "canvas"}
+        kw.update(map_kwds or {})
+        m = folium.Map(**kw)
+        minx, miny, maxx, maxy = table.total_bounds
+        m.fit_bounds([[float(miny), float(minx)], [float(maxy), float(maxx)]])
+    elif tiles is not None:
+        folium.TileLayer(tiles).add_to(m)
+    _offline_root(m, folium, title)
+    # the marker clusters need the map's zoom range, which folium only gives tile layers
+    m.options.setdefault("maxZoom", 18)
+    m.options.setdefault("minZoom", 2)
+
+    sources = [str(s) for s in (metadata.get("sources") or [])]
+    info = {"title": str(title), "date": None if metadata.get("data_date") is None else str(metadata["data_date"]),
+            "sources": sources, "model": None if metadata.get("model") is None else str(metadata["model"]),
+            "credit": "Map: geocov; Leaflet (BSD-2-Clause), Leaflet.markercluster (MIT)"}
+    layer_cls("infoPanel", _js_json(info), name="info", control=False, show=False).add_to(m)
+    layer_cls("unitsLayer", payload, name=f"{level_plural.capitalize()}: coverage").add_to(m)
+    if highlight:
+        layer_cls("highlightLayer", "null",
+                  name=f"Unconnected remote {level_plural} ({int(flags['flagged'].sum()):,})").add_to(m)
+    layer_cls("labelsLayer", "null", name="Names").add_to(m)
+
+    vil = getattr(result, "villages", None)
+    if villages is not False and vil is not None and len(vil):
+        _add_villages(m, layer_cls, result, vil, levels, show=villages if villages is not None else len(vil) <= 20_000)
+    sta = getattr(result, "stations", None)
+    if stations is not False and sta is not None and len(sta):
+        _add_stations(m, layer_cls, sta, show=stations if stations is not None else len(sta) <= 20_000)
+    fib = getattr(result, "fiber", None)
+    if fiber and fib is not None and len(fib):
+        _add_fiber(m, layer_cls, fib, tol)
+
+    if layer_control and not any(type(c).__name__ == "LayerControl" for c in m._children.values()):
+        folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    return m
+
+
+def _add_villages(m: Any, layer_cls: Any, result: Any, vil: gpd.GeoDataFrame, levels: list[str],
+                  *, show: bool) -> None:
+    vil = _to_4326(vil, "result.villages")
+    pts = shapely.point_on_surface(np.asarray(vil.geometry.values))
+    status = vil["best_technology"].astype(object).where(vil["best_technology"].notna(), "none") \
+        if "best_technology" in vil.columns else pd.Series(["none"] * len(vil), index=vil.index)
+    codes = [s for s, _, _ in VILLAGE_STATUSES]
+    unknown = ~status.isin(codes)
+    if unknown.any():
+        raise SchemaError(
+            f"result.villages column 'best_technology' has values {sorted(set(status[unknown].astype(str)))[:5]} "
+            f"outside {codes}"
+        )
+    s_code = status.map({c: k for k, c in enumerate(codes)}).astype(int)
+    fiber = vil["fiber"].fillna(False).astype(bool) if "fiber" in vil.columns else pd.Series(False, index=vil.index)
+    unit_text = pd.Series([""] * len(vil), index=vil.index, dtype=object)
+    if "unit_code" in vil.columns and levels:
+        finest = levels[-1]
+        try:
+            fine = result.table(finest)
+            names = fine[f"{finest}_name"].astype(str) + ", " + _name_path(fine, finest, levels)
+            lookup = pd.Series(names.str.rstrip(", ").to_numpy(), index=fine[f"{finest}_code"].astype(str))
+            unit_text = vil["unit_code"].astype(str).map(lookup).astype(object)
+            unit_text = unit_text.where(unit_text.notna(), "")
+        except Exception as exc:  # names of the units are a nicety in the tooltip
+            log.info("village tooltips without unit names: %s", exc)
+    name = vil["village_name"] if "village_name" in vil.columns else vil.get("village_code", pd.Series([""] * len(vil)))
+    data = {
+        "x": _nullable(shapely.get_x(pts), 5), "y": _nullable(shapely.get_y(pts), 5),
+        "s": s_code.tolist(), "fb": fiber.astype(int).tolist(),
+        "n": _texts(name), "u": _texts(unit_text),
+        "p": _nullable(vil["population"], 0) if "population" in vil.columns else [None] * len(vil),
+    }
+    cfg = {"data": data, "radius": 4, "fiberColor": FIBER_COLOR,
+           "statuses": [{"code": c, "label": lab, "color": col} for c, lab, col in VILLAGE_STATUSES]}
+    legend = ", ".join(f"{lab}" for _, lab, _ in VILLAGE_STATUSES)
+    layer_cls("villagesLayer", _js_json(cfg), name=f"Villages ({len(vil):,}): {legend}; blue ring = fiber",
+              show=show).add_to(m)
+
+
+def _add_stations(m: Any, layer_cls: Any, sta: gpd.GeoDataFrame, *, show: bool) -> None:
+    sta = _to_4326(sta, "result.stations")
+    tech = sta["technology"].astype(str) if "technology" in sta.columns else pd.Series("unknown", index=sta.index)
+    for t in sorted(tech.unique()):
+        sub = sta[(tech == t).to_numpy()]
+        pts = shapely.point_on_surface(np.asarray(sub.geometry.values))
+        data = {
+            "x": _nullable(shapely.get_x(pts), 5), "y": _nullable(shapely.get_y(pts), 5),
+            "id": _texts(sub["station_id"]) if "station_id" in sub.columns else [""] * len(sub),
+            "op": _texts(sub["operator"]) if "operator" in sub.columns else ["unknown"] * len(sub),
+            "r": _nullable(sub["range_m"], 0) if "range_m" in sub.columns else [None] * len(sub),
+        }
+        cfg = {"data": data, "technology": t, "color": STATION_COLORS.get(t, "#555555")}
+        layer_cls("stationsLayer", _js_json(cfg), name=f"Stations {t} ({len(sub):,})",
+                  show=show, cluster=True).add_to(m)
+
+
+def _add_fiber(m: Any, layer_cls: Any, fib: gpd.GeoDataFrame, tol: float | None) -> None:
+    fib = _to_4326(fib, "result.fiber")
+    arr = np.asarray(fib.geometry.values)
+    has = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    kind = fib["kind"].astype(str).to_numpy() if "kind" in fib.columns else np.full(len(fib), "")
+    tid = shapely.get_type_id(arr)
+    lines = arr[has & np.isin(tid, [1, 2, 5])]
+    nodes = shapely.point_on_surface(arr[has & np.isin(tid, [0, 4]) & (kind != "route")])
+    if tol:
+        lines = shapely.simplify(lines, tol / 111_320.0)
+    lines = shapely.set_precision(lines, 1e-5, mode="pointwise") if len(lines) else lines
+    cfg = {
+        "routes": "__ROUTES__",
+        "nodes": {"x": _nullable(shapely.get_x(nodes), 5), "y": _nullable(shapely.get_y(nodes), 5)},
+        "routeStyle": {"color": FIBER_COLOR, "weight": 2.5, "opacity": 0.9},
+        "nodeStyle": {"radius": 5, "color": "#ffffff", "weight": 1.5, "fillColor": FIBER_COLOR,
+                      "fillOpacity": 1.0},
+    }
+    payload = _js_json(cfg).replace('"__ROUTES__"', _geojson_list(lines), 1)
+    layer_cls("fiberLayer", payload, name=f"Fiber: {len(lines):,} routes, {len(nodes):,} nodes").add_to(m)
+
+
+def save_map(m: Any, path: str | os.PathLike[str]) -> Path:
+    """Write the map as one self-contained HTML file (opens offline by double-click).
+
+    Examples
+    --------
+    >>> import folium, tempfile, pathlib
+    >>> out = save_map(folium.Map(tiles=None), pathlib.Path(tempfile.mkdtemp()) / "m.html")
+    >>> "<script src=" in out.read_text(encoding="utf-8")
+    False
+    """
+    folium = _import_folium()
+    _offline_root(m, folium, None)
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        raise DataSourceError(f"cannot write {path}: folder {path.parent} does not exist; create it first")
+    html = m.get_root().render()
+    path.write_text(html, encoding="utf-8")
+    log.info("wrote %s (%.1f MB)", path, path.stat().st_size / 1e6)
+    return path
+
+
+CHROMIUM_ENV = "GEOCOV_CHROMIUM"
+#: Flags that run Chromium headless with no network at all (the map needs none).
+CHROMIUM_OFFLINE_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--hide-scrollbars",
+    "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
+]
+
+
+def find_chromium() -> str | None:
+    """The Chromium executable: ``$GEOCOV_CHROMIUM``, else chromium/chrome on the PATH."""
+    env = os.environ.get(CHROMIUM_ENV)
+    if env:
+        return env
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def save_png(m: Any, path: str | os.PathLike[str], *, width: int = 1400, height: int = 900,
+             wait_ms: int = 4000, offline: bool = True) -> Path:
+    """Save the map view as a PNG (a screenshot in headless Chromium).
+
+    Needs Chromium (``apt-get install chromium``, or set ``GEOCOV_CHROMIUM`` to a Chrome or
+    Chromium executable). With ``offline=True`` (default) the browser has no network, so
+    base tiles are not drawn; the map itself needs none.
+    """
+    exe = find_chromium()
+    if exe is None:
+        raise DataSourceError(
+            f"save_png needs Chromium and found none on the PATH; install it "
+            f"(`apt-get install chromium`) or set {CHROMIUM_ENV} to a Chrome/Chromium executable"
+        )
+    path = Path(path).resolve()
+    with tempfile.TemporaryDirectory(prefix="geocov-png-") as tmp:
+        html = save_map(m, Path(tmp) / "map.html")
+        cmd = [exe, *(CHROMIUM_OFFLINE_FLAGS if offline else CHROMIUM_OFFLINE_FLAGS[:10]),
+               f"--user-data-dir={Path(tmp) / 'profile'}", f"--window-size={width},{height}",
+               f"--virtual-time-budget={int(wait_ms)}", f"--screenshot={path}", html.as_uri()]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0 or not path.exists():
+        raise DataSourceError(
+            f"Chromium ({exe}) did not write {path} (exit {proc.returncode}): {proc.stderr[-500:]}"
+        )
+    return path
