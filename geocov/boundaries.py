@@ -160,7 +160,7 @@ def read_units(
                        frame[name_col], f"the {lvl} name is missing",
                        f"Fill in column {name_col!r}.", rejects)
     # codes (given or made from the name path)
-    for i, (lvl, name_col, code_col) in enumerate(spec):
+    for i, (lvl, _name_col, code_col) in enumerate(spec):
         if code_col is not None:
             code = _clean_codes(frame[code_col])
             keep &= _check(code.isna().to_numpy() & keep, frame, code_col, frame[code_col],
@@ -174,10 +174,10 @@ def read_units(
                 code = out[f"{spec[i - 1][0]}_code"] + "/" + code
         out[f"{lvl}_code"] = code
     if population is not None:
-        pop = parse_numbers(frame[population])
-        unreadable = (pop.isna() & frame[population].notna()).to_numpy()
-        if pd.api.types.is_string_dtype(frame[population].dtype) or frame[population].dtype == object:
-            unreadable &= frame[population].astype("string").str.strip().fillna("").ne("").to_numpy()
+        raw = frame[population]
+        pop = parse_numbers(raw)
+        given = (raw.notna() & raw.astype("string").str.strip().ne("")).fillna(False)
+        unreadable = pop.isna().to_numpy() & given.to_numpy(dtype=bool)
         keep &= _check(unreadable & keep, frame, population, frame[population],
                        "population is not a number",
                        "Write populations as plain numbers (e.g. 12500 or 12500,0).", rejects)
@@ -199,7 +199,7 @@ def read_units(
     units = units[[*columns, "geometry", "source_file", "source_row"]]
 
     keep2 = _check_unique(units, spec, made_codes, rejects)
-    keep2 &= _check_hierarchy(units, names, rejects)
+    keep2 = _check_hierarchy(units, names, rejects, keep2)
     units = units.loc[keep2].reset_index(drop=True)
     for c in columns:
         if c != "population":
@@ -446,8 +446,8 @@ def _check_unique(units: gpd.GeoDataFrame, spec: list[tuple[str, str, str | None
 
 
 def _check_hierarchy(units: gpd.GeoDataFrame, levels: Sequence[str],
-                     rejects: RejectsReport | None) -> np.ndarray:
-    keep = np.ones(len(units), dtype=bool)
+                     rejects: RejectsReport | None, keep: np.ndarray) -> np.ndarray:
+    keep = keep.copy()
     for i, lvl in enumerate(levels):
         code = f"{lvl}_code"
         checks = [f"{lvl}_name"]
@@ -683,10 +683,12 @@ def _overlaps(gm: np.ndarray, tree: shapely.STRtree, codes: np.ndarray, names: n
     fine = codes.shape[1] - 1
     df = pd.DataFrame({"lvl": lvl, "lo": lo, "hi": hi, "nlo": nlo, "nhi": nhi, "area": area,
                        "pair": rows,
-                       "fine": codes[a, fine] + "~" + codes[b, fine]})
+                       "fine": np.where(codes[a, fine] < codes[b, fine],
+                                        codes[a, fine] + "~" + codes[b, fine],
+                                        codes[b, fine] + "~" + codes[a, fine])})
     g = df.groupby(["lvl", "lo", "hi"], sort=True).agg(
         nlo=("nlo", "first"), nhi=("nhi", "first"), area=("area", "sum"),
-        pairs=("pair", "size"), example=("fine", "first")).reset_index()
+        pairs=("pair", "size"), example=("fine", "min")).reset_index()
     g = g[g["area"] > tolerance_km2]
     finest = levels[-1]
     detail = np.where(
@@ -715,6 +717,14 @@ def _gaps(gm: np.ndarray, tree: shapely.STRtree, codes: np.ndarray, names: np.nd
     owner = np.repeat(np.arange(len(polys)), n_int)
     ring = np.arange(n_int.sum()) - np.repeat(np.cumsum(n_int) - n_int, n_int)
     holes = shapely.polygons(shapely.get_interior_ring(polys[owner], ring))
+    # parts of the union lying inside a hole (e.g. a unit ringed by a gap) are not gap
+    hi, pi = shapely.STRtree(polys).query(holes, predicate="contains")
+    if len(hi):
+        o = np.argsort(hi, kind="stable")
+        inner = shapely.multipolygons(polys[pi[o]], indices=hi[o],
+                                      out=np.full(len(holes), None, dtype=object))
+        has = ~pd.isna(inner)
+        holes[has] = shapely.difference(holes[has], inner[has])
     holes = holes[shapely.area(holes) > 0]
     if len(holes) == 0:
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
