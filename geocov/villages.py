@@ -96,6 +96,23 @@ def _village_geometries(
     return geoms, keep, out_crs
 
 
+def _parse_population(raw: pd.Series) -> pd.Series:
+    """Population counts; ``1.250`` means 1250 when every dotted value is in groups of three.
+
+    :func:`geocov.io.parse_numbers` reads a lone ``1.250`` as 1.25 (it could be a
+    coordinate); a head count is a whole number, so a column whose dotted values are all
+    thousands groups (Vietnamese locale, ``12.345``) is read with ``.`` as the thousands
+    separator.
+    """
+    if pd.api.types.is_numeric_dtype(raw.dtype):
+        return parse_numbers(raw)
+    text = raw.dropna().astype(str).str.strip()
+    dotted = text.str.contains(".", regex=False)
+    if dotted.any() and text[dotted].str.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+").all():
+        return parse_numbers(raw, decimal=",")
+    return parse_numbers(raw)
+
+
 def read_villages(
     source: str | Path | pd.DataFrame,
     *,
@@ -128,7 +145,8 @@ def read_villages(
         ``village_code, village_name, population, unit_code, geometry, source_file,
         source_row`` in the input CRS.  Codes are text (``1234.0`` from Excel becomes
         ``"1234"``).  A village without a code gets the deterministic code
-        ``"<source_file>:<source_row>"``.  Missing population is NaN; ``unit_code`` NA
+        ``"<source_file>:<source_row>"``.  Missing population is NaN; ``12.345`` is read
+        as 12345 when every dotted population is in groups of three.  ``unit_code`` NA
         means "place it by location" (:func:`link_villages`).
 
     Raises
@@ -161,7 +179,7 @@ def read_villages(
 
     if "population" in cols:
         raw = frame[cols["population"]]
-        pop = parse_numbers(raw).to_numpy()
+        pop = _parse_population(raw).to_numpy()
         given = raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
         keep = keep & reject_rows(keep & given & ~np.isfinite(pop), frame,
                                   column=cols["population"], values=raw,
