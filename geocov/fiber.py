@@ -156,10 +156,12 @@ def _read_one(frame: pd.DataFrame, *, kind: str, reach_m: float,
         elif code_key == "unit_code":
             kinds = np.full(n, "unit", dtype=object)
         else:
-            lev = frame[cols["level"]].astype(object).where(frame[cols["level"]].notna(), "")
-            folded = lev.map(lambda x: fold_text(str(x))) if n else lev
-            kinds = np.where(folded.isin(_VILLAGE_LEVELS), "village",
-                             np.where(folded.isin(_UNIT_LEVELS), "unit", None)).astype(object)
+            lev = _codes_as_text(frame[cols["level"]])
+            table = {u: fold_text(u) for u in pd.unique(lev.dropna())}  # fold each value once
+            folded = lev.map(table)
+            kinds = np.full(n, None, dtype=object)
+            kinds[folded.isin(_UNIT_LEVELS).to_numpy()] = "unit"
+            kinds[folded.isin(_VILLAGE_LEVELS).to_numpy()] = "village"
             keep = keep & reject_rows(
                 keep & pd.isna(kinds), frame, column=cols["level"], values=frame[cols["level"]],
                 reason="unknown level",
@@ -176,7 +178,7 @@ def _read_one(frame: pd.DataFrame, *, kind: str, reach_m: float,
     if use_columns:
         geoms, keep = _lonlat_points(frame, cols["lon"], cols["lat"], crs=crs, keep=keep,
                                      rejects=rejects)
-        geoms = np.where(keep, geoms, None)
+        geoms[~keep] = None
         out_crs = CRS.from_user_input(crs)
     elif geo:
         out_crs = _crs.require_crs(frame, what=f"fiber layer {file}")
