@@ -367,7 +367,7 @@ def coverage_map(
         The rules for ``highlight`` (default ``RemoteRules()``).
     villages, stations : bool or None
         Draw these layers (when the result has them). ``None``: drawn, and shown on opening
-        when there are at most 20,000 points (else listed in the layer control, off).
+        when there are at most 5,000 points (else listed in the layer control, off; built when first switched on).
     fiber : bool, default True
         Draw fiber routes and nodes (when the result has them).
     m : folium.Map, optional
@@ -540,10 +540,10 @@ def coverage_map(
 
     vil = getattr(result, "villages", None)
     if villages is not False and vil is not None and len(vil):
-        _add_villages(m, layer_cls, result, vil, levels, show=villages if villages is not None else len(vil) <= 20_000)
+        _add_villages(m, layer_cls, result, vil, levels, show=villages if villages is not None else len(vil) <= 5_000)
     sta = getattr(result, "stations", None)
     if stations is not False and sta is not None and len(sta):
-        _add_stations(m, layer_cls, sta, show=stations if stations is not None else len(sta) <= 20_000)
+        _add_stations(m, layer_cls, sta, show=stations if stations is not None else len(sta) <= 5_000)
     fib = getattr(result, "fiber", None)
     if fiber and fib is not None and len(fib):
         _add_fiber(m, layer_cls, fib, tol)
