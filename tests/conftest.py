@@ -22,16 +22,20 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA_ENV = "GEOCOV_SHARED_DATA"
 
 
+def _candidate() -> Path:
+    env = os.environ.get(SHARED_DATA_ENV)
+    return Path(env) if env else REPO.parent / "shared" / "data"
+
+
 def shared_data_dir() -> Path | None:
     """The shared data folder, or ``None`` when it is not on this machine."""
-    env = os.environ.get(SHARED_DATA_ENV)
-    path = Path(env) if env else REPO.parent / "shared" / "data"
+    path = _candidate()
     return path if path.is_dir() else None
 
 
 def _absent_reason() -> str:
-    return (f"shared data not found (set {SHARED_DATA_ENV} or put it at "
-            f"{REPO.parent / 'shared' / 'data'})")
+    return (f"shared data not found at {_candidate()} (set {SHARED_DATA_ENV} to the folder "
+            f"holding boundaries/, population/, ...)")
 
 
 @pytest.fixture(scope="session")

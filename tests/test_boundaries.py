@@ -179,6 +179,10 @@ def test_bad_options() -> None:
         read_units(grid_frame(), levels={"tỉnh mới": "tinh"})
     with pytest.raises(SchemaError, match=r"levels= is empty"):
         read_units(grid_frame(), levels={})
+    with pytest.raises(SchemaError, match=r"layer= is only for files"):
+        read_units(grid_frame(), layer="communes", levels=LEVELS3)
+    with pytest.raises(SchemaError, match=r"levels= must be a mapping .* got the string 'tinh'"):
+        read_units(grid_frame(), levels="tinh")
     with pytest.raises(SchemaError, match=r"needs geometry"):
         read_units(pd.DataFrame(grid_frame().drop(columns="geometry")), levels=LEVELS3)
 
@@ -187,6 +191,11 @@ def test_missing_crs() -> None:
     frame = grid_frame().set_crs(None, allow_override=True)
     with pytest.raises(CRSError, match=r"<GeoDataFrame> \(admin units\) has no CRS"):
         read_units(frame, levels=LEVELS3)
+    units = read_units(grid_frame(), levels=LEVELS3).set_crs(None, allow_override=True)
+    with pytest.raises(CRSError, match=r"units has no CRS"):
+        unit_areas_km2(units)
+    with pytest.raises(CRSError, match=r"units has no CRS"):
+        validate_units(units)
 
 
 def test_missing_name_strict_and_lenient() -> None:
