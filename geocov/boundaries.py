@@ -441,8 +441,10 @@ def _check_unique(units: gpd.GeoDataFrame, spec: list[tuple[str, str, str | None
         how = f"duplicate {finest} code in column {code_col!r}"
         fix = (f"Each {finest} must appear once. If the layer is not at the {finest} level, "
                f"pass levels= naming its finest level.")
-    return reject_rows(dup, units, column=col, values=units[col], reason=how, fix=fix,
-                       rejects=rejects, error=SchemaError)
+    used = ", ".join(f"{lvl} ← {name!r}" + (f" (code {code!r})" if code else "")
+                     for lvl, name, code in spec)
+    return reject_rows(dup, units, column=col, values=units[col], reason=how,
+                       fix=f"{fix} Levels used: {used}.", rejects=rejects, error=SchemaError)
 
 
 def _check_hierarchy(units: gpd.GeoDataFrame, levels: Sequence[str],

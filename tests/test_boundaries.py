@@ -286,7 +286,8 @@ def test_duplicate_finest_codes() -> None:
     frame.loc[5, "ma_xa"] = 102
     with pytest.raises(SchemaError, match=r"2 row\(s\) in column 'commune_code': duplicate "
                                           r"commune code in column 'ma_xa': row 2 \('102'\), "
-                                          r"row 6 \('102'\)"):
+                                          r"row 6 \('102'\).*Levels used: province ← 'tinh' \(code "
+                                          r"'ma_tinh'\), district ← 'huyen'"):
         read_units(frame, levels=LEVELS3, codes=CODES3)
     rej = RejectsReport()
     units = read_units(frame, levels=LEVELS3, codes=CODES3, rejects=rej)
