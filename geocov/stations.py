@@ -378,7 +378,8 @@ def read_stations(
     columns : mapping, optional
         Explicit column names, keys ``id, lon, lat, tech, operator, range_m, azimuth,
         beamwidth, status``.  Otherwise aliases are matched (case, spaces, ``_``/``-`` and
-        diacritics ignored): id/site_id/cell/cellid/station_id, lon/lng/long/longitude/x,
+        diacritics ignored): id/site_id/cell/cellid/station_id (a ``station_id`` column
+        wins over ``id``/``site_id``: one row per cell), lon/lng/long/longitude/x,
         lat/latitude/y, tech/technology/radio/generation/rat,
         operator/mnc/net/carrier/nha_mang, range_m/range/radius/radius_m,
         azimuth/azimuth_deg/az, beamwidth/beamwidth_deg/bw, status.
@@ -430,7 +431,12 @@ def read_stations(
     _count_read(rejects, frame, "stations")
     geo = _has_geometry(frame)
     required = ["tech"] if geo else ["lon", "lat", "tech"]
-    cols = resolve_columns(frame, _ALIASES, given=columns, required=required, file=file)
+    given = dict(columns or {})
+    if "id" not in given:  # a cell-level "station_id" beats "id"/"site_id" (one site, many cells)
+        exact = [c for c in frame.columns if fold_text(c) == "stationid"]
+        if exact:
+            given["id"] = exact[0]
+    cols = resolve_columns(frame, _ALIASES, given=given, required=required, file=file)
     n = len(frame)
     keep = np.ones(n, dtype=bool)
 

@@ -249,6 +249,13 @@ def test_projected_coordinates_skip_degree_checks(tmp_path):
     assert s.crs.to_epsg() == 32648 and s.geometry.x.tolist() == [X0]
 
 
+def test_station_id_column_wins_over_site_id():
+    t = pd.DataFrame({"site_id": ["S1", "S1"], "station_id": ["S1-a", "S1-b"],
+                      "lat": [22.0, 22.0], "lon": [104.0, 104.0], "tech": ["LTE", "LTE"]})
+    assert read_stations(t)["station_id"].tolist() == ["S1-a", "S1-b"]
+    assert read_stations(t, columns={"id": "site_id"})["station_id"].tolist() == ["S1", "S1"]
+
+
 def test_no_id_column_gets_file_row_ids():
     s = read_stations(pd.DataFrame({"lat": [22.0], "lon": [104.0], "tech": ["LTE"]}))
     assert s["station_id"].tolist() == ["<DataFrame>:1"]
