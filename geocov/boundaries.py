@@ -552,7 +552,8 @@ def validate_units(
     problem between those two districts.
 
     * ``overlap``: area covered by two units (pairs of finest units from an STRtree,
-      intersected; one row per pair of sibling units, areas summed).
+      intersected; one row per pair of sibling units, areas summed over pairs, so an area
+      shared by three units counts once for each of the three pairs).
     * ``gap``: area enclosed by units but covered by none, narrower than ``gap_width_m``
       (one row per group of sibling units around it, areas summed).
     * ``hole``: the same but wider: a missing unit, an excluded lake, or data not loaded.

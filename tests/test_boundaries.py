@@ -342,6 +342,49 @@ def test_lenient_accounts_for_every_row() -> None:
     assert set(units["source_row"]) | set(rej.to_frame()["row"]) == set(range(1, 9))
 
 
+DEFECTS = ["name", "code", "geometry", "point", "duplicate", "population", "parent", "bowtie"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(defects=st.lists(st.tuples(st.integers(0, 7), st.sampled_from(DEFECTS)), max_size=6),
+       with_codes=st.booleans())
+def test_lenient_every_row_used_or_rejected(defects: list[tuple[int, str]],
+                                            with_codes: bool) -> None:
+    frame = grid_frame()
+    frame["ma_xa"] = frame["ma_xa"].astype(object)
+    for i, defect in defects:
+        if defect == "name":
+            frame.loc[i, "xa"] = None
+        elif defect == "code":
+            frame.loc[i, "ma_xa"] = None
+        elif defect == "geometry":
+            frame.loc[i, "geometry"] = None
+        elif defect == "point":
+            frame.loc[i, "geometry"] = Point(X0, Y0)
+        elif defect == "duplicate":
+            frame.loc[i, "ma_xa"] = 101 if i else 102
+            frame.loc[i, "xa"] = "Xã 1" if i else "Xã 2"
+        elif defect == "population":
+            frame.loc[i, "dan_so"] = "?"
+        elif defect == "parent":
+            frame.loc[i, "ma_huyen"] = "00" if i >= 4 else "10"
+        else:
+            frame.loc[i, "geometry"] = bowtie(i // 2, i % 2)
+    rej = RejectsReport()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TopologyWarning)
+        units = read_units(frame, levels=LEVELS3, codes=CODES3 if with_codes else None,
+                           population="dan_so", rejects=rej)
+    rejected = set(rej.to_frame()["row"])
+    assert rejected.isdisjoint(units["source_row"])
+    assert rejected | set(units["source_row"]) == set(range(1, 9))
+    assert len(rej.to_frame()) == len(rejected)  # each bad row reported once
+    s = rej.summary().iloc[0]
+    assert (s["rows_read"], s["rows_used"]) == (8, len(units))
+    assert units["commune_code"].is_unique
+    assert units.geometry.is_valid.all()
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(order=st.permutations(list(range(8))), with_codes=st.booleans())
 def test_row_order_does_not_matter(order: list[int], with_codes: bool) -> None:
@@ -484,6 +527,16 @@ def test_gap_between_districts() -> None:
     report = validate_units(units_from(ring_of_nine(40.0), district))
     gap = report[report.problem == "gap"]
     assert gap[["level", "codes"]].values.tolist() == [["district", ("A", "B")]]
+
+
+def test_validate_one_level_without_attrs() -> None:
+    geoms = [cell(0, 0), box(X0 + 800, Y0, X0 + 2000, Y0 + KM)]
+    units = read_units(gpd.GeoDataFrame({"xa": ["a", "b"]}, geometry=geoms, crs=32648),
+                       levels={"ward": "xa"})
+    units.attrs = {}
+    report = validate_units(units)
+    assert report.query("problem == 'overlap'")[["level", "codes"]].values.tolist() == [
+        ["ward", ("a", "b")]]
 
 
 def test_validate_in_lonlat_gives_the_same_areas() -> None:
