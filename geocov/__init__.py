@@ -1,8 +1,8 @@
 """geocov: telecom coverage analysis for admin units, villages, base stations and fiber.
 
 >>> import geocov
->>> sorted(geocov.__all__)[:3]
-['CRSError', 'CoverageResult', 'DataQualityWarning']
+>>> {"read_units", "coverage", "coverage_map", "RejectsReport"} <= set(geocov.__all__)
+True
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ _EXPORTS = {
     "read_villages": "villages", "link_villages": "villages",
     "read_stations": "stations", "normalise_technology": "stations",
     "station_footprints": "stations", "DEFAULT_RADIUS_M": "stations",
+    "station_radius_m": "stations", "covering_pairs": "stations",
     "read_fiber": "fiber", "fiber_reach": "fiber",
     # coverage
     "coverage": "coverage", "CoverageResult": "coverage",
