@@ -366,8 +366,9 @@ def coverage_map(
     rules : RemoteRules, optional
         The rules for ``highlight`` (default ``RemoteRules()``).
     villages, stations : bool or None
-        Draw these layers (when the result has them). ``None``: drawn, and shown on opening
-        when there are at most 5,000 points (else listed in the layer control, off; built when first switched on).
+        Draw these layers (when the result has them); ``False``: leave them out. ``None``:
+        in the layer control, shown on opening for villages when there are at most 5,000
+        and for stations never (they are built when first switched on).
     fiber : bool, default True
         Draw fiber routes and nodes (when the result has them).
     m : folium.Map, optional
@@ -506,7 +507,7 @@ def coverage_map(
         "highlightLabel": f"Unconnected remote {level_plural}",
         "highlightPanel": bool(highlight), "panelOpen": True, "maxPanel": 200,
         "rulesText": rules_text, "renderer": renderer,
-        "maxLabels": int(max_labels), "labelMinPx": 70,
+        "maxLabels": int(max_labels), "labelMinPx": 50,
         "props": props, "geoms": "__GEOMS__", "parentGeoms": "__PARENTS__",
     }
     payload = (_js_json(cfg).replace('"__GEOMS__"', _geojson_list(geoms), 1)
@@ -543,13 +544,13 @@ def coverage_map(
         _add_villages(m, layer_cls, result, vil, levels, show=villages if villages is not None else len(vil) <= 5_000)
     sta = getattr(result, "stations", None)
     if stations is not False and sta is not None and len(sta):
-        _add_stations(m, layer_cls, sta, show=stations if stations is not None else len(sta) <= 5_000)
+        _add_stations(m, layer_cls, sta, show=bool(stations))
     fib = getattr(result, "fiber", None)
     if fiber and fib is not None and len(fib):
         _add_fiber(m, layer_cls, fib, tol)
 
     if layer_control and not any(type(c).__name__ == "LayerControl" for c in m._children.values()):
-        folium.LayerControl(collapsed=False, position="topright").add_to(m)
+        folium.LayerControl(collapsed=True, position="topright").add_to(m)
     return m
 
 
