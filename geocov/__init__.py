@@ -22,6 +22,7 @@ _EXPORTS = {
     "RejectsReport": "io", "read_table": "io",
     # inputs
     "read_units": "boundaries", "validate_units": "boundaries", "unit_levels": "boundaries",
+    "unit_areas_km2": "boundaries",
     "read_villages": "villages", "link_villages": "villages",
     "read_stations": "stations", "normalise_technology": "stations",
     "station_footprints": "stations", "DEFAULT_RADIUS_M": "stations",

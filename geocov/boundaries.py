@@ -542,7 +542,7 @@ def validate_units(
     units: gpd.GeoDataFrame,
     *,
     gap_width_m: float = 100.0,
-    overlap_tolerance_km2: float = 0.0,
+    overlap_tolerance_km2: float = 1e-6,
 ) -> pd.DataFrame:
     """Report the topology problems of an admin-unit layer (never raises for them).
 
