@@ -410,7 +410,9 @@ def make_region(
         cen = np.where(inside, cen, shapely.point_on_surface(cells))
         seeds = shapely.get_coordinates(cen)
     cells = _voronoi_cells(seeds, outline)
-    centre = shapely.get_coordinates(shapely.point_on_surface(cells))
+    # commune centres: the centre of the largest inscribed circle, far from every edge
+    mic = shapely.maximum_inscribed_circle(cells, tolerance=math.sqrt(area_km2 / n_c) * 20.0)
+    centre = shapely.get_coordinates(shapely.get_point(mic, 0))
 
     # districts and provinces: k-means of commune centres, then of district centres
     dist_of = _kmeans(centre, n_d, rng)
@@ -622,6 +624,18 @@ def make_region(
     )
 
     # villages table: codes within their commune, ~5 % without a commune code
+    # vector layers in EPSG:4326
+    def ll(geoms: np.ndarray) -> np.ndarray:
+        if len(geoms) == 0:
+            return geoms
+        return shapely.transform(geoms, lambda c: np.c_[to_ll.transform(c[:, 0], c[:, 1])])
+
+    # the commune of each village from its written (rounded) coordinates, so that the file's
+    # commune_code always agrees with the location
+    v_ll = np.round(np.c_[to_ll.transform(v_xy[:, 0], v_xy[:, 1])], 6)
+    pi, ci = shapely.STRtree(ll(cells)).query(shapely.points(v_ll), predicate="within")
+    v_c = v_c.copy()
+    v_c[pi] = ci
     v_order = np.lexsort((np.round(v_xy[:, 0], -2), -np.round(v_xy[:, 1], -2), c_rank[v_c]))
     v_xy, v_c, pop, near_fiber = v_xy[v_order], v_c[v_order], pop[v_order], near_fiber[v_order]
     seq = pd.Series(v_c).groupby(v_c).cumcount().to_numpy() + 1
@@ -644,12 +658,6 @@ def make_region(
             "lat": np.round(np.asarray(v_lat), 6),
         }
     )
-
-    # vector layers in EPSG:4326
-    def ll(geoms: np.ndarray) -> np.ndarray:
-        if len(geoms) == 0:
-            return geoms
-        return shapely.transform(geoms, lambda c: np.c_[to_ll.transform(c[:, 0], c[:, 1])])
 
     c_pop = np.bincount(v_c, pop, minlength=n_c)
     communes = (
