@@ -40,7 +40,7 @@ from .crs import require_crs
 from .errors import DataSourceError, SchemaError
 from .priorities import RemoteRules, flag_unconnected_remote
 
-__all__ = ["coverage_map", "save_map", "save_png", "map_metrics", "CLASSES"]
+__all__ = ["coverage_map", "save_map", "save_png", "write_demo_maps", "map_metrics", "CLASSES"]
 
 log = logging.getLogger(__name__)
 
@@ -503,7 +503,8 @@ def coverage_map(
                            if k in {mt.key for mt in metrics}][:4],
         "classes": CLASSES, "noDataColor": NO_DATA_COLOR,
         "style": unit_style, "hoverStyle": {"weight": 3, "color": "#333333"},
-        "highlightStyle": hl_style, "parentStyle": {"color": "#444444", "weight": 1.4, "opacity": 0.9, "fill": False},
+        "highlightStyle": hl_style, "parentStyle": {"color": "#444444", "weight": 1.4 if parent_geoms.count('"type"') <= 300 else 0.8,
+                        "opacity": 0.9, "fill": False},
         "highlightLabel": f"Unconnected remote {level_plural}",
         "highlightPanel": bool(highlight), "panelOpen": True, "maxPanel": 200,
         "rulesText": rules_text, "renderer": renderer,
@@ -518,9 +519,12 @@ def coverage_map(
     if m is None:
         kw = {"tiles": tiles, "control_scale": True, "prefer_canvas": renderer == "canvas"}
         kw.update(map_kwds or {})
+        minx, miny, maxx, maxy = (float(v) for v in table.total_bounds)
+        kw.setdefault("location", [(miny + maxy) / 2, (minx + maxx) / 2])
+        kw.setdefault("zoom_start", 6)
         m = folium.Map(**kw)
-        minx, miny, maxx, maxy = table.total_bounds
-        m.fit_bounds([[float(miny), float(minx)], [float(maxy), float(maxx)]])
+        cfg["fit"] = [[miny, minx], [maxy, maxx]]  # fitted in the page, without animation
+        payload = payload.replace('{"level":', '{"fit":' + json.dumps(cfg["fit"]) + ',"level":', 1)
     elif tiles is not None:
         folium.TileLayer(tiles).add_to(m)
     _offline_root(m, folium, title)
@@ -626,7 +630,8 @@ def _add_fiber(m: Any, layer_cls: Any, fib: gpd.GeoDataFrame, tol: float | None)
         "routes": "__ROUTES__",
         "nodes": {"x": _nullable(shapely.get_x(nodes), 5), "y": _nullable(shapely.get_y(nodes), 5)},
         "routeStyle": {"color": FIBER_COLOR, "weight": 2.5, "opacity": 0.9},
-        "nodeStyle": {"radius": 5, "color": "#ffffff", "weight": 1.5, "fillColor": FIBER_COLOR,
+        "nodeStyle": {"radius": 5 if len(nodes) <= 300 else 2.5, "color": "#ffffff",
+                      "weight": 1.5 if len(nodes) <= 300 else 0.5, "fillColor": FIBER_COLOR,
                       "fillOpacity": 1.0},
     }
     payload = _js_json(cfg).replace('"__ROUTES__"', _geojson_list(lines), 1)
@@ -652,6 +657,21 @@ def save_map(m: Any, path: str | os.PathLike[str]) -> Path:
     path.write_text(html, encoding="utf-8")
     log.info("wrote %s (%.1f MB)", path, path.stat().st_size / 1e6)
     return path
+
+
+def write_demo_maps(result: Any, folder: str | os.PathLike[str], **kwds: Any) -> list[Path]:
+    """Write one map per level of ``result`` into ``folder`` (``coverage_<level>.html``).
+
+    ``folder`` is created when missing; ``kwds`` go to :func:`coverage_map`. Used by
+    ``geocov demo``.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for level in _levels(result):
+        m = coverage_map(result, level=level, **kwds)
+        written.append(save_map(m, folder / f"coverage_{level}.html"))
+    return written
 
 
 CHROMIUM_ENV = "GEOCOV_CHROMIUM"

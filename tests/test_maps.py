@@ -256,3 +256,59 @@ def test_cli_help():
     res = CliRunner().invoke(main, ["map", "--help"])
     assert res.exit_code == 0, res.output
     assert "--level" in res.output and "--png" in res.output
+
+
+# --- end to end on the built-in sample (real coverage engine) ----------------------------
+
+@pytest.fixture(scope="module")
+def sample_result():
+    import geocov
+
+    return geocov.run_analysis(geocov.sample_paths()["analysis"])
+
+
+def test_sample_end_to_end(sample_result, tmp_path):
+    from geocov.maps import write_demo_maps
+
+    paths = write_demo_maps(sample_result, tmp_path / "maps")
+    levels = [lv for lv in sample_result.levels if lv != "total"]
+    assert [p.name for p in paths] == [f"coverage_{lv}.html" for lv in levels]
+    html = paths[-1].read_text(encoding="utf-8")
+    cfg = _payload(html, "unitsLayer")
+    table = sample_result.table(levels[-1])
+    assert len(cfg["geoms"]) == len(table)
+    k = 0
+    assert cfg["props"]["v"][k] == table["villages"].iloc[k]
+    assert cfg["props"]["vc_4g"][k] == table["villages_covered_4g"].iloc[k]
+    assert re.findall(r"<script[^>]*\bsrc=", html) == []
+    assert paths[-1].stat().st_size < 5_000_000
+
+
+def test_cli_map_writes_html(tmp_path):
+    import geocov
+    from geocov.cli import main
+
+    out = tmp_path / "m.html"
+    res = CliRunner().invoke(main, ["map", "--analysis", str(geocov.sample_paths()["analysis"]),
+                                    "--metric", "population_pct_4g", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert f"wrote {out}" in res.output
+    assert '"metric":"population_pct_4g"' in out.read_text(encoding="utf-8")
+    res = CliRunner().invoke(main, ["map", "--analysis", str(geocov.sample_paths()["analysis"]),
+                                    "--level", "ward", "-o", str(out)])
+    assert res.exit_code == 2 and "'ward' is not a level of these units" in res.output
+    res = CliRunner().invoke(main, ["map", "--analysis", str(geocov.sample_paths()["analysis"]),
+                                    "--metric", "nope", "-o", str(out)])
+    assert res.exit_code == 1 and "metric='nope' is not valid" in res.output
+
+
+def test_save_png_without_chromium(monkeypatch, tmp_path):
+    from geocov import maps
+    from geocov.errors import DataSourceError
+
+    monkeypatch.setattr(maps, "find_chromium", lambda: None)
+    with pytest.raises(DataSourceError, match="save_png needs Chromium and found none"):
+        maps.save_png(folium.Map(tiles=None), tmp_path / "m.png")
+    monkeypatch.setattr(maps, "find_chromium", lambda: "/bin/false")
+    with pytest.raises(DataSourceError, match=r"Chromium \(/bin/false\) did not write"):
+        maps.save_png(folium.Map(tiles=None), tmp_path / "m.png")

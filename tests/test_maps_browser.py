@@ -196,3 +196,39 @@ def test_canvas_renderer_draws_all_units(driver, tmp_path):
         "return geocov.maps[0].units.getLayers().filter(l => l._parts && l._parts.length > 0).length")
     assert drawn == 12
     assert _requests(driver) == []
+
+
+def test_sample_map_in_browser(driver, tmp_path):
+    import geocov
+
+    result = geocov.run_analysis(geocov.sample_paths()["analysis"])
+    level = [lv for lv in result.levels if lv != "total"][-1]
+    path = save_map(coverage_map(result, level=level), tmp_path / "sample.html")
+    _open(driver, path)
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / "map_sample.png"))
+    assert driver.execute_script("return window.__errors") == []
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+    drawn = driver.execute_script(
+        "return geocov.maps[0].units.getLayers().filter(l => l._parts && l._parts.length > 0).length")
+    assert drawn == len(result.table(level))
+    assert _requests(driver) == []
+
+
+@pytest.mark.slow
+def test_national_map_size_and_speed(driver, tmp_path):
+    """~10,600 synthetic communes: < 15 MB and drawn within 5 s (issue 3 targets)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from bench_map import national_result
+
+    result = national_result(synthetic=True)
+    path = save_map(coverage_map(result, level="commune"), tmp_path / "national.html")
+    assert path.stat().st_size < 15_000_000
+    _open(driver, path)
+    drawn_s = driver.execute_script("return geocov.drawnAt") / 1000
+    assert drawn_s < 5.0
+    assert driver.execute_script("return geocov.maps[0].units.getLayers().length") == 10_600
+    assert driver.execute_script("return window.__errors") == []
+    driver.save_screenshot(str(ARTIFACTS / "map_national.png"))

@@ -93,6 +93,7 @@
     cfg.metricByKey = {};
     cfg.metrics.forEach(function (m) { cfg.metricByKey[m.key] = m; });
     cfg.state = { metric: cfg.metric };
+    if (cfg.fit) map.fitBounds(cfg.fit, { animate: false });
     var renderer = cfg.renderer === "svg" ? L.svg({ padding: 0.2 }) : L.canvas({ padding: 0.2, tolerance: 2 });
     var props = cfg.props, n = props.n.length;
     var rows = new Array(n);
