@@ -19,6 +19,11 @@ from geocov.crs import equal_area_crs
 from geocov.errors import DataSourceError
 from geocov.sample import make_region, sample_paths, write_sample
 
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
+
 TECH = {"2g": "2G", "gsm": "2G", "3g": "3G", "umts": "3G", "wcdma": "3G", "4g": "4G", "lte": "4G"}
 
 
