@@ -26,7 +26,6 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,11 +52,18 @@ def _units_real() -> gpd.GeoDataFrame | None:
     if not path.exists():
         return None
     g = gpd.read_file(path)
-    return gpd.GeoDataFrame({
-        "province_code": g["GID_1"], "province_name": g["NAME_1"],
-        "district_code": g["GID_2"], "district_name": g["NAME_2"],
-        "commune_code": g["GID_3"], "commune_name": g["TYPE_3"] + " " + g["NAME_3"],
-    }, geometry=g.geometry, crs=g.crs)
+    return gpd.GeoDataFrame(
+        {
+            "province_code": g["GID_1"],
+            "province_name": g["NAME_1"],
+            "district_code": g["GID_2"],
+            "district_name": g["NAME_2"],
+            "commune_code": g["GID_3"],
+            "commune_name": g["TYPE_3"] + " " + g["NAME_3"],
+        },
+        geometry=g.geometry,
+        crs=g.crs,
+    )
 
 
 def _units_synthetic(n: int = 10_600, seed: int = 1) -> gpd.GeoDataFrame:
@@ -77,11 +83,18 @@ def _units_synthetic(n: int = 10_600, seed: int = 1) -> gpd.GeoDataFrame:
     district = np.argmin(((xy[:, None, :] - d_cent[None]) ** 2).sum(-1), axis=1)
     p_cent = d_cent[rng.choice(700, 63, replace=False)]
     province = np.argmin(((d_cent[:, None, :] - p_cent[None]) ** 2).sum(-1), axis=1)[district]
-    return gpd.GeoDataFrame({
-        "province_code": [f"P{p:02d}" for p in province], "province_name": [f"Tỉnh Số {p}" for p in province],
-        "district_code": [f"D{d:03d}" for d in district], "district_name": [f"Huyện Số {d}" for d in district],
-        "commune_code": [f"C{k:05d}" for k in range(n)], "commune_name": [f"Xã Bản Số {k}" for k in range(n)],
-    }, geometry=cells, crs=4326)
+    return gpd.GeoDataFrame(
+        {
+            "province_code": [f"P{p:02d}" for p in province],
+            "province_name": [f"Tỉnh Số {p}" for p in province],
+            "district_code": [f"D{d:03d}" for d in district],
+            "district_name": [f"Huyện Số {d}" for d in district],
+            "commune_code": [f"C{k:05d}" for k in range(n)],
+            "commune_name": [f"Xã Bản Số {k}" for k in range(n)],
+        },
+        geometry=cells,
+        crs=4326,
+    )
 
 
 def _with_metrics(units: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.GeoDataFrame:
@@ -92,7 +105,9 @@ def _with_metrics(units: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.GeoD
     out["population"] = rng.integers(1000, 20_000, n).astype(float)
     base = rng.beta(2, 1, n)
     for k, t in enumerate(TECHS):
-        share = np.clip(base - 0.1 * (t in ("4g", "4g_plus")) - 0.4 * (t == "5g") + 0.05 * k / 7, 0, 1)
+        share = np.clip(
+            base - 0.1 * (t in ("4g", "4g_plus")) - 0.4 * (t == "5g") + 0.05 * k / 7, 0, 1
+        )
         share[rng.random(n) < 0.03] = 0
         out[f"villages_covered_{t}"] = np.round(out["villages"] * share).astype(int)
         out[f"population_covered_{t}"] = np.round(out["population"] * share)
@@ -102,7 +117,11 @@ def _with_metrics(units: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.GeoD
 
 
 def _rollup(communes: gpd.GeoDataFrame, keys: list[str]) -> gpd.GeoDataFrame:
-    num = [c for c in communes.columns if c.startswith(("villages", "population", "covered_area", "area_km2"))]
+    num = [
+        c
+        for c in communes.columns
+        if c.startswith(("villages", "population", "covered_area", "area_km2"))
+    ]
     return communes.dissolve(by=keys, aggfunc={c: "sum" for c in num}).reset_index()
 
 
@@ -114,25 +133,54 @@ def national_result(*, synthetic: bool = False, seed: int = 7) -> BenchResult:
         units, source = _units_synthetic(), "synthetic Voronoi communes"
     communes = _with_metrics(units, rng)
     pts = shapely.point_on_surface(np.asarray(communes.geometry.values))
-    villages = gpd.GeoDataFrame({
-        "village_code": communes["commune_code"] + "-1", "village_name": "Thôn " + communes["commune_name"],
-        "unit_code": communes["commune_code"], "population": 500.0,
-        "best_technology": rng.choice(["5G", "4G", "3G", "2G", "none"], len(communes), p=[.05, .6, .2, .1, .05]),
-        "fiber": rng.random(len(communes)) < 0.5,
-    }, geometry=pts, crs=4326)
-    st_xy = np.asarray(shapely.get_coordinates(pts))[rng.choice(len(pts), 20_000)] + rng.normal(0, 0.01, (20_000, 2))
-    stations = gpd.GeoDataFrame({
-        "station_id": [f"S{k}" for k in range(20_000)], "technology": rng.choice(["2G", "3G", "4G", "5G"], 20_000),
-        "operator": "op", "range_m": 5000.0, "inside": True,
-    }, geometry=shapely.points(st_xy), crs=4326)
-    fiber = gpd.GeoDataFrame({"kind": ["node"] * 2000}, geometry=shapely.points(st_xy[:2000]), crs=4326)
+    villages = gpd.GeoDataFrame(
+        {
+            "village_code": communes["commune_code"] + "-1",
+            "village_name": "Thôn " + communes["commune_name"],
+            "unit_code": communes["commune_code"],
+            "population": 500.0,
+            "best_technology": rng.choice(
+                ["5G", "4G", "3G", "2G", "none"], len(communes), p=[0.05, 0.6, 0.2, 0.1, 0.05]
+            ),
+            "fiber": rng.random(len(communes)) < 0.5,
+        },
+        geometry=pts,
+        crs=4326,
+    )
+    st_xy = np.asarray(shapely.get_coordinates(pts))[rng.choice(len(pts), 20_000)] + rng.normal(
+        0, 0.01, (20_000, 2)
+    )
+    stations = gpd.GeoDataFrame(
+        {
+            "station_id": [f"S{k}" for k in range(20_000)],
+            "technology": rng.choice(["2G", "3G", "4G", "5G"], 20_000),
+            "operator": "op",
+            "range_m": 5000.0,
+            "inside": True,
+        },
+        geometry=shapely.points(st_xy),
+        crs=4326,
+    )
+    fiber = gpd.GeoDataFrame(
+        {"kind": ["node"] * 2000}, geometry=shapely.points(st_xy[:2000]), crs=4326
+    )
     return BenchResult(
-        tables={"commune": communes,
-                "district": _rollup(communes, ["province_code", "province_name", "district_code", "district_name"]),
-                "province": _rollup(communes, ["province_code", "province_name"])},
-        villages=villages, stations=stations, fiber=fiber,
-        metadata={"title": f"National benchmark ({source})", "data_date": "2025-03-01",
-                  "sources": [source], "model": "made-up metrics (benchmark)"},
+        tables={
+            "commune": communes,
+            "district": _rollup(
+                communes, ["province_code", "province_name", "district_code", "district_name"]
+            ),
+            "province": _rollup(communes, ["province_code", "province_name"]),
+        },
+        villages=villages,
+        stations=stations,
+        fiber=fiber,
+        metadata={
+            "title": f"National benchmark ({source})",
+            "data_date": "2025-03-01",
+            "sources": [source],
+            "model": "made-up metrics (benchmark)",
+        },
     )
 
 
@@ -146,7 +194,11 @@ def browser_draw_seconds(html: Path) -> float:
     opts = webdriver.ChromeOptions()
     opts.binary_location = "/usr/bin/chromium"
     with tempfile.TemporaryDirectory() as profile:
-        for flag in [*CHROMIUM_OFFLINE_FLAGS, f"--user-data-dir={profile}", "--window-size=1400,900"]:
+        for flag in [
+            *CHROMIUM_OFFLINE_FLAGS,
+            f"--user-data-dir={profile}",
+            "--window-size=1400,900",
+        ]:
             opts.add_argument(flag)
         driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
         try:
@@ -179,8 +231,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     html = save_map(m, out / "national_map.html")
     t2 = time.perf_counter()
     figures = {
-        "bench": "map", "units": len(result.table("commune")), "source": result.metadata["sources"][0],
-        "build_s": round(t1 - t0, 2), "save_s": round(t2 - t1, 2),
+        "bench": "map",
+        "units": len(result.table("commune")),
+        "source": result.metadata["sources"][0],
+        "build_s": round(t1 - t0, 2),
+        "save_s": round(t2 - t1, 2),
         "html_mb": round(html.stat().st_size / 1e6, 2),
     }
     if not args.no_browser and Path("/usr/bin/chromium").exists():

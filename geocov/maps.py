@@ -27,7 +27,6 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,8 +44,13 @@ __all__ = ["coverage_map", "save_map", "save_png", "write_demo_maps", "map_metri
 log = logging.getLogger(__name__)
 
 TECH_LABELS = {
-    "any": "any signal", "2g": "2G", "3g": "3G", "4g": "4G", "5g": "5G",
-    "3g_plus": "3G or better", "4g_plus": "4G or better",
+    "any": "any signal",
+    "2g": "2G",
+    "3g": "3G",
+    "4g": "4G",
+    "5g": "5G",
+    "3g_plus": "3G or better",
+    "4g_plus": "4G or better",
 }
 _TECH_ORDER = ["any", "4g", "4g_plus", "5g", "3g", "3g_plus", "2g"]
 
@@ -72,20 +76,32 @@ VILLAGE_STATUSES = [  # best_technology value, label, colour
 ]
 STATION_COLORS = {"2G": "#8c510a", "3G": "#bf812d", "4G": "#5e3c99", "5G": "#01665e"}
 
+_ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 _ASSET_PREFIX = "geocov-asset:"
 # folium's default CDN assets: the ones the map uses are replaced by bundled copies, the
 # others (jQuery, Bootstrap, icon fonts, awesome-markers) are not needed and are dropped.
 _FOLIUM_ASSETS = {
-    "leaflet": "leaflet.js", "leaflet_css": "leaflet.css",
-    "jquery": None, "bootstrap": None, "awesome_markers": None, "bootstrap_css": None,
-    "glyphicons_css": None, "awesome_markers_font_css": None, "awesome_markers_css": None,
+    "leaflet": "leaflet.js",
+    "leaflet_css": "leaflet.css",
+    "jquery": None,
+    "bootstrap": None,
+    "awesome_markers": None,
+    "bootstrap_css": None,
+    "glyphicons_css": None,
+    "awesome_markers_font_css": None,
+    "awesome_markers_css": None,
     "awesome_rotate_css": None,
 }
 _OWN_JS = [("leaflet", _ASSET_PREFIX + "leaflet.js"), ("geocov_js", _ASSET_PREFIX + "geocov.js")]
-_OWN_CSS = [("leaflet_css", _ASSET_PREFIX + "leaflet.css"), ("geocov_css", _ASSET_PREFIX + "geocov.css")]
+_OWN_CSS = [
+    ("leaflet_css", _ASSET_PREFIX + "leaflet.css"),
+    ("geocov_css", _ASSET_PREFIX + "geocov.css"),
+]
 _CLUSTER_JS = [("markercluster_js", _ASSET_PREFIX + "leaflet.markercluster.js")]
-_CLUSTER_CSS = [("markercluster_css", _ASSET_PREFIX + "MarkerCluster.css"),
-                ("markercluster_default_css", _ASSET_PREFIX + "MarkerCluster.Default.css")]
+_CLUSTER_CSS = [
+    ("markercluster_css", _ASSET_PREFIX + "MarkerCluster.css"),
+    ("markercluster_default_css", _ASSET_PREFIX + "MarkerCluster.Default.css"),
+]
 
 
 def _import_folium() -> Any:
@@ -100,37 +116,66 @@ def _import_folium() -> Any:
 
 
 def _asset(name: str) -> str:
-    return resources.files("geocov.assets").joinpath(name).read_text(encoding="utf-8")
+    return (_ASSETS_DIR / name).read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
 class _Metric:
-    key: str      # the table's percentage column, e.g. villages_pct_4g
+    key: str  # the table's percentage column, e.g. villages_pct_4g
     group: str
     label: str
     short: str
     noun: str
-    num: str      # property holding the numerator
-    den: str      # property holding the denominator
+    num: str  # property holding the numerator
+    den: str  # property holding the denominator
     digits: int
     unit_note: str
 
     def as_js(self) -> dict[str, Any]:
-        return {"key": self.key, "group": self.group, "label": self.label, "short": self.short,
-                "noun": self.noun, "num": self.num, "den": self.den, "digits": self.digits,
-                "unitNote": self.unit_note}
+        return {
+            "key": self.key,
+            "group": self.group,
+            "label": self.label,
+            "short": self.short,
+            "noun": self.noun,
+            "num": self.num,
+            "den": self.den,
+            "digits": self.digits,
+            "unitNote": self.unit_note,
+        }
 
 
 def _metrics_for(table: pd.DataFrame, level: str) -> list[_Metric]:
     cols = set(table.columns)
     out: list[_Metric] = []
     specs = [
-        ("villages", "Villages", "villages_covered_{t}", "villages", "villages", 0,
-         "% of the villages of each {level} covered by {tl}"),
-        ("population", "Population", "population_covered_{t}", "population", "people", 0,
-         "% of the people of each {level} covered by {tl}"),
-        ("area", "Area", "covered_area_km2_{t}", "area_km2", "km²", 1,
-         "% of the area (km²) of each {level} covered by {tl}"),
+        (
+            "villages",
+            "Villages",
+            "villages_covered_{t}",
+            "villages",
+            "villages",
+            0,
+            "% of the villages of each {level} covered by {tl}",
+        ),
+        (
+            "population",
+            "Population",
+            "population_covered_{t}",
+            "population",
+            "people",
+            0,
+            "% of the people of each {level} covered by {tl}",
+        ),
+        (
+            "area",
+            "Area",
+            "covered_area_km2_{t}",
+            "area_km2",
+            "km²",
+            1,
+            "% of the area (km²) of each {level} covered by {tl}",
+        ),
     ]
     for kind, group, num_tpl, den_col, noun, digits, note in specs:
         for t in _TECH_ORDER:
@@ -139,19 +184,33 @@ def _metrics_for(table: pd.DataFrame, level: str) -> list[_Metric]:
                 continue
             tl = TECH_LABELS[t]
             what = {"villages": "Villages", "population": "Population", "area": "Area"}[kind]
-            out.append(_Metric(
-                key=f"{kind}_pct_{t}", group=group,
-                label=f"{what} with {tl} (% of {noun})",
-                short=tl[0].upper() + tl[1:], noun=noun,
-                num=f"{kind[0]}c_{t}", den=kind[0], digits=digits,
-                unit_note=note.format(level=level, tl=tl),
-            ))
+            out.append(
+                _Metric(
+                    key=f"{kind}_pct_{t}",
+                    group=group,
+                    label=f"{what} with {tl} (% of {noun})",
+                    short=tl[0].upper() + tl[1:],
+                    noun=noun,
+                    num=f"{kind[0]}c_{t}",
+                    den=kind[0],
+                    digits=digits,
+                    unit_note=note.format(level=level, tl=tl),
+                )
+            )
     if {"villages_fiber", "villages"} <= cols:
-        out.append(_Metric(
-            key="villages_fiber_pct", group="Fiber", label="Villages with fiber (% of villages)",
-            short="Fiber", noun="villages", num="vf", den="v", digits=0,
-            unit_note=f"% of the villages of each {level} connected to fiber",
-        ))
+        out.append(
+            _Metric(
+                key="villages_fiber_pct",
+                group="Fiber",
+                label="Villages with fiber (% of villages)",
+                short="Fiber",
+                noun="villages",
+                num="vf",
+                den="v",
+                digits=0,
+                unit_note=f"% of the villages of each {level} connected to fiber",
+            )
+        )
     return out
 
 
@@ -181,14 +240,21 @@ def _nullable(values: Any, digits: int | None = None) -> list[Any]:
 
 def _texts(values: Any) -> list[Any]:
     s = pd.Series(values).astype(object)
-    return s.where(s.notna(), None).astype(object).map(lambda v: v if v is None else str(v)).tolist()
+    return (
+        s.where(s.notna(), None).astype(object).map(lambda v: v if v is None else str(v)).tolist()
+    )
 
 
 def _js_json(obj: Any) -> str:
     """JSON that is safe inside a <script> element (no '<', '>' or '&' left unescaped)."""
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def _auto_tolerance_m(geoms: gpd.GeoSeries, n: int) -> float:
@@ -248,7 +314,9 @@ def _levels(result: Any) -> list[str]:
 
 def _check_choice(name: str, value: Any, valid: list[str]) -> None:
     if value not in valid:
-        raise SchemaError(f"{name}={value!r} is not valid; use one of: {', '.join(map(str, valid))}")
+        raise SchemaError(
+            f"{name}={value!r} is not valid; use one of: {', '.join(map(str, valid))}"
+        )
 
 
 def _to_4326(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
@@ -269,8 +337,16 @@ def _make_layer_class(folium: Any) -> Any:
             "{% endmacro %}"
         )
 
-        def __init__(self, factory: str, payload: str, *, name: str, show: bool = True,
-                     control: bool = True, cluster: bool = False):
+        def __init__(
+            self,
+            factory: str,
+            payload: str,
+            *,
+            name: str,
+            show: bool = True,
+            control: bool = True,
+            cluster: bool = False,
+        ):
             super().__init__(name=name, overlay=True, control=control, show=show)
             self._name = "GeocovLayer"
             self.factory = factory
@@ -296,14 +372,16 @@ def _make_figure_class(folium: Any) -> Any:
                 if not isinstance(child, (JavascriptLink, CssLink)):
                     continue
                 url = child.url
-                asset = url[len(_ASSET_PREFIX):] if url.startswith(_ASSET_PREFIX) else None
+                asset = url[len(_ASSET_PREFIX) :] if url.startswith(_ASSET_PREFIX) else None
                 if asset is None and name in _FOLIUM_ASSETS:
                     asset = _FOLIUM_ASSETS[name]
                     if asset is None:
                         del header[name]
                         continue
                 if asset is None:
-                    log.warning("the map links %s (%s): it will only load with a network", name, url)
+                    log.warning(
+                        "the map links %s (%s): it will only load with a network", name, url
+                    )
                     continue
                 code = _asset(asset)
                 if isinstance(child, JavascriptLink):
@@ -421,17 +499,22 @@ def coverage_map(
     _check_choice("renderer", renderer, ["canvas", "svg"])
     table = result.table(level)
     if not isinstance(table, gpd.GeoDataFrame):
-        raise SchemaError(f"result.table({level!r}) is not a GeoDataFrame; got {type(table).__name__}")
+        raise SchemaError(
+            f"result.table({level!r}) is not a GeoDataFrame; got {type(table).__name__}"
+        )
     table = _to_4326(table, f"result.table({level!r})")
     code_col, name_col = f"{level}_code", f"{level}_name"
     for col in (code_col, name_col):
         if col not in table.columns:
-            raise SchemaError(f"result.table({level!r}) has no column {col!r}; columns: {list(table.columns)}")
+            raise SchemaError(
+                f"result.table({level!r}) has no column {col!r}; columns: {list(table.columns)}"
+            )
     metrics = _metrics_for(table, level)
     if not metrics:
         raise SchemaError(
             f"result.table({level!r}) has none of the metric columns the map draws "
-            f"(villages, villages_covered_<T>, population_covered_<T>, covered_area_km2_<T>, villages_fiber)"
+            f"(villages, villages_covered_<T>, population_covered_<T>, covered_area_km2_<T>, "
+            f"villages_fiber)"
         )
     _check_choice("metric", metric, [mt.key for mt in metrics])
     metadata = dict(getattr(result, "metadata", None) or {})
@@ -449,14 +532,20 @@ def coverage_map(
         "lx": _nullable(shapely.get_x(label_pts), 5),
         "ly": _nullable(shapely.get_y(label_pts), 5),
     }
-    for col, key, digits in (("villages", "v", 0), ("population", "p", 0), ("area_km2", "a", 2),
-                             ("villages_fiber", "vf", 0)):
+    for col, key, digits in (
+        ("villages", "v", 0),
+        ("population", "p", 0),
+        ("area_km2", "a", 2),
+        ("villages_fiber", "vf", 0),
+    ):
         if col in table.columns:
             props[key] = _nullable(table[col], digits)
     for t in _TECH_ORDER:
-        for col, key, digits in ((f"villages_covered_{t}", f"vc_{t}", 0),
-                                 (f"population_covered_{t}", f"pc_{t}", 0),
-                                 (f"covered_area_km2_{t}", f"ac_{t}", 2)):
+        for col, key, digits in (
+            (f"villages_covered_{t}", f"vc_{t}", 0),
+            (f"population_covered_{t}", f"pc_{t}", 0),
+            (f"covered_area_km2_{t}", f"ac_{t}", 2),
+        ):
             if col in table.columns:
                 props[key] = _nullable(table[col], digits)
 
@@ -473,8 +562,7 @@ def coverage_map(
     if idx > 0:
         try:
             parent_table = _to_4326(result.table(levels[idx - 1]), "parent table")
-            parent_geoms = _geojson_list(
-                shapely.boundary(_simplified(parent_table.geometry, tol)))
+            parent_geoms = _geojson_list(shapely.boundary(_simplified(parent_table.geometry, tol)))
         except Exception as exc:  # the parent outline is a nicety, never a reason to fail
             log.info("no parent outlines drawn: %s", exc)
 
@@ -482,42 +570,89 @@ def coverage_map(
     tech_label = TECH_LABELS[rules.technology].replace(" or better", "")
     rules_text = (
         f"Unconnected: no fiber and no {tech_label} in any village. Remote: "
-        + " or ".join(filter(None, [
-            f"more than {rules.centre_km:g} km from the {levels[idx - 1]} centre"
-            if rules.centre_km is not None and idx > 0 else "",
-            f"no fiber within {rules.fiber_km:g} km"
-            if rules.fiber_km is not None and getattr(result, "fiber", None) is not None else "",
-        ]) or ["(no remoteness rule applies)"]) + "."
+        + " or ".join(
+            filter(
+                None,
+                [
+                    f"more than {rules.centre_km:g} km from the {levels[idx - 1]} centre"
+                    if rules.centre_km is not None and idx > 0
+                    else "",
+                    f"no fiber within {rules.fiber_km:g} km"
+                    if rules.fiber_km is not None and getattr(result, "fiber", None) is not None
+                    else "",
+                ],
+            )
+            or ["(no remoteness rule applies)"]
+        )
+        + "."
     )
-    unit_style = {"color": "#ffffff", "weight": 0.6 if len(table) > 2000 else 1.0,
-                  "opacity": 0.9, "fillOpacity": 0.8}
+    unit_style = {
+        "color": "#ffffff",
+        "weight": 0.6 if len(table) > 2000 else 1.0,
+        "opacity": 0.9,
+        "fillOpacity": 0.8,
+    }
     unit_style.update(style_kwds or {})
-    hl_style = {"color": HIGHLIGHT_COLOR, "weight": 3, "opacity": 1.0, "fill": False,
-                "dashArray": None}
+    hl_style = {
+        "color": HIGHLIGHT_COLOR,
+        "weight": 3,
+        "opacity": 1.0,
+        "fill": False,
+        "dashArray": None,
+    }
     hl_style.update(highlight_kwds or {})
     cfg = {
-        "level": level, "levelLabel": level, "levelPlural": level_plural,
-        "metric": metric, "metrics": [mt.as_js() for mt in metrics],
-        "tooltipMetrics": [k for k in ("villages_pct_any", "villages_pct_4g_plus", "villages_pct_4g",
-                                       "population_pct_4g_plus", "villages_fiber_pct")
-                           if k in {mt.key for mt in metrics}][:4],
-        "classes": CLASSES, "noDataColor": NO_DATA_COLOR,
-        "style": unit_style, "hoverStyle": {"weight": 3, "color": "#333333"},
-        "highlightStyle": hl_style, "parentStyle": {"color": "#444444", "weight": 1.4 if parent_geoms.count('"type"') <= 300 else 0.8,
-                        "opacity": 0.9, "fill": False},
+        "level": level,
+        "levelLabel": level,
+        "levelPlural": level_plural,
+        "metric": metric,
+        "metrics": [mt.as_js() for mt in metrics],
+        "tooltipMetrics": [
+            k
+            for k in (
+                "villages_pct_any",
+                "villages_pct_4g_plus",
+                "villages_pct_4g",
+                "population_pct_4g_plus",
+                "villages_fiber_pct",
+            )
+            if k in {mt.key for mt in metrics}
+        ][:4],
+        "classes": CLASSES,
+        "noDataColor": NO_DATA_COLOR,
+        "style": unit_style,
+        "hoverStyle": {"weight": 3, "color": "#333333"},
+        "highlightStyle": hl_style,
+        "parentStyle": {
+            "color": "#444444",
+            "weight": 1.4 if parent_geoms.count('"type"') <= 300 else 0.8,
+            "opacity": 0.9,
+            "fill": False,
+        },
         "highlightLabel": f"Unconnected remote {level_plural}",
-        "highlightPanel": bool(highlight), "panelOpen": True, "maxPanel": 200,
-        "rulesText": rules_text, "renderer": renderer,
-        "maxLabels": int(max_labels), "labelMinPx": 50,
-        "props": props, "geoms": "__GEOMS__", "parentGeoms": "__PARENTS__",
+        "highlightPanel": bool(highlight),
+        "panelOpen": True,
+        "maxPanel": 200,
+        "rulesText": rules_text,
+        "renderer": renderer,
+        "maxLabels": int(max_labels),
+        "labelMinPx": 50,
+        "props": props,
+        "geoms": "__GEOMS__",
+        "parentGeoms": "__PARENTS__",
     }
-    payload = (_js_json(cfg).replace('"__GEOMS__"', _geojson_list(geoms), 1)
-               .replace('"__PARENTS__"', parent_geoms, 1))
+    payload = (
+        _js_json(cfg)
+        .replace('"__GEOMS__"', _geojson_list(geoms), 1)
+        .replace('"__PARENTS__"', parent_geoms, 1)
+    )
 
     # --- the map ---------------------------------------------------------------------
     layer_cls = _make_layer_class(folium)
     if m is None:
-        kw = {"tiles": tiles, "control_scale": True, "prefer_canvas": renderer == "canvas"}
+        kw: dict[str, Any] = {
+            "tiles": tiles, "control_scale": True, "prefer_canvas": renderer == "canvas"
+        }
         kw.update(map_kwds or {})
         minx, miny, maxx, maxy = (float(v) for v in table.total_bounds)
         kw.setdefault("location", [(miny + maxy) / 2, (minx + maxx) / 2])
@@ -533,19 +668,33 @@ def coverage_map(
     m.options.setdefault("minZoom", 2)
 
     sources = [str(s) for s in (metadata.get("sources") or [])]
-    info = {"title": str(title), "date": None if metadata.get("data_date") is None else str(metadata["data_date"]),
-            "sources": sources, "model": None if metadata.get("model") is None else str(metadata["model"]),
-            "credit": "Map: geocov; Leaflet (BSD-2-Clause), Leaflet.markercluster (MIT)"}
+    info = {
+        "title": str(title),
+        "date": None if metadata.get("data_date") is None else str(metadata["data_date"]),
+        "sources": sources,
+        "model": None if metadata.get("model") is None else str(metadata["model"]),
+        "credit": "Map: geocov; Leaflet (BSD-2-Clause), Leaflet.markercluster (MIT)",
+    }
     layer_cls("infoPanel", _js_json(info), name="info", control=False, show=False).add_to(m)
     layer_cls("unitsLayer", payload, name=f"{level_plural.capitalize()}: coverage").add_to(m)
-    if highlight:
-        layer_cls("highlightLayer", "null",
-                  name=f"Unconnected remote {level_plural} ({int(flags['flagged'].sum()):,})").add_to(m)
+    if flags is not None:
+        layer_cls(
+            "highlightLayer",
+            "null",
+            name=f"Unconnected remote {level_plural} ({int(flags['flagged'].sum()):,})",
+        ).add_to(m)
     layer_cls("labelsLayer", "null", name="Names").add_to(m)
 
     vil = getattr(result, "villages", None)
     if villages is not False and vil is not None and len(vil):
-        _add_villages(m, layer_cls, result, vil, levels, show=villages if villages is not None else len(vil) <= 5_000)
+        _add_villages(
+            m,
+            layer_cls,
+            result,
+            vil,
+            levels,
+            show=villages if villages is not None else len(vil) <= 5_000,
+        )
     sta = getattr(result, "stations", None)
     if stations is not False and sta is not None and len(sta):
         _add_stations(m, layer_cls, sta, show=bool(stations))
@@ -558,61 +707,97 @@ def coverage_map(
     return m
 
 
-def _add_villages(m: Any, layer_cls: Any, result: Any, vil: gpd.GeoDataFrame, levels: list[str],
-                  *, show: bool) -> None:
+def _add_villages(
+    m: Any, layer_cls: Any, result: Any, vil: gpd.GeoDataFrame, levels: list[str], *, show: bool
+) -> None:
     vil = _to_4326(vil, "result.villages")
     pts = shapely.point_on_surface(np.asarray(vil.geometry.values))
-    status = vil["best_technology"].astype(object).where(vil["best_technology"].notna(), "none") \
-        if "best_technology" in vil.columns else pd.Series(["none"] * len(vil), index=vil.index)
+    status = (
+        vil["best_technology"].astype(object).where(vil["best_technology"].notna(), "none")
+        if "best_technology" in vil.columns
+        else pd.Series(["none"] * len(vil), index=vil.index)
+    )
     codes = [s for s, _, _ in VILLAGE_STATUSES]
     unknown = ~status.isin(codes)
     if unknown.any():
         raise SchemaError(
-            f"result.villages column 'best_technology' has values {sorted(set(status[unknown].astype(str)))[:5]} "
+            f"result.villages column 'best_technology' has values "
+            f"{sorted(set(status[unknown].astype(str)))[:5]} "
             f"outside {codes}"
         )
     s_code = status.map({c: k for k, c in enumerate(codes)}).astype(int)
-    fiber = vil["fiber"].fillna(False).astype(bool) if "fiber" in vil.columns else pd.Series(False, index=vil.index)
+    fiber = (
+        vil["fiber"].fillna(False).astype(bool)
+        if "fiber" in vil.columns
+        else pd.Series(False, index=vil.index)
+    )
     unit_text = pd.Series([""] * len(vil), index=vil.index, dtype=object)
     if "unit_code" in vil.columns and levels:
         finest = levels[-1]
         try:
             fine = result.table(finest)
             names = fine[f"{finest}_name"].astype(str) + ", " + _name_path(fine, finest, levels)
-            lookup = pd.Series(names.str.rstrip(", ").to_numpy(), index=fine[f"{finest}_code"].astype(str))
+            lookup = pd.Series(
+                names.str.rstrip(", ").to_numpy(), index=fine[f"{finest}_code"].astype(str)
+            )
             unit_text = vil["unit_code"].astype(str).map(lookup).astype(object)
             unit_text = unit_text.where(unit_text.notna(), "")
         except Exception as exc:  # names of the units are a nicety in the tooltip
             log.info("village tooltips without unit names: %s", exc)
-    name = vil["village_name"] if "village_name" in vil.columns else vil.get("village_code", pd.Series([""] * len(vil)))
+    name = (
+        vil["village_name"]
+        if "village_name" in vil.columns
+        else vil.get("village_code", pd.Series([""] * len(vil)))
+    )
     data = {
-        "x": _nullable(shapely.get_x(pts), 5), "y": _nullable(shapely.get_y(pts), 5),
-        "s": s_code.tolist(), "fb": fiber.astype(int).tolist(),
-        "n": _texts(name), "u": _texts(unit_text),
+        "x": _nullable(shapely.get_x(pts), 5),
+        "y": _nullable(shapely.get_y(pts), 5),
+        "s": s_code.tolist(),
+        "fb": fiber.astype(int).tolist(),
+        "n": _texts(name),
+        "u": _texts(unit_text),
         "p": _nullable(vil["population"], 0) if "population" in vil.columns else [None] * len(vil),
     }
-    cfg = {"data": data, "radius": 4, "fiberColor": FIBER_COLOR,
-           "statuses": [{"code": c, "label": lab, "color": col} for c, lab, col in VILLAGE_STATUSES]}
+    cfg = {
+        "data": data,
+        "radius": 4,
+        "fiberColor": FIBER_COLOR,
+        "statuses": [{"code": c, "label": lab, "color": col} for c, lab, col in VILLAGE_STATUSES],
+    }
     legend = ", ".join(f"{lab}" for _, lab, _ in VILLAGE_STATUSES)
-    layer_cls("villagesLayer", _js_json(cfg), name=f"Villages ({len(vil):,}): {legend}; blue ring = fiber",
-              show=show).add_to(m)
+    layer_cls(
+        "villagesLayer",
+        _js_json(cfg),
+        name=f"Villages ({len(vil):,}): {legend}; blue ring = fiber",
+        show=show,
+    ).add_to(m)
 
 
 def _add_stations(m: Any, layer_cls: Any, sta: gpd.GeoDataFrame, *, show: bool) -> None:
     sta = _to_4326(sta, "result.stations")
-    tech = sta["technology"].astype(str) if "technology" in sta.columns else pd.Series("unknown", index=sta.index)
+    tech = (
+        sta["technology"].astype(str)
+        if "technology" in sta.columns
+        else pd.Series("unknown", index=sta.index)
+    )
     for t in sorted(tech.unique()):
         sub = sta[(tech == t).to_numpy()]
         pts = shapely.point_on_surface(np.asarray(sub.geometry.values))
         data = {
-            "x": _nullable(shapely.get_x(pts), 5), "y": _nullable(shapely.get_y(pts), 5),
+            "x": _nullable(shapely.get_x(pts), 5),
+            "y": _nullable(shapely.get_y(pts), 5),
             "id": _texts(sub["station_id"]) if "station_id" in sub.columns else [""] * len(sub),
             "op": _texts(sub["operator"]) if "operator" in sub.columns else ["unknown"] * len(sub),
             "r": _nullable(sub["range_m"], 0) if "range_m" in sub.columns else [None] * len(sub),
         }
         cfg = {"data": data, "technology": t, "color": STATION_COLORS.get(t, "#555555")}
-        layer_cls("stationsLayer", _js_json(cfg), name=f"Stations {t} ({len(sub):,})",
-                  show=show, cluster=True).add_to(m)
+        layer_cls(
+            "stationsLayer",
+            _js_json(cfg),
+            name=f"Stations {t} ({len(sub):,})",
+            show=show,
+            cluster=True,
+        ).add_to(m)
 
 
 def _add_fiber(m: Any, layer_cls: Any, fib: gpd.GeoDataFrame, tol: float | None) -> None:
@@ -630,12 +815,18 @@ def _add_fiber(m: Any, layer_cls: Any, fib: gpd.GeoDataFrame, tol: float | None)
         "routes": "__ROUTES__",
         "nodes": {"x": _nullable(shapely.get_x(nodes), 5), "y": _nullable(shapely.get_y(nodes), 5)},
         "routeStyle": {"color": FIBER_COLOR, "weight": 2.5, "opacity": 0.9},
-        "nodeStyle": {"radius": 5 if len(nodes) <= 300 else 2.5, "color": "#ffffff",
-                      "weight": 1.5 if len(nodes) <= 300 else 0.5, "fillColor": FIBER_COLOR,
-                      "fillOpacity": 1.0},
+        "nodeStyle": {
+            "radius": 5 if len(nodes) <= 300 else 2.5,
+            "color": "#ffffff",
+            "weight": 1.5 if len(nodes) <= 300 else 0.5,
+            "fillColor": FIBER_COLOR,
+            "fillOpacity": 1.0,
+        },
     }
     payload = _js_json(cfg).replace('"__ROUTES__"', _geojson_list(lines), 1)
-    layer_cls("fiberLayer", payload, name=f"Fiber: {len(lines):,} routes, {len(nodes):,} nodes").add_to(m)
+    layer_cls(
+        "fiberLayer", payload, name=f"Fiber: {len(lines):,} routes, {len(nodes):,} nodes"
+    ).add_to(m)
 
 
 def save_map(m: Any, path: str | os.PathLike[str]) -> Path:
@@ -652,7 +843,9 @@ def save_map(m: Any, path: str | os.PathLike[str]) -> Path:
     _offline_root(m, folium, None)
     path = Path(path)
     if path.parent and not path.parent.exists():
-        raise DataSourceError(f"cannot write {path}: folder {path.parent} does not exist; create it first")
+        raise DataSourceError(
+            f"cannot write {path}: folder {path.parent} does not exist; create it first"
+        )
     html = m.get_root().render()
     path.write_text(html, encoding="utf-8")
     log.info("wrote %s (%.1f MB)", path, path.stat().st_size / 1e6)
@@ -677,10 +870,18 @@ def write_demo_maps(result: Any, folder: str | os.PathLike[str], **kwds: Any) ->
 CHROMIUM_ENV = "GEOCOV_CHROMIUM"
 #: Flags that run Chromium headless with no network at all (the map needs none).
 CHROMIUM_OFFLINE_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--hide-scrollbars",
-    "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+    "--proxy-server=127.0.0.1:9",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
 ]
 
 
@@ -696,8 +897,15 @@ def find_chromium() -> str | None:
     return None
 
 
-def save_png(m: Any, path: str | os.PathLike[str], *, width: int = 1400, height: int = 900,
-             wait_ms: int = 4000, offline: bool = True) -> Path:
+def save_png(
+    m: Any,
+    path: str | os.PathLike[str],
+    *,
+    width: int = 1400,
+    height: int = 900,
+    wait_ms: int = 4000,
+    offline: bool = True,
+) -> Path:
     """Save the map view as a PNG (a screenshot in headless Chromium).
 
     Needs Chromium (``apt-get install chromium``, or set ``GEOCOV_CHROMIUM`` to a Chrome or
@@ -713,9 +921,15 @@ def save_png(m: Any, path: str | os.PathLike[str], *, width: int = 1400, height:
     path = Path(path).resolve()
     with tempfile.TemporaryDirectory(prefix="geocov-png-") as tmp:
         html = save_map(m, Path(tmp) / "map.html")
-        cmd = [exe, *(CHROMIUM_OFFLINE_FLAGS if offline else CHROMIUM_OFFLINE_FLAGS[:10]),
-               f"--user-data-dir={Path(tmp) / 'profile'}", f"--window-size={width},{height}",
-               f"--virtual-time-budget={int(wait_ms)}", f"--screenshot={path}", html.as_uri()]
+        cmd = [
+            exe,
+            *(CHROMIUM_OFFLINE_FLAGS if offline else CHROMIUM_OFFLINE_FLAGS[:10]),
+            f"--user-data-dir={Path(tmp) / 'profile'}",
+            f"--window-size={width},{height}",
+            f"--virtual-time-budget={int(wait_ms)}",
+            f"--screenshot={path}",
+            html.as_uri(),
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     if proc.returncode != 0 or not path.exists():
         raise DataSourceError(

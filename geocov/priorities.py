@@ -39,8 +39,15 @@ log = logging.getLogger(__name__)
 
 TECHNOLOGIES = ("2g", "3g", "4g", "5g", "3g_plus", "4g_plus", "any")
 
-_TECH_LABEL = {"2g": "2G", "3g": "3G", "4g": "4G", "5g": "5G", "3g_plus": "3G",
-               "4g_plus": "4G", "any": "signal"}
+_TECH_LABEL = {
+    "2g": "2G",
+    "3g": "3G",
+    "4g": "4G",
+    "5g": "5G",
+    "3g_plus": "3G",
+    "4g_plus": "4G",
+    "any": "signal",
+}
 
 
 @dataclass(frozen=True)
@@ -157,7 +164,9 @@ def flag_unconnected_remote(
     """
     rules = RemoteRules() if rules is None else rules
     if not isinstance(rules, RemoteRules):
-        raise SchemaError(f"rules must be a geocov.priorities.RemoteRules, got {type(rules).__name__}")
+        raise SchemaError(
+            f"rules must be a geocov.priorities.RemoteRules, got {type(rules).__name__}"
+        )
     require_crs(table, what="the coverage table")
     levels = _levels_of(table)
     if not levels:
@@ -167,15 +176,24 @@ def flag_unconnected_remote(
     level = levels[-1]
     parent = levels[-2] if len(levels) > 1 else None
     t = rules.technology
-    _require(table, ["villages", f"villages_covered_{t}", "villages_fiber"], "flag_unconnected_remote")
+    _require(
+        table, ["villages", f"villages_covered_{t}", "villages_fiber"], "flag_unconnected_remote"
+    )
 
     villages = pd.to_numeric(table["villages"], errors="coerce").fillna(0).to_numpy(float)
-    covered = pd.to_numeric(table[f"villages_covered_{t}"], errors="coerce").fillna(0).to_numpy(float)
+    covered = (
+        pd.to_numeric(table[f"villages_covered_{t}"], errors="coerce").fillna(0).to_numpy(float)
+    )
     area_col = f"covered_area_km2_{t}"
-    covered_area = (pd.to_numeric(table[area_col], errors="coerce").fillna(0).to_numpy(float)
-                    if area_col in table.columns else np.zeros(len(table)))
+    covered_area = (
+        pd.to_numeric(table[area_col], errors="coerce").fillna(0).to_numpy(float)
+        if area_col in table.columns
+        else np.zeros(len(table))
+    )
     no_coverage = np.where(villages > 0, covered == 0, covered_area == 0)
-    no_fiber = pd.to_numeric(table["villages_fiber"], errors="coerce").fillna(0).to_numpy(float) == 0
+    no_fiber = (
+        pd.to_numeric(table["villages_fiber"], errors="coerce").fillna(0).to_numpy(float) == 0
+    )
     with_fiber = f"{level}s_with_fiber"
     if with_fiber in table.columns:
         no_fiber &= pd.to_numeric(table[with_fiber], errors="coerce").fillna(0).to_numpy(float) == 0
@@ -183,7 +201,9 @@ def flag_unconnected_remote(
 
     metric = working_crs(table, crs)
     geoms = table.geometry.to_crs(metric)
-    points = shapely.point_on_surface(geoms.values.to_numpy() if hasattr(geoms.values, "to_numpy") else np.asarray(geoms.values))
+    points = shapely.point_on_surface(
+        geoms.values.to_numpy() if hasattr(geoms.values, "to_numpy") else np.asarray(geoms.values)
+    )
     points = np.asarray(points)
 
     centre_km = np.full(len(table), np.nan)
@@ -191,10 +211,14 @@ def flag_unconnected_remote(
         # parent centre: area-weighted mean of its units' centroids (its geometric centre)
         areas = shapely.area(np.asarray(geoms.values))
         cen = shapely.centroid(np.asarray(geoms.values))
-        frame = pd.DataFrame({
-            "p": table[f"{parent}_code"].to_numpy(), "w": areas,
-            "wx": shapely.get_x(cen) * areas, "wy": shapely.get_y(cen) * areas,
-        })
+        frame = pd.DataFrame(
+            {
+                "p": table[f"{parent}_code"].to_numpy(),
+                "w": areas,
+                "wx": shapely.get_x(cen) * areas,
+                "wy": shapely.get_y(cen) * areas,
+            }
+        )
         sums = frame.groupby("p", sort=False, dropna=False)[["w", "wx", "wy"]].transform("sum")
         with np.errstate(invalid="ignore", divide="ignore"):
             px = (sums["wx"] / sums["w"]).to_numpy()
@@ -209,37 +233,67 @@ def flag_unconnected_remote(
         fgeom = fgeom[~(shapely.is_missing(fgeom) | shapely.is_empty(fgeom))]
         if len(fgeom):
             tree = shapely.STRtree(fgeom)
-            (src, _), dist = tree.query_nearest(np.asarray(geoms.values), return_distance=True,
-                                                all_matches=False)
+            (src, _), dist = tree.query_nearest(
+                np.asarray(geoms.values), return_distance=True, all_matches=False
+            )
             fiber_km[src] = dist / 1000.0
         else:
             fiber_km[:] = np.inf
 
-    far_centre = (centre_km > rules.centre_km) if rules.centre_km is not None else np.zeros(len(table), bool)
-    far_fiber = (fiber_km > rules.fiber_km) if rules.fiber_km is not None else np.zeros(len(table), bool)
+    far_centre = (
+        (centre_km > rules.centre_km) if rules.centre_km is not None else np.zeros(len(table), bool)
+    )
+    far_fiber = (
+        (fiber_km > rules.fiber_km) if rules.fiber_km is not None else np.zeros(len(table), bool)
+    )
     remote = far_centre | far_fiber
     flagged = unconnected & remote
 
-    pop = (pd.to_numeric(table["population"], errors="coerce").to_numpy(float)
-           if "population" in table.columns else np.full(len(table), np.nan))
+    pop = (
+        pd.to_numeric(table["population"], errors="coerce").to_numpy(float)
+        if "population" in table.columns
+        else np.full(len(table), np.nan)
+    )
     pop_cov_col = f"population_covered_{t}"
-    pop_cov = (pd.to_numeric(table[pop_cov_col], errors="coerce").fillna(0).to_numpy(float)
-               if pop_cov_col in table.columns else np.zeros(len(table)))
+    pop_cov = (
+        pd.to_numeric(table[pop_cov_col], errors="coerce").fillna(0).to_numpy(float)
+        if pop_cov_col in table.columns
+        else np.zeros(len(table))
+    )
     uncovered = np.clip(pop - pop_cov, 0, None)
 
     reason = _reasons(
-        flagged=flagged, no_coverage=no_coverage, no_fiber=no_fiber, tech=_TECH_LABEL[t],
-        fiber_km=fiber_km, far_fiber=far_fiber, rules=rules, centre_km=centre_km,
-        far_centre=far_centre, parent=parent, uncovered=uncovered, index=table.index,
+        flagged=flagged,
+        no_coverage=no_coverage,
+        no_fiber=no_fiber,
+        tech=_TECH_LABEL[t],
+        fiber_km=fiber_km,
+        far_fiber=far_fiber,
+        rules=rules,
+        centre_km=centre_km,
+        far_centre=far_centre,
+        parent=parent,
+        uncovered=uncovered,
+        index=table.index,
     )
-    out = pd.DataFrame({
-        f"{level}_code": table[f"{level}_code"].to_numpy(),
-        "no_coverage": no_coverage, "no_fiber": no_fiber, "unconnected": unconnected,
-        "centre_distance_km": centre_km, "fiber_distance_km": fiber_km,
-        "remote": remote, "flagged": flagged,
-        "population_uncovered": uncovered, "reason": reason,
-    }, index=table.index)
-    log.info("flag_unconnected_remote: %d of %d %s units flagged", int(flagged.sum()), len(out), level)
+    out = pd.DataFrame(
+        {
+            f"{level}_code": table[f"{level}_code"].to_numpy(),
+            "no_coverage": no_coverage,
+            "no_fiber": no_fiber,
+            "unconnected": unconnected,
+            "centre_distance_km": centre_km,
+            "fiber_distance_km": fiber_km,
+            "remote": remote,
+            "flagged": flagged,
+            "population_uncovered": uncovered,
+            "reason": reason,
+        },
+        index=table.index,
+    )
+    log.info(
+        "flag_unconnected_remote: %d of %d %s units flagged", int(flagged.sum()), len(out), level
+    )
     return out
 
 
@@ -247,8 +301,21 @@ def _fmt_km(values: np.ndarray) -> pd.Series:
     return pd.Series(np.round(values, 1)).map("{:,.1f}".format)
 
 
-def _reasons(*, flagged, no_coverage, no_fiber, tech, fiber_km, far_fiber, rules, centre_km,
-             far_centre, parent, uncovered, index) -> pd.Series:
+def _reasons(
+    *,
+    flagged,
+    no_coverage,
+    no_fiber,
+    tech,
+    fiber_km,
+    far_fiber,
+    rules,
+    centre_km,
+    far_centre,
+    parent,
+    uncovered,
+    index,
+) -> pd.Series:
     n = len(flagged)
     parts = []
     empty = pd.Series([""] * n)
@@ -263,8 +330,12 @@ def _reasons(*, flagged, no_coverage, no_fiber, tech, fiber_km, far_fiber, rules
     if parent is not None:
         parts.append((_fmt_km(centre_km) + f" km from the {parent} centre").where(far_centre, ""))
     has_people = np.isfinite(uncovered) & (uncovered > 0)
-    parts.append((pd.Series(np.round(np.nan_to_num(uncovered))).map("{:,.0f}".format)
-                  + " people uncovered").where(has_people, ""))
+    parts.append(
+        (
+            pd.Series(np.round(np.nan_to_num(uncovered))).map("{:,.0f}".format)
+            + " people uncovered"
+        ).where(has_people, "")
+    )
     text = parts[0]
     for part in parts[1:]:
         text = text + pd.Series(np.where((text != "") & (part != ""), "; ", "")) + part

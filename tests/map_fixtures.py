@@ -33,16 +33,24 @@ def commune_table(hostile: bool = True) -> gpd.GeoDataFrame:
             name = HOSTILE
         villages = 41 if k != 5 else 8
         covered_4g = 37 if k != 5 else 0
-        rows.append({
-            "province_code": "P1", "province_name": "Tỉnh Lào Cai",
-            "district_code": district,
-            "district_name": "Huyện Sa Pa" if district == "D1" else "Huyện Bát Xát",
-            "commune_code": f"C{k:02d}", "commune_name": name,
-            "villages": villages, "vc4": covered_4g, "fiber": 0 if k == 5 else (2 if k < 6 else 0),
-            "population": 3400.0 if k == 5 else 5000.0,
-            "pop4": 0.0 if k == 5 else 4500.0,
-            "geometry": box(X0 + x * STEP, Y0 + y * STEP, X0 + (x + 1) * STEP, Y0 + (y + 1) * STEP),
-        })
+        rows.append(
+            {
+                "province_code": "P1",
+                "province_name": "Tỉnh Lào Cai",
+                "district_code": district,
+                "district_name": "Huyện Sa Pa" if district == "D1" else "Huyện Bát Xát",
+                "commune_code": f"C{k:02d}",
+                "commune_name": name,
+                "villages": villages,
+                "vc4": covered_4g,
+                "fiber": 0 if k == 5 else (2 if k < 6 else 0),
+                "population": 3400.0 if k == 5 else 5000.0,
+                "pop4": 0.0 if k == 5 else 4500.0,
+                "geometry": box(
+                    X0 + x * STEP, Y0 + y * STEP, X0 + (x + 1) * STEP, Y0 + (y + 1) * STEP
+                ),
+            }
+        )
     raw = gpd.GeoDataFrame(rows, crs="EPSG:4326")
     return _metrics(raw)
 
@@ -83,11 +91,16 @@ def _pcts(out: pd.DataFrame) -> pd.DataFrame:
 
 
 def rollup(communes: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
-    keys = {"district": ["province_code", "province_name", "district_code", "district_name"],
-            "province": ["province_code", "province_name"]}[level]
-    num = [c for c in communes.columns if c.startswith(("villages", "population_covered",
-                                                        "covered_area", "communes"))
-           and "_pct" not in c] + ["population", "area_km2"]
+    keys = {
+        "district": ["province_code", "province_name", "district_code", "district_name"],
+        "province": ["province_code", "province_name"],
+    }[level]
+    num = [
+        c
+        for c in communes.columns
+        if c.startswith(("villages", "population_covered", "covered_area", "communes"))
+        and "_pct" not in c
+    ] + ["population", "area_km2"]
     g = communes.dissolve(by=keys, aggfunc={c: "sum" for c in num}).reset_index()
     return _pcts(g)
 
@@ -109,31 +122,63 @@ class FakeResult:
 
 def fake_result(hostile: bool = True) -> FakeResult:
     communes = commune_table(hostile)
-    villages = gpd.GeoDataFrame({
-        "village_code": ["V1", "V2", "V3", "V4", "V5"],
-        "village_name": ["Bản Khoang Thượng", "Bản Tả Van", "Bản Ba", "Bản Không", HOSTILE],
-        "unit_code": ["C05", "C01", "C02", "C05", "C11"],
-        "population": [300.0, 500.0, 120.0, 80.0, 10.0],
-        "best_technology": ["none", "4G", "3G", "2G", "5G"],
-        "fiber": [False, True, False, False, False],
-    }, geometry=[Point(103.0 + 0.55 + 5 * STEP - 0.05, 22.25), Point(103.65, 22.25),
-                 Point(103.75, 22.25), Point(104.06, 22.22), Point(104.05, 22.35)], crs="EPSG:4326")
+    villages = gpd.GeoDataFrame(
+        {
+            "village_code": ["V1", "V2", "V3", "V4", "V5"],
+            "village_name": ["Bản Khoang Thượng", "Bản Tả Van", "Bản Ba", "Bản Không", HOSTILE],
+            "unit_code": ["C05", "C01", "C02", "C05", "C11"],
+            "population": [300.0, 500.0, 120.0, 80.0, 10.0],
+            "best_technology": ["none", "4G", "3G", "2G", "5G"],
+            "fiber": [False, True, False, False, False],
+        },
+        geometry=[
+            Point(103.0 + 0.55 + 5 * STEP - 0.05, 22.25),
+            Point(103.65, 22.25),
+            Point(103.75, 22.25),
+            Point(104.06, 22.22),
+            Point(104.05, 22.35),
+        ],
+        crs="EPSG:4326",
+    )
     villages.loc[0, "geometry"] = Point(X0 + 5.5 * STEP, Y0 + 0.5 * STEP)
-    stations = gpd.GeoDataFrame({
-        "station_id": ["S1", "S2", "S3", "S4"], "technology": ["4G", "4G", "3G", "2G"],
-        "operator": ["Viettel", "VNPT", "Viettel", HOSTILE], "range_m": [5000.0, 5000.0, 8000.0, 15000.0],
-        "inside": [True, True, True, True],
-    }, geometry=[Point(103.55, 22.25), Point(103.65, 22.35), Point(103.75, 22.25), Point(103.85, 22.35)],
-        crs="EPSG:4326")
-    fiber = gpd.GeoDataFrame({"kind": ["node", "route", "village"]},
-                             geometry=[Point(103.52, 22.22),
-                                       LineString([(103.52, 22.22), (103.6, 22.3), (103.65, 22.38)]),
-                                       None], crs="EPSG:4326")
+    stations = gpd.GeoDataFrame(
+        {
+            "station_id": ["S1", "S2", "S3", "S4"],
+            "technology": ["4G", "4G", "3G", "2G"],
+            "operator": ["Viettel", "VNPT", "Viettel", HOSTILE],
+            "range_m": [5000.0, 5000.0, 8000.0, 15000.0],
+            "inside": [True, True, True, True],
+        },
+        geometry=[
+            Point(103.55, 22.25),
+            Point(103.65, 22.35),
+            Point(103.75, 22.25),
+            Point(103.85, 22.35),
+        ],
+        crs="EPSG:4326",
+    )
+    fiber = gpd.GeoDataFrame(
+        {"kind": ["node", "route", "village"]},
+        geometry=[
+            Point(103.52, 22.22),
+            LineString([(103.52, 22.22), (103.6, 22.3), (103.65, 22.38)]),
+            None,
+        ],
+        crs="EPSG:4326",
+    )
     return FakeResult(
-        tables={"commune": communes, "district": rollup(communes, "district"),
-                "province": rollup(communes, "province")},
-        villages=villages, stations=stations, fiber=fiber,
-        metadata={"title": "Coverage of Lào Cai (test)", "data_date": "2025-03-01",
-                  "sources": ["stations: test.csv", "boundaries: " + HOSTILE],
-                  "model": "Circular footprints: 2G 15 km, 3G 8 km, 4G 5 km (test model)."},
+        tables={
+            "commune": communes,
+            "district": rollup(communes, "district"),
+            "province": rollup(communes, "province"),
+        },
+        villages=villages,
+        stations=stations,
+        fiber=fiber,
+        metadata={
+            "title": "Coverage of Lào Cai (test)",
+            "data_date": "2025-03-01",
+            "sources": ["stations: test.csv", "boundaries: " + HOSTILE],
+            "model": "Circular footprints: 2G 15 km, 3G 8 km, 4G 5 km (test model).",
+        },
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -52,17 +51,21 @@ def test_no_network_needed_to_draw(html):
     assert "cdn.jsdelivr" not in html and "code.jquery" not in html and "cdnjs" not in html
     # the only remaining http(s) URLs are the SVG namespace, comments in Leaflet and the
     # attribution link: none is a resource the page loads
-    allowed = ("http://www.w3.org/2000/svg", "https://leafletjs.com", "https://bugs.chromium.org/",
-               "https://bugzilla.mozilla.org/")
+    allowed = (
+        "http://www.w3.org/2000/svg",
+        "https://leafletjs.com",
+        "https://bugs.chromium.org/",
+        "https://bugzilla.mozilla.org/",
+    )
     for url in re.findall(r"https?://[^\s\"')]+", html):
         assert url.startswith(allowed), url
 
 
 def test_bundled_assets_are_inlined(html):
-    assert "Leaflet 1.9.4" in html          # leaflet.js banner
-    assert "MarkerClusterGroup" in html     # markercluster (stations are clustered)
-    assert "window.geocov" in html          # geocov runtime
-    assert "url(images/" not in html        # leaflet.css images inlined as data: URIs
+    assert "Leaflet 1.9.4" in html  # leaflet.js banner
+    assert "MarkerClusterGroup" in html  # markercluster (stations are clustered)
+    assert "window.geocov" in html  # geocov runtime
+    assert "url(images/" not in html  # leaflet.css images inlined as data: URIs
 
 
 def test_units_drawn_with_numerators_and_denominators(html, result):
@@ -73,7 +76,12 @@ def test_units_drawn_with_numerators_and_denominators(html, result):
     # "4G: 37/41 villages, 90.2%" is built from these two numbers
     assert cfg["props"]["vc_4g"][k] == 37 and cfg["props"]["v"][k] == 41
     metric = next(m for m in cfg["metrics"] if m["key"] == "villages_pct_4g")
-    assert (metric["num"], metric["den"], metric["noun"], metric["short"]) == ("vc_4g", "v", "villages", "4G")
+    assert (metric["num"], metric["den"], metric["noun"], metric["short"]) == (
+        "vc_4g",
+        "v",
+        "villages",
+        "4G",
+    )
     assert cfg["metric"] == "villages_pct_4g"
     # full Vietnamese names and their ancestors
     assert cfg["props"]["n"][5] == "Xã Bản Khoang"
@@ -84,15 +92,21 @@ def test_units_drawn_with_numerators_and_denominators(html, result):
 
 def test_metric_switcher_offers_main_metrics(html):
     keys = [m["key"] for m in _payload(html, "unitsLayer")["metrics"]]
-    for key in ("villages_pct_4g", "villages_pct_any", "population_pct_4g", "area_pct_4g",
-                "villages_pct_5g", "villages_fiber_pct"):
+    for key in (
+        "villages_pct_4g",
+        "villages_pct_any",
+        "population_pct_4g",
+        "area_pct_4g",
+        "villages_pct_5g",
+        "villages_fiber_pct",
+    ):
         assert key in keys
 
 
 def test_legend_classes_cover_0_to_100():
     assert CLASSES[0]["lo"] == CLASSES[0]["hi"] == 0
     assert CLASSES[-1]["lo"] == CLASSES[-1]["hi"] == 100
-    for a, b in zip(CLASSES[1:-2], CLASSES[2:-1]):
+    for a, b in zip(CLASSES[1:-2], CLASSES[2:-1], strict=True):
         assert a["hi"] == b["lo"]
     assert all("%" in c["label"] for c in CLASSES)
 
@@ -113,9 +127,11 @@ def test_layers_present(html):
         assert f"geocov.{factory}(" in html
     assert "L.control.layers(" in html
     fiber = _payload(html, "fiberLayer")
-    assert len(fiber["routes"]) == 1 and len(fiber["nodes"]["x"]) == 1  # the code row has no geometry
+    assert (
+        len(fiber["routes"]) == 1 and len(fiber["nodes"]["x"]) == 1
+    )  # the code row has no geometry
     villages = _payload(html, "villagesLayer")["data"]
-    assert villages["s"] == [4, 1, 2, 3, 0]   # none, 4G, 3G, 2G, 5G in VILLAGE_STATUSES order
+    assert villages["s"] == [4, 1, 2, 3, 0]  # none, 4G, 3G, 2G, 5G in VILLAGE_STATUSES order
     assert villages["fb"] == [0, 1, 0, 0, 0]
     assert villages["u"][0] == "Xã Bản Khoang, Huyện Bát Xát, Tỉnh Lào Cai"
 
@@ -134,7 +150,7 @@ def test_hostile_names_are_never_markup(html):
     assert HOSTILE not in html
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html
     # and the runtime only ever uses textContent for data
-    runtime = html[html.index("window.geocov = window.geocov"):]
+    runtime = html[html.index("window.geocov = window.geocov") :]
     runtime = runtime[: runtime.index("</script>")]
     assert "innerHTML" not in runtime and "insertAdjacentHTML" not in runtime
 
@@ -149,7 +165,7 @@ def test_search_folds_diacritics_like_io_fold_text(html):
     from geocov.io import fold_text
 
     # the runtime folds like geocov.io.fold_text: lower case, no marks, đ → d, no spaces
-    assert 'replace(/đ/g, "d")' in html and "normalize(\"NFKD\")" in html
+    assert 'replace(/đ/g, "d")' in html and 'normalize("NFKD")' in html
     assert fold_text("Bản Khoang") == fold_text("Ban Khoang")
 
 
@@ -174,11 +190,17 @@ def test_layers_stack_on_given_map(result):
 
 
 def test_bad_choices_list_valid_values(result):
-    with pytest.raises(SchemaError, match=r"level='ward' is not valid; use one of: province, district, commune"):
+    with pytest.raises(
+        SchemaError, match=r"level='ward' is not valid; use one of: province, district, commune"
+    ):
         coverage_map(result, level="ward")
-    with pytest.raises(SchemaError, match=r"metric='villages_pct_6g' is not valid; use one of: villages_pct_any"):
+    with pytest.raises(
+        SchemaError, match=r"metric='villages_pct_6g' is not valid; use one of: villages_pct_any"
+    ):
         coverage_map(result, level="commune", metric="villages_pct_6g")
-    with pytest.raises(SchemaError, match=r"renderer='webgl' is not valid; use one of: canvas, svg"):
+    with pytest.raises(
+        SchemaError, match=r"renderer='webgl' is not valid; use one of: canvas, svg"
+    ):
         coverage_map(result, level="commune", renderer="webgl")
 
 
@@ -209,7 +231,10 @@ def test_reprojects_to_4326(result):
 
 def test_map_metrics_lists_available():
     assert map_metrics(fake_result().table("commune"), level="commune")[:3] == [
-        "villages_pct_any", "villages_pct_4g", "villages_pct_4g_plus"]
+        "villages_pct_any",
+        "villages_pct_4g",
+        "villages_pct_4g_plus",
+    ]
 
 
 def test_simplify_keeps_shared_borders_shared():
@@ -220,8 +245,8 @@ def test_simplify_keeps_shared_borders_shared():
     out = _simplified(gpd.GeoSeries([left, right], crs=4326), 500.0)
     shared = shapely.intersection(shapely.boundary(out[0]), shapely.boundary(out[1]))
     assert shapely.get_num_coordinates(out[0]) < shapely.get_num_coordinates(left)
-    assert shapely.length(shared) == pytest.approx(1.0, rel=1e-3)       # still one shared edge
-    assert shapely.area(shapely.intersection(out[0], out[1])) < 1e-12   # no overlap created
+    assert shapely.length(shared) == pytest.approx(1.0, rel=1e-3)  # still one shared edge
+    assert shapely.area(shapely.intersection(out[0], out[1])) < 1e-12  # no overlap created
 
 
 def test_save_map_self_contained_file(tmp_path, result):
@@ -234,8 +259,8 @@ def test_save_map_self_contained_file(tmp_path, result):
 
 def test_tiles_optional(result):
     html = coverage_map(result, level="commune", tiles="OpenStreetMap").get_root().render()
-    assert "tile.openstreetmap.org" in html                      # with a network, tiles show
-    assert re.findall(r"<script[^>]*\bsrc=", html) == []           # still nothing to fetch to draw
+    assert "tile.openstreetmap.org" in html  # with a network, tiles show
+    assert re.findall(r"<script[^>]*\bsrc=", html) == []  # still nothing to fetch to draw
 
 
 def test_notebook_repr_is_self_contained(result):
@@ -259,6 +284,7 @@ def test_cli_help():
 
 
 # --- end to end on the built-in sample (real coverage engine) ----------------------------
+
 
 @pytest.fixture(scope="module")
 def sample_result():
@@ -289,16 +315,46 @@ def test_cli_map_writes_html(tmp_path):
     from geocov.cli import main
 
     out = tmp_path / "m.html"
-    res = CliRunner().invoke(main, ["map", "--analysis", str(geocov.sample_paths()["analysis"]),
-                                    "--metric", "population_pct_4g", "-o", str(out)])
+    res = CliRunner().invoke(
+        main,
+        [
+            "map",
+            "--analysis",
+            str(geocov.sample_paths()["analysis"]),
+            "--metric",
+            "population_pct_4g",
+            "-o",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert f"wrote {out}" in res.output
     assert '"metric":"population_pct_4g"' in out.read_text(encoding="utf-8")
-    res = CliRunner().invoke(main, ["map", "--analysis", str(geocov.sample_paths()["analysis"]),
-                                    "--level", "ward", "-o", str(out)])
+    res = CliRunner().invoke(
+        main,
+        [
+            "map",
+            "--analysis",
+            str(geocov.sample_paths()["analysis"]),
+            "--level",
+            "ward",
+            "-o",
+            str(out),
+        ],
+    )
     assert res.exit_code == 2 and "'ward' is not a level of these units" in res.output
-    res = CliRunner().invoke(main, ["map", "--analysis", str(geocov.sample_paths()["analysis"]),
-                                    "--metric", "nope", "-o", str(out)])
+    res = CliRunner().invoke(
+        main,
+        [
+            "map",
+            "--analysis",
+            str(geocov.sample_paths()["analysis"]),
+            "--metric",
+            "nope",
+            "-o",
+            str(out),
+        ],
+    )
     assert res.exit_code == 1 and "metric='nope' is not valid" in res.output
 
 

@@ -22,9 +22,11 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists() or not DRIVER.exists(),
-                       reason="needs /usr/bin/chromium and /usr/bin/chromedriver "
-                              "(apt-get install chromium chromium-driver)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists() or not DRIVER.exists(),
+        reason="needs /usr/bin/chromium and /usr/bin/chromedriver "
+        "(apt-get install chromium chromium-driver)",
+    ),
 ]
 
 # collect page errors and alerts before any page script runs
@@ -54,7 +56,7 @@ def driver(tmp_path_factory):
 
 
 def _open(driver, path: Path) -> None:
-    driver.get_log("browser")       # drop older messages
+    driver.get_log("browser")  # drop older messages
     driver.get_log("performance")
     driver.get(path.as_uri())
     deadline = time.time() + 30
@@ -62,7 +64,9 @@ def _open(driver, path: Path) -> None:
         if driver.execute_script("return !!(window.geocov && window.geocov.drawnAt)"):
             return
         time.sleep(0.05)
-    raise AssertionError(f"the map never finished drawing; errors: {driver.execute_script('return window.__errors')}")
+    raise AssertionError(
+        f"the map never finished drawing; errors: {driver.execute_script('return window.__errors')}"
+    )
 
 
 def _requests(driver) -> list[str]:
@@ -81,7 +85,7 @@ def page(driver, tmp_path_factory):
     path = save_map(m, tmp_path_factory.mktemp("page") / "map.html")
     _open(driver, path)
     ARTIFACTS.mkdir(exist_ok=True)
-    driver.save_screenshot(str(ARTIFACTS / "map_fake_commune.png"))   # before any interaction
+    driver.save_screenshot(str(ARTIFACTS / "map_fake_commune.png"))  # before any interaction
     return driver
 
 
@@ -96,7 +100,8 @@ def test_every_unit_is_drawn(page):
     n_units = page.execute_script("return geocov.maps[0].units.getLayers().length")
     assert n_units == 12
     drawn = page.execute_script(
-        "return geocov.maps[0].units.getLayers().filter(l => l._path && l._path.isConnected).length")
+        "return geocov.maps[0].units.getLayers().filter(l => l._path && l._path.isConnected).length"
+    )
     assert drawn == 12
     # one parent outline per district, drawn too
     assert page.execute_script("return geocov.maps[0].parents.getLayers().length") == 2
@@ -107,7 +112,8 @@ def test_highlighted_commune_in_highlight_style(page):
         var s = geocov.maps[0];
         var out = [];
         s.highlight.eachLayer(function (g) { g.eachLayer(function (l) {
-            out.push([g.geocovRow.c, l._path.getAttribute('stroke'), l._path.getAttribute('stroke-width'),
+            out.push([g.geocovRow.c, l._path.getAttribute('stroke'),
+                      l._path.getAttribute('stroke-width'),
                       l._path.getAttribute('fill'), l._path.isConnected]);
         }); });
         return out;""")
@@ -132,7 +138,7 @@ def test_metric_switch_recolours_and_relabels_legend(page):
     fill = page.execute_script("return geocov.maps[0].layerOf[0]._path.getAttribute('fill')")
     page.execute_script("geocov.maps[0].setMetric('villages_pct_4g')")
     assert "Villages with 5G (% of villages)" in legend
-    assert fill == "#a50026"          # 0/41 villages with 5G: the 0% class
+    assert fill == "#a50026"  # 0/41 villages with 5G: the 0% class
 
 
 def test_search_ignores_diacritics(page):
@@ -153,9 +159,11 @@ def test_hostile_name_is_text_and_never_runs(page):
     page.execute_script("""
         var l = geocov.maps[0].layerOf[11]; l.openPopup(l.getBounds().getCenter());""")
     popup = page.execute_script(
-        "return document.querySelector('.leaflet-popup-content .geocov-tip-name').textContent")
+        "return document.querySelector('.leaflet-popup-content .geocov-tip-name').textContent"
+    )
     labels = page.execute_script(
-        "return Array.from(document.querySelectorAll('.geocov-label')).map(e => e.textContent)")
+        "return Array.from(document.querySelectorAll('.geocov-label')).map(e => e.textContent)"
+    )
     assert hits and hits[0].startswith(HOSTILE)
     assert popup == HOSTILE
     assert HOSTILE in labels
@@ -189,11 +197,13 @@ def test_save_png(tmp_path):
 
 
 def test_canvas_renderer_draws_all_units(driver, tmp_path):
-    m = coverage_map(fake_result(), level="commune")   # default renderer: canvas
+    m = coverage_map(fake_result(), level="commune")  # default renderer: canvas
     _open(driver, save_map(m, tmp_path / "canvas.html"))
     assert driver.execute_script("return window.__errors") == []
     drawn = driver.execute_script(
-        "return geocov.maps[0].units.getLayers().filter(l => l._parts && l._parts.length > 0).length")
+        "return geocov.maps[0].units.getLayers()"
+        ".filter(l => l._parts && l._parts.length > 0).length"
+    )
     assert drawn == 12
     assert _requests(driver) == []
 
@@ -210,7 +220,9 @@ def test_sample_map_in_browser(driver, tmp_path):
     assert driver.execute_script("return window.__errors") == []
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
     drawn = driver.execute_script(
-        "return geocov.maps[0].units.getLayers().filter(l => l._parts && l._parts.length > 0).length")
+        "return geocov.maps[0].units.getLayers()"
+        ".filter(l => l._parts && l._parts.length > 0).length"
+    )
     assert drawn == len(result.table(level))
     assert _requests(driver) == []
 

@@ -17,13 +17,20 @@ from geocov.priorities import RemoteRules, flag_unconnected_remote
 def _strip(n_units: int = 4, **cols) -> gpd.GeoDataFrame:
     """n 10 km × 10 km communes in a row (metric CRS, hand-checkable), one district."""
     base = {
-        "district_code": ["D"] * n_units, "commune_code": [f"c{k}" for k in range(n_units)],
-        "villages": [5] * n_units, "villages_covered_4g_plus": [0] * n_units,
-        "villages_fiber": [0] * n_units, "covered_area_km2_4g_plus": [0.0] * n_units,
-        "population": [1000.0] * n_units, "population_covered_4g_plus": [0.0] * n_units,
+        "district_code": ["D"] * n_units,
+        "commune_code": [f"c{k}" for k in range(n_units)],
+        "villages": [5] * n_units,
+        "villages_covered_4g_plus": [0] * n_units,
+        "villages_fiber": [0] * n_units,
+        "covered_area_km2_4g_plus": [0.0] * n_units,
+        "population": [1000.0] * n_units,
+        "population_covered_4g_plus": [0.0] * n_units,
     }
     base.update(cols)
-    geoms = [box(500_000 + 10_000 * k, 2_400_000, 510_000 + 10_000 * k, 2_410_000) for k in range(n_units)]
+    geoms = [
+        box(500_000 + 10_000 * k, 2_400_000, 510_000 + 10_000 * k, 2_410_000)
+        for k in range(n_units)
+    ]
     return gpd.GeoDataFrame(base, geometry=geoms, crs="EPSG:32648")
 
 
@@ -33,32 +40,50 @@ def test_centre_distance_by_hand():
     np.testing.assert_allclose(out["centre_distance_km"], [15, 5, 5, 15], atol=1e-6)
     assert out["remote"].tolist() == [True, False, False, True]
     assert out["flagged"].tolist() == [True, False, False, True]
-    assert out.loc[0, "reason"] == "no 4G; no fiber; 15.0 km from the district centre; 1,000 people uncovered"
+    assert (
+        out.loc[0, "reason"]
+        == "no 4G; no fiber; 15.0 km from the district centre; 1,000 people uncovered"
+    )
     assert out.loc[1, "reason"] == ""
     assert np.isnan(out["fiber_distance_km"]).all()
 
 
 def test_fiber_distance_by_hand():
-    fiber = gpd.GeoDataFrame({"kind": ["node", "route", "village"]},
-                             geometry=[Point(500_000, 2_405_000),
-                                       LineString([(545_000, 2_400_000), (545_000, 2_410_000)]), None],
-                             crs="EPSG:32648")
-    out = flag_unconnected_remote(_strip(), fiber=fiber, rules=RemoteRules(centre_km=None, fiber_km=12))
+    fiber = gpd.GeoDataFrame(
+        {"kind": ["node", "route", "village"]},
+        geometry=[
+            Point(500_000, 2_405_000),
+            LineString([(545_000, 2_400_000), (545_000, 2_410_000)]),
+            None,
+        ],
+        crs="EPSG:32648",
+    )
+    out = flag_unconnected_remote(
+        _strip(), fiber=fiber, rules=RemoteRules(centre_km=None, fiber_km=12)
+    )
     np.testing.assert_allclose(out["fiber_distance_km"], [0, 10, 15, 5], atol=1e-6)
     assert out["flagged"].tolist() == [False, False, True, False]
-    assert out.loc[2, "reason"] == ("no 4G; no fiber within 12 km (nearest 15.0 km); "
-                                    "1,000 people uncovered")
+    assert out.loc[2, "reason"] == (
+        "no 4G; no fiber within 12 km (nearest 15.0 km); 1,000 people uncovered"
+    )
 
 
 def test_fiber_in_other_crs_is_reprojected():
-    fiber = gpd.GeoDataFrame({"kind": ["node"]}, geometry=[Point(500_000, 2_405_000)], crs="EPSG:32648")
-    out = flag_unconnected_remote(_strip(), fiber=fiber.to_crs(4326), rules=RemoteRules(centre_km=None))
+    fiber = gpd.GeoDataFrame(
+        {"kind": ["node"]}, geometry=[Point(500_000, 2_405_000)], crs="EPSG:32648"
+    )
+    out = flag_unconnected_remote(
+        _strip(), fiber=fiber.to_crs(4326), rules=RemoteRules(centre_km=None)
+    )
     np.testing.assert_allclose(out["fiber_distance_km"], [0, 10, 20, 30], atol=1e-3)
 
 
 def test_connected_units_are_never_flagged():
-    t = _strip(villages_covered_4g_plus=[0, 1, 0, 0], villages_fiber=[0, 0, 2, 0],
-               communes_with_fiber=[0, 0, 0, 1])
+    t = _strip(
+        villages_covered_4g_plus=[0, 1, 0, 0],
+        villages_fiber=[0, 0, 2, 0],
+        communes_with_fiber=[0, 0, 0, 1],
+    )
     out = flag_unconnected_remote(t, rules=RemoteRules(centre_km=0, fiber_km=None))
     assert out["unconnected"].tolist() == [True, False, False, False]
     assert out["no_coverage"].tolist() == [True, False, True, True]
@@ -73,7 +98,9 @@ def test_units_without_villages_judged_by_area():
 
 def test_other_technology_rule():
     t = _strip(villages_covered_any=[0, 5, 5, 5])
-    out = flag_unconnected_remote(t, rules=RemoteRules(technology="any", centre_km=0, fiber_km=None))
+    out = flag_unconnected_remote(
+        t, rules=RemoteRules(technology="any", centre_km=0, fiber_km=None)
+    )
     assert out["unconnected"].tolist() == [True, False, False, False]
     assert out.loc[0, "reason"].startswith("no signal; no fiber;")
 
@@ -102,7 +129,9 @@ def test_input_not_mutated():
 def test_errors():
     with pytest.raises(SchemaError, match=r"technology='6g' is not valid; use one of 2g, 3g"):
         RemoteRules(technology="6g")
-    with pytest.raises(SchemaError, match=r"RemoteRules.centre_km=-1 must be a distance in km >= 0"):
+    with pytest.raises(
+        SchemaError, match=r"RemoteRules.centre_km=-1 must be a distance in km >= 0"
+    ):
         RemoteRules(centre_km=-1)
     with pytest.raises(SchemaError, match=r"needs columns \['villages_fiber'\]"):
         flag_unconnected_remote(_strip().drop(columns="villages_fiber"))
@@ -115,9 +144,12 @@ def test_errors():
 
 
 @settings(max_examples=30, deadline=None)
-@given(covered=st.lists(st.integers(0, 5), min_size=4, max_size=4),
-       fiber=st.lists(st.integers(0, 2), min_size=4, max_size=4),
-       centre_km=st.floats(0, 30), perm=st.permutations(range(4)))
+@given(
+    covered=st.lists(st.integers(0, 5), min_size=4, max_size=4),
+    fiber=st.lists(st.integers(0, 2), min_size=4, max_size=4),
+    centre_km=st.floats(0, 30),
+    perm=st.permutations(range(4)),
+)
 def test_invariants(covered, fiber, centre_km, perm):
     t = _strip(villages_covered_4g_plus=covered, villages_fiber=fiber)
     rules = RemoteRules(centre_km=centre_km, fiber_km=None)

@@ -31,7 +31,11 @@ PACKAGES = {
     "leaflet": ("1.9.4", ["dist/leaflet.js", "dist/leaflet.css"]),
     "leaflet.markercluster": (
         "1.5.3",
-        ["dist/leaflet.markercluster.js", "dist/MarkerCluster.css", "dist/MarkerCluster.Default.css"],
+        [
+            "dist/leaflet.markercluster.js",
+            "dist/MarkerCluster.css",
+            "dist/MarkerCluster.Default.css",
+        ],
     ),
 }
 
@@ -52,7 +56,10 @@ def main() -> None:
         for name, (version, files) in PACKAGES.items():
             out = subprocess.run(
                 ["npm", "pack", "--json", f"{name}@{version}"],
-                cwd=tmp, check=True, capture_output=True, text=True,
+                cwd=tmp,
+                check=True,
+                capture_output=True,
+                text=True,
             )
             info = json.loads(out.stdout)[0]
             pkg_dir = Path(tmp) / name
@@ -69,7 +76,9 @@ def main() -> None:
                 target = HERE / Path(rel).name
                 target.write_text(text, encoding="utf-8")
                 written[target.name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            licence_files = sorted(p for p in root.iterdir() if re.search(r"LICEN[CS]E", p.name.upper()))
+            licence_files = sorted(
+                p for p in root.iterdir() if re.search(r"LICEN[CS]E", p.name.upper())
+            )
             licence_text = "\n".join(p.read_text(encoding="utf-8") for p in licence_files)
             manifest[name] = {
                 "version": package_json["version"],
@@ -80,7 +89,10 @@ def main() -> None:
             }
             licences.append(
                 f"==== {name} {package_json['version']} ({package_json.get('license')}) ====\n"
-                + (licence_text or f"Licence: {package_json.get('license')} (package.json; no licence file shipped)\n")
+                + (
+                    licence_text
+                    or f"Licence: {package_json.get('license')} (package.json; no licence file)\n"
+                )
             )
     (HERE / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     (HERE / "LICENSES.txt").write_text("\n".join(licences), encoding="utf-8")
