@@ -636,7 +636,7 @@ def coverage_map(
         "rulesText": rules_text,
         "renderer": renderer,
         "maxLabels": int(max_labels),
-        "labelMinPx": 50,
+        "labelMinPx": 60,
         "props": props,
         "geoms": "__GEOMS__",
         "parentGeoms": "__PARENTS__",
