@@ -64,6 +64,7 @@ TECH_LAYERS: dict[str, tuple[str, ...]] = {
     "any": ("2G", "3G", "4G", "5G"),
 }
 MAX_GRID_CELLS = 1_500_000_000
+GRID_QUAD_SEGS = 8  # polygon detail of footprints on the grid (area-preserving, see _Stations)
 
 
 # --------------------------------------------------------------------------- result
@@ -123,8 +124,8 @@ class CoverageResult:
         (2.0, 2)
         >>> int(t["communes_with_4g"].iloc[0]), int(t["communes_with_3g"].iloc[0])
         (1, 0)
-        >>> round(float(t["area_pct_4g"].iloc[0]), 1)   # pi * 0.3**2 / 2 km2
-        14.1
+        >>> abs(float(t["area_pct_4g"].iloc[0]) - 100 * 3.14159 * 0.3**2 / 2) < 0.1  # 14.14 %
+        True
         """
         self._check_level(level)
         key = (level, "units")
@@ -525,17 +526,29 @@ class _Stations:
     operators: tuple[str, ...]
     excluded: int
     wcrs: Any
+    _footprints: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def bits(self) -> np.ndarray:
         return np.left_shift(np.uint64(1), self.layer.astype(np.uint64))
 
-    def footprints(self) -> np.ndarray:
-        """Footprint polygons in the working CRS (discs or sector wedges)."""
-        from .stations import station_footprints
+    def footprints(self, quad_segs: int = 16) -> np.ndarray:
+        """Footprint polygons in the working CRS (discs or sector wedges), cached.
 
-        frame = self.frame.assign(range_m=self.radius_m)
-        return station_footprints(frame, crs=self.wcrs).geometry.values
+        With ``quad_segs < 16`` (coarser polygons for the grid) the radius is enlarged so
+        that a disc's polygon has the disc's exact area: with 8, a 32-gon whose boundary
+        stays within 0.33 % of the radius (8 m at 2.5 km, far below a 100 m cell), and half
+        the vertices to hand to the rasteriser.
+        """
+        if quad_segs not in self._footprints:
+            from .stations import station_footprints
+
+            n = 4 * quad_segs
+            scale = math.sqrt(2 * math.pi / (n * math.sin(2 * math.pi / n))) if quad_segs < 16 else 1.0
+            frame = self.frame.assign(range_m=self.radius_m * scale)
+            self._footprints[quad_segs] = station_footprints(
+                frame, crs=self.wcrs, quad_segs=quad_segs).geometry.values
+        return self._footprints[quad_segs]
 
 
 def _prepare_stations(stations, *, radius_m, statuses, wcrs) -> _Stations:
@@ -696,7 +709,7 @@ def _grid_groups(units, units_w, st: _Stations, wcrs, resolution_m: float, *, ra
             col1, row1 = int(math.ceil(max(c0, c1))), int(math.ceil(max(r0, r1)))
             win = Window(col0, row0, col1 - col0, row1 - row0)
             band = src.read(1, window=win, boundless=True, masked=True, fill_value=src.nodata or 0)
-            pop_coarse = np.ma.filled(band.astype(np.float64), 0.0)
+            pop_coarse = np.ma.filled(band.astype(np.float32, copy=False), 0.0)
             pop_coarse[~np.isfinite(pop_coarse) | (pop_coarse < 0)] = 0.0
             outside = not (0 <= col0 and 0 <= row0 and col1 <= src.width and row1 <= src.height)
             wt = src.window_transform(win)
@@ -736,15 +749,15 @@ def _grid_groups(units, units_w, st: _Stations, wcrs, resolution_m: float, *, ra
                  else np.uint32 if n_layers <= 32 else np.uint64)
     bits = np.zeros((height, width), dtype=bit_dtype)
     if n_layers:
-        fps = st.footprints()
+        fps = st.footprints(quad_segs=GRID_QUAD_SEGS)
         if gcrs != wcrs:
             fps = gpd.GeoSeries(fps, crs=wcrs).to_crs(gcrs).values
-        buf = np.zeros((height, width), dtype=np.uint8)
+        buf = np.zeros((height, width), dtype=bit_dtype)
         for k in range(n_layers):
             sel = st.layer == k
             buf.fill(0)
-            features.rasterize(((g, 1) for g in fps[sel]), out=buf, transform=transform)
-            np.bitwise_or(bits, buf.astype(bit_dtype) << bit_dtype(k), out=bits)
+            features.rasterize(((g, 1 << k) for g in fps[sel]), out=buf, transform=transform)
+            np.bitwise_or(bits, buf, out=bits)
         del buf
     flat_labels = labels.ravel()
     idx = np.flatnonzero(flat_labels)
@@ -752,10 +765,11 @@ def _grid_groups(units, units_w, st: _Stations, wcrs, resolution_m: float, *, ra
     del labels, flat_labels
     pat = bits.ravel()[idx]
     del bits
-    if pop_coarse is not None:
-        w = width
-        rr, cc = np.divmod(idx, w)
-        cpop = pop_coarse.ravel()[(rr // f) * pop_coarse.shape[1] + (cc // f)] / (f * f)
+    if pop_coarse is not None and f == 1:
+        cpop = pop_coarse.ravel()[idx]
+    elif pop_coarse is not None:
+        rr, cc = np.divmod(idx, width)
+        cpop = pop_coarse.ravel()[(rr // f) * pop_coarse.shape[1] + (cc // f)] / np.float32(f * f)
         del rr, cc
     else:
         cpop = np.zeros(len(idx))
