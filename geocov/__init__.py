@@ -33,7 +33,8 @@ _EXPORTS = {
     # analysis files, sample, maps
     "read_analysis": "analysis", "run_analysis": "analysis",
     "sample_paths": "sample", "write_sample": "sample",
-    "coverage_map": "maps",
+    "coverage_map": "maps", "save_map": "maps", "save_png": "maps",
+    "flag_unconnected_remote": "priorities", "RemoteRules": "priorities",
 }
 
 __all__ = sorted(_EXPORTS)
