@@ -188,9 +188,11 @@ class CoverageResult:
         if stations:
             total = int(sum(t[f"stations_{k}"] for k in ("2g", "3g", "4g", "5g")))
             outside = int(t["stations_outside_any"])
+            excluded = int(self.metadata.get("stations_excluded") or 0)
             parts.append(f"{total:,} stations inside ({', '.join(stations)})"
                          + (f", {outside:,} more outside still counted for coverage"
-                            if outside else ""))
+                            if outside else "")
+                         + (f"; {excluded:,} left out by status" if excluded else ""))
         return "; ".join(parts) + "."
 
     # ---- writing

@@ -865,6 +865,9 @@ def _analysis_toml(paths: dict[str, str]) -> str:
 # Paths are relative to this file; "sample:<key>" is the shipped sample file <key>
 # (see geocov.sample_paths()).
 
+title = "Synthetic sample province (geocov)"
+data_date = "2020-12-31"
+
 [units]
 path = "{paths["units"]}"
 layer = "communes"
@@ -886,6 +889,7 @@ raster = "{paths["population"]}"
 
 [model]
 resolution_m = 100
+statuses = ["active"]      # planned stations do not cover anyone yet
 
 [output]
 folder = "geocov-out"

@@ -268,6 +268,7 @@ def test_statuses_filter_and_counted():
     r = geocov.coverage(make_units(), stations=s, statuses=["active"], resolution_m=200)
     assert r.metadata["stations_excluded"] == 1
     assert r.table("total").iloc[0]["stations_2g"] == 0  # B was only planned
+    assert r.summary().endswith("; 1 left out by status.")
 
 
 def test_write_all_formats(result, tmp_path):
