@@ -217,12 +217,36 @@ def browser_draw_seconds(html: Path) -> float:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--synthetic", action="store_true", help="use the synthetic Voronoi communes")
+    ap.add_argument("--pipeline", type=float, metavar="SCALE",
+                    help="map the real geocov.coverage result of the national synthetic case "
+                         "(bench/synthetic.py at this scale) instead of made-up metrics")
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--out", default=str(REPO / "bench" / "results"))
     args = ap.parse_args(argv)
     from geocov.maps import coverage_map, save_map
 
-    result = national_result(synthetic=args.synthetic)
+    if args.pipeline:
+        import warnings
+
+        import geocov
+
+        sys.path.insert(0, str(REPO / "bench"))
+        import run_bench
+        import synthetic as synth
+
+        synth.make_country(scale=args.pipeline)
+        folder = REPO / "bench" / "results" / f"country_s{args.pipeline:g}_seed1945"
+        paths = {k: folder / f for k, f in [
+            ("units", "units.gpkg"), ("villages", "villages.csv"), ("stations", "stations.csv"),
+            ("fiber", "fiber.gpkg"), ("population", "population.tif")]}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            units, villages, stations, fiber = run_bench.read_inputs(paths)[:4]
+            result = geocov.coverage(units, villages=villages, stations=stations, fiber=fiber,
+                                     population=str(paths["population"]))
+        result.metadata["sources"] = [f"geocov pipeline, synthetic country scale {args.pipeline:g}"]
+    else:
+        result = national_result(synthetic=args.synthetic)
     t0 = time.perf_counter()
     m = coverage_map(result, level="commune")
     t1 = time.perf_counter()

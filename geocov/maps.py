@@ -65,6 +65,8 @@ CLASSES: list[dict[str, Any]] = [
     {"lo": 100, "hi": 100, "label": "100% (all covered)", "color": "#006837"},
 ]
 NO_DATA_COLOR = "#bdbdbd"
+#: with ``stations=None``, more stations than this are left out of the map (and the map says so)
+MAX_AUTO_STATIONS = 25_000
 HIGHLIGHT_COLOR = "#c51b7d"
 FIBER_COLOR = "#1f78b4"
 VILLAGE_STATUSES = [  # best_technology value, label, colour
@@ -446,7 +448,9 @@ def coverage_map(
     villages, stations : bool or None
         Draw these layers (when the result has them); ``False``: leave them out. ``None``:
         in the layer control, shown on opening for villages when there are at most 5,000
-        and for stations never (they are built when first switched on).
+        and for stations never (they are built when first switched on); stations are left
+        out when there are more than :data:`MAX_AUTO_STATIONS` (a national file would pass
+        15 MB), and the map's model note says so.
     fiber : bool, default True
         Draw fiber routes and nodes (when the result has them).
     m : folium.Map, optional
@@ -668,11 +672,23 @@ def coverage_map(
     m.options.setdefault("minZoom", 2)
 
     sources = [str(s) for s in (metadata.get("sources") or [])]
+    sta = getattr(result, "stations", None)
+    n_sta = 0 if sta is None else len(sta)
+    draw_stations = bool(n_sta) and stations is not False and (
+        stations is True or n_sta <= MAX_AUTO_STATIONS)
+    note = None
+    if n_sta and stations is None and not draw_stations:
+        note = (f"Station markers left out: {n_sta:,} stations is more than "
+                f"{MAX_AUTO_STATIONS:,} for one file (make per-province maps, or pass "
+                f"stations=True); each unit's popup gives its station counts.")
+    model = None if metadata.get("model") is None else str(metadata["model"])
+    if note:
+        model = note if model is None else f"{model} {note}"
     info = {
         "title": str(title),
         "date": None if metadata.get("data_date") is None else str(metadata["data_date"]),
         "sources": sources,
-        "model": None if metadata.get("model") is None else str(metadata["model"]),
+        "model": model,
         "credit": "Map: geocov; Leaflet (BSD-2-Clause), Leaflet.markercluster (MIT)",
     }
     layer_cls("infoPanel", _js_json(info), name="info", control=False, show=False).add_to(m)
@@ -695,8 +711,7 @@ def coverage_map(
             levels,
             show=villages if villages is not None else len(vil) <= 5_000,
         )
-    sta = getattr(result, "stations", None)
-    if stations is not False and sta is not None and len(sta):
+    if draw_stations:
         _add_stations(m, layer_cls, sta, show=bool(stations))
     fib = getattr(result, "fiber", None)
     if fiber and fib is not None and len(fib):

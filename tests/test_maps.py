@@ -368,3 +368,15 @@ def test_save_png_without_chromium(monkeypatch, tmp_path):
     monkeypatch.setattr(maps, "find_chromium", lambda: "/bin/false")
     with pytest.raises(DataSourceError, match=r"Chromium \(/bin/false\) did not write"):
         maps.save_png(folium.Map(tiles=None), tmp_path / "m.png")
+
+
+def test_too_many_stations_left_out_and_said(result, monkeypatch, tmp_path):
+    import geocov.maps as maps
+
+    monkeypatch.setattr(maps, "MAX_AUTO_STATIONS", len(result.stations) - 1)
+    page = save_map(coverage_map(result, level="commune"), tmp_path / "m.html").read_text()
+    assert "geocov.stationsLayer(" not in page
+    info = _payload(page, "infoPanel")
+    assert f"Station markers left out: {len(result.stations):,} stations is more than" in info["model"]
+    forced = save_map(coverage_map(result, level="commune", stations=True), tmp_path / "f.html")
+    assert "geocov.stationsLayer(" in forced.read_text()
