@@ -788,3 +788,37 @@ def _invalid_edges(gm: np.ndarray, codes: np.ndarray, names: np.ndarray,
                    f"narrower than {gap_width_m:g} m or vertices not shared)"
                    for m in length[bad]],
     })
+
+
+def containing_unit(points: np.ndarray, unit_geoms: np.ndarray, unit_codes: np.ndarray) -> np.ndarray:
+    """Index of the unit containing each point, -1 for points outside every unit.
+
+    A point on a border shared by several units goes to the one with the smallest code, so
+    that the answer does not depend on the order of the rows.  Both arrays must be in the
+    same CRS.
+
+    Examples
+    --------
+    >>> import numpy as np, shapely
+    >>> geoms = np.array([shapely.box(1, 0, 2, 1), shapely.box(0, 0, 1, 1)])
+    >>> containing_unit(shapely.points([(1, 0.5), (0.5, 0.5), (5, 5)]), geoms,
+    ...                 np.array(["b", "a"])).tolist()
+    [1, 1, -1]
+    """
+    if not len(points) or not len(unit_geoms):
+        return np.full(len(points), -1, dtype=np.int64)
+    qi, ui = shapely.STRtree(unit_geoms).query(points, predicate="intersects")
+    return first_by_code(qi, ui, unit_codes, len(points))
+
+
+def first_by_code(qi: np.ndarray, ui: np.ndarray, unit_codes: np.ndarray, n: int) -> np.ndarray:
+    """From (query, unit) hit pairs, the unit with the smallest code per query (-1: none)."""
+    out = np.full(n, -1, dtype=np.int64)
+    if not len(qi):
+        return out
+    rank = np.argsort(np.argsort(np.asarray(unit_codes, dtype=str), kind="stable"), kind="stable")
+    order = np.lexsort((rank[ui], qi))
+    qi, ui = qi[order], ui[order]
+    first = np.r_[True, qi[1:] != qi[:-1]]
+    out[qi[first]] = ui[first]
+    return out

@@ -306,7 +306,7 @@ def coverage(
     st = _prepare_stations(stations, radius_m=radius_m, statuses=statuses, wcrs=wcrs)
     layers = st.layer_names
     n_layers = len(layers)
-    st_unit = _station_units(st, units_w)
+    st_unit = _station_units(st, units_w, units[ucode].to_numpy(dtype=str))
     timer.lap("prepare stations")
 
     # ---- grid: cells per (unit, pattern)
@@ -607,18 +607,11 @@ def _layer_mask(st: _Stations, techs: Sequence[str], op_mask: np.ndarray) -> np.
                                           initial=np.uint64(0)))
 
 
-def _station_units(st: _Stations, units_w: gpd.GeoSeries) -> np.ndarray:
-    """Index of the unit containing each station (first one on a border), -1 outside."""
-    out = np.full(len(st.xy), -1, dtype=np.int64)
-    if not len(st.xy):
-        return out
-    tree = shapely.STRtree(units_w.values)
-    si, ui = tree.query(shapely.points(st.xy), predicate="intersects")
-    order = np.lexsort((ui, si))
-    si, ui = si[order], ui[order]
-    first = np.r_[True, si[1:] != si[:-1]] if len(si) else np.zeros(0, bool)
-    out[si[first]] = ui[first]
-    return out
+def _station_units(st: _Stations, units_w: gpd.GeoSeries, codes: np.ndarray) -> np.ndarray:
+    """Index of the unit containing each station (smallest code on a border), -1 outside."""
+    from .boundaries import containing_unit
+
+    return containing_unit(shapely.points(st.xy), units_w.values, codes)
 
 
 def _point_bits(points_xy: np.ndarray, st: _Stations) -> np.ndarray:

@@ -20,7 +20,7 @@ import shapely
 from pyproj import CRS
 
 from . import crs as _crs
-from .boundaries import unit_levels
+from .boundaries import first_by_code, unit_levels
 from .errors import DataQualityWarning, SchemaError
 from .io import RejectsReport, parse_numbers, reject_rows, resolve_columns
 from .stations import (
@@ -262,8 +262,8 @@ def link_villages(
 
     Villages whose ``unit_code`` is given keep it, provided it exists in ``units``
     (``placement = "code"``).  The others are placed by location, polygons by their
-    representative point (``placement = "spatial"``): the unit they intersect, the first
-    one in ``units`` order when the point lies on a shared border.  Locations are compared
+    representative point (``placement = "spatial"``): the unit they intersect, the one
+    with the smallest code when the point lies on a shared border.  Locations are compared
     in the units' CRS (villages are reprojected if needed).
 
     Parameters
@@ -332,14 +332,10 @@ def link_villages(
     pts = _representative_points(np.asarray(v.geometry.array, dtype=object))
     tree = shapely.STRtree(np.asarray(units.geometry.array, dtype=object))
     vi, ui = tree.query(pts, predicate="intersects")
-    # first unit (in units order) for each village
-    order = np.lexsort((ui, vi))
-    vi, ui = vi[order], ui[order]
-    first = np.r_[True, vi[1:] != vi[:-1]] if len(vi) else np.zeros(0, dtype=bool)
+    hit = first_by_code(vi, ui, unit_codes, len(v))
+    found = hit >= 0
     spatial = np.full(len(v), None, dtype=object)
-    spatial[vi[first]] = unit_codes[ui[first]]
-    found = np.zeros(len(v), dtype=bool)
-    found[vi] = True
+    spatial[found] = unit_codes[hit[found]]
 
     keep &= reject_rows(keep & ~coded & ~found, frame, column="geometry", values=None,
                         reason="outside every admin unit",

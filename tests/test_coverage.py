@@ -336,3 +336,15 @@ def test_areas_add_up_to_parents(result):
     assert p["area_km2"].iloc[0] == pytest.approx(c["area_km2"].sum())
     assert d.set_index("district_code")["covered_area_km2_any"].to_dict() == pytest.approx(
         c.groupby("district_code")["covered_area_km2_any"].sum().to_dict())
+
+
+def test_station_on_shared_border_goes_to_smallest_code_whatever_the_order():
+    """Found by test_row_order_does_not_matter: a station at (0, 10) lies on c1/c3's border."""
+    stations = _stations([("2G", "V", 0.0, 10.0, 200.0)])
+    units = make_units()
+    for order in ([0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]):
+        u = units.iloc[order]
+        u.attrs["geocov_levels"] = units.attrs["geocov_levels"]
+        c = _cov(stations, u).table("commune").set_index("commune_code")
+        assert {k: int(v) for k, v in c["stations_2g"].items()} == {"c1": 1, "c2": 0, "c3": 0,
+                                                                     "c4": 0}
