@@ -44,12 +44,22 @@ def inputs(scale: float | None):
 
     synthetic.make_country(scale=scale)  # cached after the first call
     folder = HERE / "results" / f"country_s{scale:g}_seed1945"
-    paths = {k: folder / f for k, f in [("units", "units.gpkg"), ("villages", "villages.csv"),
-                                        ("stations", "stations.csv"), ("fiber", "fiber.gpkg"),
-                                        ("population", "population.tif")]}
+    paths = {
+        k: folder / f
+        for k, f in [
+            ("units", "units.gpkg"),
+            ("villages", "villages.csv"),
+            ("stations", "stations.csv"),
+            ("fiber", "fiber.gpkg"),
+            ("population", "population.tif"),
+        ]
+    }
     units, villages, stations, fiber = run_bench.read_inputs(paths)[:4]
-    return ({"units": units, "villages": villages, "stations": stations, "fiber": fiber},
-            str(paths["population"]), f"synthetic country, scale {scale:g}")
+    return (
+        {"units": units, "villages": villages, "stations": stations, "fiber": fiber},
+        str(paths["population"]),
+        f"synthetic country, scale {scale:g}",
+    )
 
 
 def exact(frames, population, result):
@@ -64,7 +74,9 @@ def exact(frames, population, result):
     units_w = units.geometry.to_crs(wcrs).values
     area = units.geometry.to_crs(ea).area.to_numpy() / 1e6
     out = {}
-    pop_units = exact_extract(population, units.to_crs(4326), "sum", output="pandas")["sum"].to_numpy()
+    pop_units = exact_extract(population, units.to_crs(4326), "sum", output="pandas")[
+        "sum"
+    ].to_numpy()
     for name, techs in LAYERS.items():
         union = shapely.union_all(fp.geometry.values[st["technology"].isin(techs).to_numpy()])
         inter = shapely.intersection(units_w, union)
@@ -74,7 +86,9 @@ def exact(frames, population, result):
         pop_cov = np.zeros(len(units))
         if nonempty.any():
             g = gpd.GeoDataFrame(geometry=inter[nonempty], crs=wcrs).to_crs(4326)
-            pop_cov[nonempty] = exact_extract(population, g, "sum", output="pandas")["sum"].to_numpy()
+            pop_cov[nonempty] = exact_extract(population, g, "sum", output="pandas")[
+                "sum"
+            ].to_numpy()
         out[f"population_pct_{name}"] = 100 * pop_cov / np.where(pop_units > 0, pop_units, np.nan)
     out["population"] = pop_units
     return pd.DataFrame(out, index=units[f"{result.finest}_code"].values)
@@ -82,15 +96,21 @@ def exact(frames, population, result):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scale", type=float, default=None, help="synthetic country scale (default: sample)")
+    ap.add_argument(
+        "--scale", type=float, default=None, help="synthetic country scale (default: sample)"
+    )
     ap.add_argument("--resolution-m", type=float, default=100.0)
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     frames, population, label = inputs(args.scale)
     t0 = time.perf_counter()
-    result = geocov.coverage(frames["units"], villages=frames["villages"],
-                             stations=frames["stations"], population=population,
-                             resolution_m=args.resolution_m)
+    result = geocov.coverage(
+        frames["units"],
+        villages=frames["villages"],
+        stations=frames["stations"],
+        population=population,
+        resolution_m=args.resolution_m,
+    )
     t_grid = time.perf_counter() - t0
     t0 = time.perf_counter()
     ref = exact(frames, population, result)
@@ -98,35 +118,58 @@ def main() -> None:
     got = result.table(result.finest).set_index(f"{result.finest}_code").loc[ref.index]
     rows = []
     for col in [c for c in ref.columns if "_pct_" in c]:
-        d = (got[col].to_numpy(float) - ref[col].to_numpy(float))
+        d = got[col].to_numpy(float) - ref[col].to_numpy(float)
         d = np.abs(d[~np.isnan(d)])
-        rows.append({"metric": col, "mean_pp": d.mean(), "p99_pp": np.percentile(d, 99),
-                     "max_pp": d.max()})
+        rows.append(
+            {"metric": col, "mean_pp": d.mean(), "p99_pp": np.percentile(d, 99), "max_pp": d.max()}
+        )
     # whole study area: ratio of sums on both sides
     tot = result.table("total").iloc[0]
     area = got["area_km2"].to_numpy(float)
     for name in LAYERS:
         exact_total = (ref[f"area_pct_{name}"] * area).sum() / area.sum()
-        rows.append({"metric": f"total area_pct_{name}", "mean_pp": abs(tot[f"area_pct_{name}"] - exact_total),
-                     "p99_pp": np.nan, "max_pp": np.nan})
+        rows.append(
+            {
+                "metric": f"total area_pct_{name}",
+                "mean_pp": abs(tot[f"area_pct_{name}"] - exact_total),
+                "p99_pp": np.nan,
+                "max_pp": np.nan,
+            }
+        )
         pop = ref["population"].to_numpy(float)
         exact_pop = np.nansum(ref[f"population_pct_{name}"] * pop) / pop.sum()
-        rows.append({"metric": f"total population_pct_{name}",
-                     "mean_pp": abs(tot[f"population_pct_{name}"] - exact_pop),
-                     "p99_pp": np.nan, "max_pp": np.nan})
+        rows.append(
+            {
+                "metric": f"total population_pct_{name}",
+                "mean_pp": abs(tot[f"population_pct_{name}"] - exact_pop),
+                "p99_pp": np.nan,
+                "max_pp": np.nan,
+            }
+        )
     report = pd.DataFrame(rows)
     print(f"{label}: {len(ref)} units, grid {result.metadata['grid']}")
     print(f"geocov.coverage {t_grid:.2f} s; exact vector reference {t_exact:.2f} s")
     print("absolute difference from exact, percentage points per unit:")
     print(report.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     pop_diff = np.abs(got["population"].to_numpy(float) / ref["population"].to_numpy(float) - 1)
-    print(f"unit population vs exactextract: mean {100 * np.nanmean(pop_diff):.2f} %, "
-          f"max {100 * np.nanmax(pop_diff):.2f} %")
+    print(
+        f"unit population vs exactextract: mean {100 * np.nanmean(pop_diff):.2f} %, "
+        f"max {100 * np.nanmax(pop_diff):.2f} %"
+    )
     (HERE / "results").mkdir(exist_ok=True)
     with open(HERE / "results" / "accuracy.jsonl", "a") as fh:
-        fh.write(json.dumps({"case": label, "resolution_m": args.resolution_m,
-                             "coverage_s": t_grid, "exact_s": t_exact,
-                             "rows": report.to_dict(orient="records")}) + "\n")
+        fh.write(
+            json.dumps(
+                {
+                    "case": label,
+                    "resolution_m": args.resolution_m,
+                    "coverage_s": t_grid,
+                    "exact_s": t_exact,
+                    "rows": report.to_dict(orient="records"),
+                }
+            )
+            + "\n"
+        )
 
 
 if __name__ == "__main__":

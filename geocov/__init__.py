@@ -55,4 +55,4 @@ def __dir__() -> list[str]:
 
 # `geocov.coverage` is both a module and the main function: bind the function now, so that
 # a later `import geocov.coverage` (already in sys.modules) cannot rebind the name.
-from .coverage import coverage  # noqa: E402
+from .coverage import coverage  # noqa: E402, F401

@@ -86,8 +86,9 @@ class Analysis:
 
     def with_output(self, **changes: Any) -> Analysis:
         """A copy with output settings changed (``folder``, ``levels``, ``formats``)."""
-        return replace(self, output={**self.output, **{k: v for k, v in changes.items()
-                                                        if v is not None}})
+        return replace(
+            self, output={**self.output, **{k: v for k, v in changes.items() if v is not None}}
+        )
 
 
 def _resolve(value: str, base: Path, where: str) -> str:
@@ -97,8 +98,9 @@ def _resolve(value: str, base: Path, where: str) -> str:
         key = value.split(":", 1)[1]
         paths = sample_paths()
         if key not in paths:
-            raise SchemaError(f"{where}: unknown sample layer {value!r}; valid: "
-                              f"{['sample:' + k for k in paths]}")
+            raise SchemaError(
+                f"{where}: unknown sample layer {value!r}; valid: {['sample:' + k for k in paths]}"
+            )
         return str(paths[key])
     p = Path(value).expanduser()
     return str(p if p.is_absolute() else (base / p))
@@ -135,7 +137,9 @@ def read_analysis(path: str | Path) -> Analysis:
                 raise SchemaError(f"{path}: [{section}] must be a table")
             bad = sorted(set(data[section]) - keys)
             if bad:
-                raise SchemaError(f"{path}: unknown key(s) {bad} in [{section}]; valid: {sorted(keys)}")
+                raise SchemaError(
+                    f"{path}: unknown key(s) {bad} in [{section}]; valid: {sorted(keys)}"
+                )
     if "units" not in data or "path" not in data["units"]:
         raise SchemaError(f"{path}: a [units] section with a path is required")
     base = path.parent
@@ -155,17 +159,24 @@ def read_analysis(path: str | Path) -> Analysis:
         population = _resolve(str(pop["raster"]), base, f"{path} [population]")
     elif "source" in pop:
         if pop["source"] not in ("villages", "units"):
-            raise SchemaError(f"{path}: [population] source must be 'villages' or 'units', "
-                              f"got {pop['source']!r}")
+            raise SchemaError(
+                f"{path}: [population] source must be 'villages' or 'units', got {pop['source']!r}"
+            )
         population = pop["source"]
     output = dict(data.get("output", {}))
     if "folder" in output:
         output["folder"] = _resolve(str(output["folder"]), base, f"{path} [output]")
     return Analysis(
-        units=sections["units"], villages=sections.get("villages"),
-        stations=sections.get("stations"), fiber=sections.get("fiber"), population=population,
-        model=dict(data.get("model", {})), output=output, title=data.get("title"),
-        data_date=str(data["data_date"]) if "data_date" in data else None, source=path,
+        units=sections["units"],
+        villages=sections.get("villages"),
+        stations=sections.get("stations"),
+        fiber=sections.get("fiber"),
+        population=population,
+        model=dict(data.get("model", {})),
+        output=output,
+        title=data.get("title"),
+        data_date=str(data["data_date"]) if "data_date" in data else None,
+        source=path,
     )
 
 
@@ -182,10 +193,17 @@ def load_inputs(analysis: Analysis, *, rejects: RejectsReport | None = None) -> 
 
     u = dict(analysis.units)
     out: dict[str, Any] = {
-        "units": read_units(u.pop("path"), layer=u.get("layer"), levels=u.get("levels"),
-                            codes=u.get("codes"), population=u.get("population"),
-                            rejects=rejects),
-        "villages": None, "stations": None, "fiber": None,
+        "units": read_units(
+            u.pop("path"),
+            layer=u.get("layer"),
+            levels=u.get("levels"),
+            codes=u.get("codes"),
+            population=u.get("population"),
+            rejects=rejects,
+        ),
+        "villages": None,
+        "stations": None,
+        "fiber": None,
     }
     readers = {"villages": read_villages, "stations": read_stations, "fiber": read_fiber}
     for name, reader in readers.items():
@@ -211,9 +229,16 @@ def run_analysis(analysis: Analysis | str | Path, *, rejects: RejectsReport | No
     inputs = load_inputs(analysis, rejects=rejects)
     model = dict(analysis.model)
     return coverage(
-        inputs["units"], villages=inputs["villages"], stations=inputs["stations"],
-        fiber=inputs["fiber"], population=analysis.population,
-        radius_m=model.get("radius_m"), crs=model.get("crs"),
-        resolution_m=float(model.get("resolution_m", 100.0)), statuses=model.get("statuses"),
-        rejects=rejects, title=analysis.title, data_date=analysis.data_date,
+        inputs["units"],
+        villages=inputs["villages"],
+        stations=inputs["stations"],
+        fiber=inputs["fiber"],
+        population=analysis.population,
+        radius_m=model.get("radius_m"),
+        crs=model.get("crs"),
+        resolution_m=float(model.get("resolution_m", 100.0)),
+        statuses=model.get("statuses"),
+        rejects=rejects,
+        title=analysis.title,
+        data_date=analysis.data_date,
     )

@@ -790,7 +790,9 @@ def _invalid_edges(gm: np.ndarray, codes: np.ndarray, names: np.ndarray,
     })
 
 
-def containing_unit(points: np.ndarray, unit_geoms: np.ndarray, unit_codes: np.ndarray) -> np.ndarray:
+def containing_unit(
+    points: np.ndarray, unit_geoms: np.ndarray, unit_codes: np.ndarray
+) -> np.ndarray:
     """Index of the unit containing each point, -1 for points outside every unit.
 
     A point on a border shared by several units goes to the one with the smallest code, so

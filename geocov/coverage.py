@@ -149,8 +149,9 @@ class CoverageResult:
             g = geom.values
         else:
             code = f"{level}_code"
-            frame = gpd.GeoDataFrame({code: self.units[code].values}, geometry=geom.values,
-                                     crs=4326)
+            frame = gpd.GeoDataFrame(
+                {code: self.units[code].values}, geometry=geom.values, crs=4326
+            )
             try:
                 dissolved = frame.dissolve(code, method="coverage")
                 bad = ~dissolved.geometry.is_valid
@@ -172,33 +173,48 @@ class CoverageResult:
         n = self.count_column
         parts = [f"Signal in {int(t[f'{n}_with_signal']):,}/{int(t[n]):,} {n}"]
         if t["villages"] > 0:
-            parts.append(f"4G in {int(t['villages_covered_4g']):,}/{int(t['villages']):,} villages"
-                         f" ({_fmt_pct(t['villages_pct_4g'])})")
+            parts.append(
+                f"4G in {int(t['villages_covered_4g']):,}/{int(t['villages']):,} villages"
+                f" ({_fmt_pct(t['villages_pct_4g'])})"
+            )
             if not pd.isna(t["villages_fiber"]):
-                parts.append(f"fiber to {int(t['villages_fiber']):,}/{int(t['villages']):,} "
-                             f"villages ({_fmt_pct(t['villages_fiber_pct'])})")
+                parts.append(
+                    f"fiber to {int(t['villages_fiber']):,}/{int(t['villages']):,} "
+                    f"villages ({_fmt_pct(t['villages_fiber_pct'])})"
+                )
         if not pd.isna(t[f"{n}_with_fiber"]):
             parts.append(f"fiber in {int(t[f'{n}_with_fiber']):,}/{int(t[n]):,} {n}")
         if t["population"] > 0:
-            parts.append(f"4G reaches {_fmt_pct(t['population_pct_4g'])} of "
-                         f"{t['population']:,.0f} people ({t['population_source']})")
+            parts.append(
+                f"4G reaches {_fmt_pct(t['population_pct_4g'])} of "
+                f"{t['population']:,.0f} people ({t['population_source']})"
+            )
         parts.append(f"4G covers {_fmt_pct(t['area_pct_4g'])} of {t['area_km2']:,.1f} km²")
-        stations = [f"{int(t[f'stations_{k}']):,} {k.upper()}" for k in ("2g", "3g", "4g", "5g")
-                    if t[f"stations_{k}"] > 0]
+        stations = [
+            f"{int(t[f'stations_{k}']):,} {k.upper()}"
+            for k in ("2g", "3g", "4g", "5g")
+            if t[f"stations_{k}"] > 0
+        ]
         if stations:
             total = int(sum(t[f"stations_{k}"] for k in ("2g", "3g", "4g", "5g")))
             outside = int(t["stations_outside_any"])
             excluded = int(self.metadata.get("stations_excluded") or 0)
-            parts.append(f"{total:,} stations inside ({', '.join(stations)})"
-                         + (f", {outside:,} more outside still counted for coverage"
-                            if outside else "")
-                         + (f"; {excluded:,} left out by status" if excluded else ""))
+            parts.append(
+                f"{total:,} stations inside ({', '.join(stations)})"
+                + (f", {outside:,} more outside still counted for coverage" if outside else "")
+                + (f"; {excluded:,} left out by status" if excluded else "")
+            )
         return "; ".join(parts) + "."
 
     # ---- writing
-    def write(self, folder: str | Path, *, levels: Sequence[str] | None = None,
-              formats: Sequence[str] = ("csv", "gpkg", "xlsx"), stem: str = "coverage"
-              ) -> list[Path]:
+    def write(
+        self,
+        folder: str | Path,
+        *,
+        levels: Sequence[str] | None = None,
+        formats: Sequence[str] = ("csv", "gpkg", "xlsx"),
+        stem: str = "coverage",
+    ) -> list[Path]:
         """Write tables per level as CSV, GeoPackage (with geometry) and/or XLSX.
 
         CSV: ``<stem>_<level>.csv`` (UTF-8 with BOM so Excel shows Vietnamese text);
@@ -212,10 +228,15 @@ class CoverageResult:
             self._check_level(lv)
         tables = {lv: self.table(lv) for lv in levels}
         ops = {f"{lv}_by_operator": self.operator_table(lv) for lv in levels}
-        extra = {"summary": pd.DataFrame({"summary": [self.summary()]}),
-                 "model": pd.DataFrame({"key": list(self.metadata), "value":
-                                        [str(v) for v in self.metadata.values()]})}
-        return write_tables(tables, folder, formats=formats, stem=stem, extra_sheets={**ops, **extra})
+        extra = {
+            "summary": pd.DataFrame({"summary": [self.summary()]}),
+            "model": pd.DataFrame(
+                {"key": list(self.metadata), "value": [str(v) for v in self.metadata.values()]}
+            ),
+        }
+        return write_tables(
+            tables, folder, formats=formats, stem=stem, extra_sheets={**ops, **extra}
+        )
 
 
 def _fmt_pct(value: float) -> str:
@@ -311,8 +332,9 @@ def coverage(
 
     # ---- grid: cells per (unit, pattern)
     pop_mode, pop_label = _population_mode(population, villages, units)
-    grid = _grid_groups(units, units_w, st, wcrs, resolution_m,
-                        raster=population if pop_mode == "raster" else None)
+    grid = _grid_groups(
+        units, units_w, st, wcrs, resolution_m, raster=population if pop_mode == "raster" else None
+    )
     timer.lap("grid coverage")
 
     # ---- villages coverage
@@ -329,8 +351,10 @@ def coverage(
     small = grid.unit_cells == 0
     if small.any():
         rp = shapely.point_on_surface(units_w.values[small])
-        grid.add_point_units(np.flatnonzero(small),
-                             _point_bits(np.column_stack([shapely.get_x(rp), shapely.get_y(rp)]), st))
+        grid.add_point_units(
+            np.flatnonzero(small),
+            _point_bits(np.column_stack([shapely.get_x(rp), shapely.get_y(rp)]), st),
+        )
     timer.lap("unit signal")
 
     # ---- fiber
@@ -338,15 +362,19 @@ def coverage(
     if fiber is not None:
         from .fiber import fiber_reach
 
-        vf, uf = fiber_reach(fiber, villages=villages if villages is not None else _no_villages(units),
-                             units=units, crs=wcrs)
+        vf, uf = fiber_reach(
+            fiber,
+            villages=villages if villages is not None else _no_villages(units),
+            units=units,
+            crs=wcrs,
+        )
         u_fiber = uf.to_numpy(dtype=bool)
         if villages is not None:
             v_fiber = vf.to_numpy(dtype=bool)
         timer.lap("fiber reach")
 
     # ---- population denominators
-    if pop_mode == "villages":
+    if pop_mode == "villages" and villages is not None:
         v_pop = villages["population"].fillna(0.0).to_numpy(dtype=float)
         missing = int(villages["population"].isna().sum())
     else:
@@ -371,10 +399,12 @@ def coverage(
                 cov = (v_bits & mask) != 0
                 ok = ~np.isnan(v_unit)
                 cols[f"villages_covered_{name}"] = np.bincount(
-                    v_unit[ok].astype(np.int64), weights=cov[ok], minlength=n_units)
+                    v_unit[ok].astype(np.int64), weights=cov[ok], minlength=n_units
+                )
                 if pop_mode == "villages":
                     cols[f"population_covered_{name}"] = np.bincount(
-                        v_unit[ok].astype(np.int64), weights=(v_pop * cov)[ok], minlength=n_units)
+                        v_unit[ok].astype(np.int64), weights=(v_pop * cov)[ok], minlength=n_units
+                    )
             has = ((u_bits & mask) != 0) | ((grid.unit_bits & mask) != 0)
             cols[f"{finest}s_with_{'signal' if name == 'any' else name}"] = has.astype(np.int64)
             st_sel = (st.bits & mask) != 0
@@ -386,14 +416,46 @@ def coverage(
         frames[op] = cols
     timer.lap("metrics")
 
-    base = _base_frame(units, levels, area_km2, frames[""], grid, pop_mode, pop_label, villages,
-                       v_unit if villages is not None else None, v_pop, v_fiber, u_fiber, finest)
-    base_op = pd.concat(
-        [_base_frame(units, levels, area_km2, frames[op], grid, pop_mode, pop_label, villages,
-                     v_unit if villages is not None else None, v_pop, v_fiber, u_fiber, finest)
-         .assign(operator=op) for op in st.operators],
-        ignore_index=True,
-    ) if st.operators else base.iloc[:0].assign(operator=pd.Series(dtype=str))
+    base = _base_frame(
+        units,
+        levels,
+        area_km2,
+        frames[""],
+        grid,
+        pop_mode,
+        pop_label,
+        villages,
+        v_unit if villages is not None else None,
+        v_pop,
+        v_fiber,
+        u_fiber,
+        finest,
+    )
+    base_op = (
+        pd.concat(
+            [
+                _base_frame(
+                    units,
+                    levels,
+                    area_km2,
+                    frames[op],
+                    grid,
+                    pop_mode,
+                    pop_label,
+                    villages,
+                    v_unit if villages is not None else None,
+                    v_pop,
+                    v_fiber,
+                    u_fiber,
+                    finest,
+                ).assign(operator=op)
+                for op in st.operators
+            ],
+            ignore_index=True,
+        )
+        if st.operators
+        else base.iloc[:0].assign(operator=pd.Series(dtype=str))
+    )
 
     out_villages = None
     if villages is not None:
@@ -401,30 +463,43 @@ def coverage(
         for tech in TECHNOLOGIES:  # ascending, so the best one wins
             best[(v_bits & _layer_mask(st, (tech,), op_sets[""])) != 0] = tech
         out_villages = gpd.GeoDataFrame(
-            {"village_code": villages["village_code"].values,
-             "village_name": villages["village_name"].values,
-             "unit_code": villages["unit_code"].values,
-             "population": villages["population"].values,
-             "best_technology": best,
-             "fiber": v_fiber if v_fiber is not None else np.zeros(n_vil, dtype=bool)},
-            geometry=villages.geometry.to_crs(4326).values, crs=4326)
+            {
+                "village_code": villages["village_code"].values,
+                "village_name": villages["village_name"].values,
+                "unit_code": villages["unit_code"].values,
+                "population": villages["population"].values,
+                "best_technology": best,
+                "fiber": v_fiber if v_fiber is not None else np.zeros(n_vil, dtype=bool),
+            },
+            geometry=villages.geometry.to_crs(4326).values,
+            crs=4326,
+        )
     out_stations = None
     if stations is not None:
         out_stations = gpd.GeoDataFrame(
-            {"station_id": st.frame["station_id"].values, "technology": st.frame["technology"].values,
-             "operator": st.frame["operator"].values, "range_m": st.radius_m,
-             "inside": st_unit >= 0},
-            geometry=st.frame.geometry.to_crs(4326).values, crs=4326)
+            {
+                "station_id": st.frame["station_id"].values,
+                "technology": st.frame["technology"].values,
+                "operator": st.frame["operator"].values,
+                "range_m": st.radius_m,
+                "inside": st_unit >= 0,
+            },
+            geometry=st.frame.geometry.to_crs(4326).values,
+            crs=4326,
+        )
     out_fiber = None
     if fiber is not None:
         geo = fiber[fiber["kind"].isin(["node", "route"])]
-        out_fiber = gpd.GeoDataFrame({"kind": geo["kind"].values},
-                                     geometry=geo.geometry.to_crs(4326).values, crs=4326)
+        out_fiber = gpd.GeoDataFrame(
+            {"kind": geo["kind"].values}, geometry=geo.geometry.to_crs(4326).values, crs=4326
+        )
     metadata = {
         "title": title or "Coverage",
         "data_date": data_date or "",
-        "sources": sorted({str(f) for f in _sources(units, villages, stations, fiber)}
-                          | ({str(Path(population).name)} if pop_mode == "raster" else set())),
+        "sources": sorted(
+            {str(f) for f in _sources(units, villages, stations, fiber)}
+            | ({Path(str(population)).name} if pop_mode == "raster" else set())
+        ),
         "model": _model_text(st, grid, pop_label, resolution_m, wcrs),
         "working_crs": wcrs.to_string(),
         "grid": grid.description,
@@ -434,9 +509,18 @@ def coverage(
     }
     timer.lap("assemble")
     return CoverageResult(
-        levels=(*levels, "total"), finest=finest, layers=tuple(TECH_LAYERS), operators=st.operators,
-        base=base, base_operator=base_op, units=units, villages=out_villages,
-        stations=out_stations, fiber=out_fiber, metadata=metadata, timings=timer.laps,
+        levels=(*levels, "total"),
+        finest=finest,
+        layers=tuple(TECH_LAYERS),
+        operators=st.operators,
+        base=base,
+        base_operator=base_op,
+        units=units,
+        villages=out_villages,
+        stations=out_stations,
+        fiber=out_fiber,
+        metadata=metadata,
+        timings=timer.laps,
         rejects=rejects,
     )
 
@@ -452,16 +536,19 @@ def _basic_checks(units, villages, stations, fiber, resolution_m) -> tuple[tuple
     for name, frame in (("villages", villages), ("stations", stations), ("fiber", fiber)):
         if frame is not None:
             if not isinstance(frame, gpd.GeoDataFrame):
-                raise SchemaError(f"{name} must be a GeoDataFrame as returned by "
-                                  f"geocov.read_{name}(...)")
+                raise SchemaError(
+                    f"{name} must be a GeoDataFrame as returned by geocov.read_{name}(...)"
+                )
             _crs.require_crs(frame, what=name)
     if not (resolution_m > 0 and math.isfinite(resolution_m)):
         raise SchemaError(f"resolution_m must be a positive number of metres, got {resolution_m!r}")
     finest = levels[-1]
     if units[f"{finest}_code"].duplicated().any():
         dup = units.loc[units[f"{finest}_code"].duplicated(keep=False), f"{finest}_code"]
-        raise SchemaError(f"units: {finest} codes are not unique: {sorted(set(dup))[:20]}. "
-                          f"Give a unique code column (codes={{'{finest}': ...}}) to read_units")
+        raise SchemaError(
+            f"units: {finest} codes are not unique: {sorted(set(dup))[:20]}. "
+            f"Give a unique code column (codes={{'{finest}': ...}}) to read_units"
+        )
     return levels, finest
 
 
@@ -475,16 +562,20 @@ def _population_mode(population, villages, units) -> tuple[str, str]:
     if isinstance(population, str) and population in ("villages", "units"):
         frame = villages if population == "villages" else units
         if frame is None or "population" not in frame.columns:
-            raise SchemaError(f"population={population!r} but the {population} have no "
-                              f"'population' column; read them with a population column or "
-                              f"pass a raster path")
+            raise SchemaError(
+                f"population={population!r} but the {population} have no "
+                f"'population' column; read them with a population column or "
+                f"pass a raster path"
+            )
         if population == "villages":
             return "villages", "villages:population"
         return "units", "units:population (covered share by area)"
     path = Path(population)
     if not path.exists():
-        raise DataSourceError(f"{path}: population raster not found. Pass the path to a GeoTIFF "
-                              f"of people per pixel, or population='villages'/'units'")
+        raise DataSourceError(
+            f"{path}: population raster not found. Pass the path to a GeoTIFF "
+            f"of people per pixel, or population='villages'/'units'"
+        )
     return "raster", f"raster:{path.name}"
 
 
@@ -497,8 +588,11 @@ def _sources(*frames) -> set[str]:
 
 
 def _no_villages(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"village_code": pd.Series(dtype=str), "unit_code": pd.Series(dtype=str)},
-                            geometry=gpd.GeoSeries([], crs=units.crs), crs=units.crs)
+    return gpd.GeoDataFrame(
+        {"village_code": pd.Series(dtype=str), "unit_code": pd.Series(dtype=str)},
+        geometry=gpd.GeoSeries([], crs=units.crs),
+        crs=units.crs,
+    )
 
 
 class _Timer:
@@ -546,10 +640,13 @@ class _Stations:
             from .stations import station_footprints
 
             n = 4 * quad_segs
-            scale = math.sqrt(2 * math.pi / (n * math.sin(2 * math.pi / n))) if quad_segs < 16 else 1.0
+            scale = (
+                math.sqrt(2 * math.pi / (n * math.sin(2 * math.pi / n))) if quad_segs < 16 else 1.0
+            )
             frame = self.frame.assign(range_m=self.radius_m * scale)
             self._footprints[quad_segs] = station_footprints(
-                frame, crs=self.wcrs, quad_segs=quad_segs).geometry.values
+                frame, crs=self.wcrs, quad_segs=quad_segs
+            ).geometry.values
         return self._footprints[quad_segs]
 
 
@@ -557,22 +654,34 @@ def _prepare_stations(stations, *, radius_m, statuses, wcrs) -> _Stations:
     excluded = 0
     if stations is None:
         stations = gpd.GeoDataFrame(
-            {"station_id": pd.Series(dtype=str), "technology": pd.Series(dtype=str),
-             "operator": pd.Series(dtype=str), "range_m": pd.Series(dtype=float),
-             "azimuth_deg": pd.Series(dtype=float), "beamwidth_deg": pd.Series(dtype=float)},
-            geometry=gpd.GeoSeries([], crs=wcrs), crs=wcrs)
+            {
+                "station_id": pd.Series(dtype=str),
+                "technology": pd.Series(dtype=str),
+                "operator": pd.Series(dtype=str),
+                "range_m": pd.Series(dtype=float),
+                "azimuth_deg": pd.Series(dtype=float),
+                "beamwidth_deg": pd.Series(dtype=float),
+            },
+            geometry=gpd.GeoSeries([], crs=wcrs),
+            crs=wcrs,
+        )
     missing = {"station_id", "technology", "operator"} - set(stations.columns)
     if missing:
-        raise SchemaError(f"stations lack column(s) {sorted(missing)}; read them with "
-                          f"geocov.read_stations(...)")
+        raise SchemaError(
+            f"stations lack column(s) {sorted(missing)}; read them with geocov.read_stations(...)"
+        )
     bad_tech = ~stations["technology"].isin(TECHNOLOGIES)
     if bad_tech.any():
-        raise SchemaError(f"stations: technology must be one of {list(TECHNOLOGIES)}; got "
-                          f"{sorted(set(stations.loc[bad_tech, 'technology'].astype(str)))[:10]}. "
-                          f"Read them with geocov.read_stations(...), which normalises spellings")
+        raise SchemaError(
+            f"stations: technology must be one of {list(TECHNOLOGIES)}; got "
+            f"{sorted(set(stations.loc[bad_tech, 'technology'].astype(str)))[:10]}. "
+            f"Read them with geocov.read_stations(...), which normalises spellings"
+        )
     if statuses is not None and "status" in stations.columns:
         wanted = {str(s).strip().lower() for s in statuses}
-        keep = stations["status"].astype("string").str.strip().str.lower().isin(wanted).fillna(False)
+        keep = (
+            stations["status"].astype("string").str.strip().str.lower().isin(wanted).fillna(False)
+        )
         excluded = int((~keep).sum())
         stations = stations[keep.to_numpy(dtype=bool)]
     stations = stations.reset_index(drop=True)
@@ -582,29 +691,54 @@ def _prepare_stations(stations, *, radius_m, statuses, wcrs) -> _Stations:
     pts = stations.geometry.to_crs(wcrs).values
     xy = np.column_stack([shapely.get_x(pts), shapely.get_y(pts)]) if len(pts) else np.zeros((0, 2))
     combos = stations[["technology", "operator"]].astype(str)
-    pairs = sorted(set(map(tuple, combos.to_numpy())),
-                   key=lambda p: (TECHNOLOGIES.index(p[0]), p[1]))
+    pairs = sorted(
+        set(map(tuple, combos.to_numpy())), key=lambda p: (TECHNOLOGIES.index(p[0]), p[1])
+    )
     if len(pairs) > 64:
         raise SchemaError(
-            f"stations: {len(pairs)} (technology, operator) combinations; at most 64 are supported. "
-            f"Map rare operators to one name (e.g. 'other') before calling coverage")
+            f"stations: {len(pairs)} (technology, operator) combinations; at most 64 are "
+            f"supported. "
+            f"Map rare operators to one name (e.g. 'other') before calling coverage"
+        )
     index = {p: i for i, p in enumerate(pairs)}
-    layer = np.array([index[p] for p in map(tuple, combos.to_numpy())], dtype=np.int64) \
-        if len(combos) else np.zeros(0, dtype=np.int64)
-    az = stations["azimuth_deg"].to_numpy(float) if "azimuth_deg" in stations else np.full(len(stations), np.nan)
-    bw = stations["beamwidth_deg"].to_numpy(float) if "beamwidth_deg" in stations else np.full(len(stations), np.nan)
+    layer = (
+        np.array([index[p] for p in map(tuple, combos.to_numpy())], dtype=np.int64)
+        if len(combos)
+        else np.zeros(0, dtype=np.int64)
+    )
+    az = (
+        stations["azimuth_deg"].to_numpy(float)
+        if "azimuth_deg" in stations
+        else np.full(len(stations), np.nan)
+    )
+    bw = (
+        stations["beamwidth_deg"].to_numpy(float)
+        if "beamwidth_deg" in stations
+        else np.full(len(stations), np.nan)
+    )
     return _Stations(
-        frame=stations, xy=xy, radius_m=radius, azimuth_deg=az, beamwidth_deg=bw, layer=layer,
-        layer_names=pairs, layer_tech=np.array([p[0] for p in pairs], dtype=object),
+        frame=stations,
+        xy=xy,
+        radius_m=radius,
+        azimuth_deg=az,
+        beamwidth_deg=bw,
+        layer=layer,
+        layer_names=pairs,
+        layer_tech=np.array([p[0] for p in pairs], dtype=object),
         layer_operator=np.array([p[1] for p in pairs], dtype=object),
-        operators=tuple(sorted({p[1] for p in pairs})), excluded=excluded, wcrs=wcrs,
+        operators=tuple(sorted({p[1] for p in pairs})),
+        excluded=excluded,
+        wcrs=wcrs,
     )
 
 
 def _layer_mask(st: _Stations, techs: Sequence[str], op_mask: np.ndarray) -> np.uint64:
     sel = np.isin(st.layer_tech, list(techs)) & op_mask
-    return np.uint64(np.bitwise_or.reduce(np.left_shift(np.uint64(1), np.flatnonzero(sel).astype(np.uint64)),
-                                          initial=np.uint64(0)))
+    return np.uint64(
+        np.bitwise_or.reduce(
+            np.left_shift(np.uint64(1), np.flatnonzero(sel).astype(np.uint64)), initial=np.uint64(0)
+        )
+    )
 
 
 def _station_units(st: _Stations, units_w: gpd.GeoSeries, codes: np.ndarray) -> np.ndarray:
@@ -635,8 +769,9 @@ def _unit_bits(units_w: gpd.GeoSeries, st: _Stations) -> np.ndarray:
     omni = np.isnan(st.azimuth_deg) | np.isnan(st.beamwidth_deg) | (st.beamwidth_deg >= 360)
     if omni.any():
         idx = np.flatnonzero(omni)
-        si, ui = tree.query(shapely.points(st.xy[idx]), predicate="dwithin",
-                            distance=st.radius_m[idx])
+        si, ui = tree.query(
+            shapely.points(st.xy[idx]), predicate="dwithin", distance=st.radius_m[idx]
+        )
         np.bitwise_or.at(bits, ui, st.bits[idx[si]])
     if (~omni).any():
         idx = np.flatnonzero(~omni)
@@ -692,8 +827,10 @@ def _grid_groups(units, units_w, st: _Stations, wcrs, resolution_m: float, *, ra
     if raster is not None:
         with rasterio.open(raster) as src:
             if src.crs is None:
-                raise CRSError(f"{raster}: the population raster has no CRS; set one (e.g. with "
-                               f"gdal_edit.py -a_srs EPSG:4326)")
+                raise CRSError(
+                    f"{raster}: the population raster has no CRS; set one (e.g. with "
+                    f"gdal_edit.py -a_srs EPSG:4326)"
+                )
             gcrs = src.crs
             minx, miny, maxx, maxy = units.geometry.to_crs(gcrs).total_bounds
             t0 = src.transform
@@ -715,12 +852,17 @@ def _grid_groups(units, units_w, st: _Stations, wcrs, resolution_m: float, *, ra
         if outside:
             import warnings
 
-            warnings.warn(f"{Path(raster).name}: the population raster does not cover the whole "
-                          f"study area; population outside it counts as 0", DataQualityWarning,
-                          stacklevel=3)
+            warnings.warn(
+                f"{Path(raster).name}: the population raster does not cover the whole "
+                f"study area; population outside it counts as 0",
+                DataQualityWarning,
+                stacklevel=3,
+            )
         geoms = units.geometry.to_crs(gcrs).values
-        desc = (f"population raster grid {Path(raster).name} ({gcrs.to_string()}), pixels split "
-                f"{f}x{f} (cells about {px_m / f:.0f} m)")
+        desc = (
+            f"population raster grid {Path(raster).name} ({gcrs.to_string()}), pixels split "
+            f"{f}x{f} (cells about {px_m / f:.0f} m)"
+        )
     else:
         gcrs = wcrs
         minx, miny, maxx, maxy = units_w.total_bounds
@@ -732,16 +874,29 @@ def _grid_groups(units, units_w, st: _Stations, wcrs, resolution_m: float, *, ra
         geoms = units_w.values
         desc = f"{r:g} m grid in {wcrs.to_string()}"
     if height * width > MAX_GRID_CELLS:
-        raise SchemaError(f"the coverage grid would have {height * width:,} cells (limit "
-                          f"{MAX_GRID_CELLS:,}); raise resolution_m")
+        raise SchemaError(
+            f"the coverage grid would have {height * width:,} cells (limit "
+            f"{MAX_GRID_CELLS:,}); raise resolution_m"
+        )
 
     label_dtype = np.int16 if n_units < 2**15 - 1 else np.int32
     labels = features.rasterize(
-        zip(geoms, np.arange(1, n_units + 1), strict=True), out_shape=(height, width),
-        transform=transform, fill=0, dtype=label_dtype)
+        zip(geoms, np.arange(1, n_units + 1), strict=True),
+        out_shape=(height, width),
+        transform=transform,
+        fill=0,
+        dtype=label_dtype,
+    )
     n_layers = len(st.layer_names)
-    bit_dtype = (np.uint8 if n_layers <= 8 else np.uint16 if n_layers <= 16
-                 else np.uint32 if n_layers <= 32 else np.uint64)
+    bit_dtype = (
+        np.uint8
+        if n_layers <= 8
+        else np.uint16
+        if n_layers <= 16
+        else np.uint32
+        if n_layers <= 32
+        else np.uint64
+    )
     bits = np.zeros((height, width), dtype=bit_dtype)
     if n_layers:
         fps = st.footprints(quad_segs=GRID_QUAD_SEGS)
@@ -800,8 +955,17 @@ def _grid_groups(units, units_w, st: _Stations, wcrs, resolution_m: float, *, ra
         px_area = _pixel_area_km2(transform @ Affine.scale(f), gcrs, units)
         area = units.geometry.iloc[small].to_crs(_crs.equal_area_crs(units)).area.to_numpy() / 1e6
         unit_pop[small] = pop_coarse[rows, cols] * np.minimum(area / px_area, 1.0)
-    return _Groups(n_units=n_units, unit=g_unit, pattern=pattern, cells=g_cells, pop=g_pop,
-                   unit_cells=unit_cells, unit_pop=unit_pop, unit_bits=unit_bits, description=desc)
+    return _Groups(
+        n_units=n_units,
+        unit=g_unit,
+        pattern=pattern,
+        cells=g_cells,
+        pop=g_pop,
+        unit_cells=unit_cells,
+        unit_pop=unit_pop,
+        unit_bits=unit_bits,
+        description=desc,
+    )
 
 
 def _compact(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -840,8 +1004,21 @@ def _pixel_area_km2(transform, gcrs, units) -> float:
 _METRICS = ("area", "villages", "population")
 
 
-def _base_frame(units, levels, area_km2, cols, grid: _Groups, pop_mode, pop_label, villages,
-                v_unit, v_pop, v_fiber, u_fiber, finest) -> pd.DataFrame:
+def _base_frame(
+    units,
+    levels,
+    area_km2,
+    cols,
+    grid: _Groups,
+    pop_mode,
+    pop_label,
+    villages,
+    v_unit,
+    v_pop,
+    v_fiber,
+    u_fiber,
+    finest,
+) -> pd.DataFrame:
     """The finest-level table: identifiers, denominators and numerators (no percentages)."""
     n_units = len(units)
     data: dict[str, Any] = {}
@@ -853,8 +1030,11 @@ def _base_frame(units, levels, area_km2, cols, grid: _Groups, pop_mode, pop_labe
         ok = ~np.isnan(v_unit)
         vu = v_unit[ok].astype(np.int64)
         data["villages"] = np.bincount(vu, minlength=n_units)
-        data["villages_fiber"] = (np.bincount(vu, weights=v_fiber[ok], minlength=n_units)
-                                  if v_fiber is not None else np.full(n_units, np.nan))
+        data["villages_fiber"] = (
+            np.bincount(vu, weights=v_fiber[ok], minlength=n_units)
+            if v_fiber is not None
+            else np.full(n_units, np.nan)
+        )
     else:
         data["villages"] = np.zeros(n_units)
         data["villages_fiber"] = np.full(n_units, np.nan)
@@ -862,16 +1042,18 @@ def _base_frame(units, levels, area_km2, cols, grid: _Groups, pop_mode, pop_labe
         data["population"] = grid.unit_pop
     elif pop_mode == "villages":
         ok = ~np.isnan(v_unit)
-        data["population"] = np.bincount(v_unit[ok].astype(np.int64), weights=v_pop[ok],
-                                         minlength=n_units)
+        data["population"] = np.bincount(
+            v_unit[ok].astype(np.int64), weights=v_pop[ok], minlength=n_units
+        )
     elif pop_mode == "units":
         data["population"] = units["population"].fillna(0).to_numpy(float)
     else:
         data["population"] = np.zeros(n_units)
     data["population_source"] = pop_label
     data[f"{finest}s"] = np.ones(n_units, dtype=np.int64)
-    data[f"{finest}s_with_fiber"] = (u_fiber.astype(np.int64) if u_fiber is not None
-                                     else np.full(n_units, np.nan))
+    data[f"{finest}s_with_fiber"] = (
+        u_fiber.astype(np.int64) if u_fiber is not None else np.full(n_units, np.nan)
+    )
     for k, v in cols.items():
         if k.startswith(("villages_covered_",)) and villages is None:
             continue
@@ -885,8 +1067,9 @@ def _base_frame(units, levels, area_km2, cols, grid: _Groups, pop_mode, pop_labe
     return frame
 
 
-def _rollup(base: pd.DataFrame, result: CoverageResult, level: str, *, by: tuple[str, ...]
-            ) -> pd.DataFrame:
+def _rollup(
+    base: pd.DataFrame, result: CoverageResult, level: str, *, by: tuple[str, ...]
+) -> pd.DataFrame:
     """Sum numerators and denominators to ``level`` and compute percentages from the sums."""
     levels = result.levels[:-1]
     finest = result.finest
@@ -897,8 +1080,13 @@ def _rollup(base: pd.DataFrame, result: CoverageResult, level: str, *, by: tuple
         pos = levels.index(level)
         keys = [c for lv in levels[: pos + 1] for c in (f"{lv}_code", f"{lv}_name")]
         ids = None
-    numeric = [c for c in base.columns if c not in keys and not c.endswith(("_code", "_name"))
-               and c not in ("population_source", *by)]
+    numeric = [
+        c
+        for c in base.columns
+        if c not in keys
+        and not c.endswith(("_code", "_name"))
+        and c not in ("population_source", *by)
+    ]
     group = [*keys, *by]
     if group:
         summed = base.groupby(group, sort=False, dropna=False)[numeric].sum(min_count=1)
@@ -907,13 +1095,20 @@ def _rollup(base: pd.DataFrame, result: CoverageResult, level: str, *, by: tuple
         if level != "total":
             code = f"{level}_code"
             if out[code].duplicated().any() and not by:
-                raise SchemaError(f"level {level!r}: a code has more than one name or parent: "
-                                  f"{sorted(set(out.loc[out[code].duplicated(), code]))[:10]}")
+                raise SchemaError(
+                    f"level {level!r}: a code has more than one name or parent: "
+                    f"{sorted(set(out.loc[out[code].duplicated(), code]))[:10]}"
+                )
     else:
         out = base[numeric].sum(min_count=1).to_frame().T.astype(float)
     if ids is not None:
-        out = pd.concat([ids.loc[ids.index.repeat(len(out))].reset_index(drop=True),
-                         out.reset_index(drop=True)], axis=1)
+        out = pd.concat(
+            [
+                ids.loc[ids.index.repeat(len(out))].reset_index(drop=True),
+                out.reset_index(drop=True),
+            ],
+            axis=1,
+        )
     # sum(min_count=1): a fiber count is unknown (NaN) only if every child is unknown
     out["population_source"] = base["population_source"].iloc[0] if len(base) else "none"
     _percentages(out, finest)
@@ -923,9 +1118,12 @@ def _rollup(base: pd.DataFrame, result: CoverageResult, level: str, *, by: tuple
     out = out[ordered + rest + extra]
     if level != "total":
         out = out.drop(columns=[c for c in out.columns if c.startswith("stations_outside_")])
-    counts = [c for c in out.columns
-              if c in ("villages", "villages_fiber") or c.startswith(
-                  ("villages_covered_", "stations_", f"{finest}s"))]
+    counts = [
+        c
+        for c in out.columns
+        if c in ("villages", "villages_fiber")
+        or c.startswith(("villages_covered_", "stations_", f"{finest}s"))
+    ]
     for c in counts:
         out[c] = pd.to_numeric(out[c]).round().astype("Int64")
     return out.reset_index(drop=True)
@@ -937,14 +1135,18 @@ def _percentages(out: pd.DataFrame, finest: str) -> None:
             return np.where(den > 0, 100.0 * num / np.where(den > 0, den, 1), np.nan)
 
     for name in TECH_LAYERS:
-        out[f"area_pct_{name}"] = pct(out[f"covered_area_km2_{name}"].to_numpy(float),
-                                      out["area_km2"].to_numpy(float))
-        out[f"villages_pct_{name}"] = pct(out[f"villages_covered_{name}"].to_numpy(float),
-                                          out["villages"].to_numpy(float))
-        out[f"population_pct_{name}"] = pct(out[f"population_covered_{name}"].to_numpy(float),
-                                            out["population"].to_numpy(float))
-    out["villages_fiber_pct"] = pct(out["villages_fiber"].to_numpy(float),
-                                    out["villages"].to_numpy(float))
+        out[f"area_pct_{name}"] = pct(
+            out[f"covered_area_km2_{name}"].to_numpy(float), out["area_km2"].to_numpy(float)
+        )
+        out[f"villages_pct_{name}"] = pct(
+            out[f"villages_covered_{name}"].to_numpy(float), out["villages"].to_numpy(float)
+        )
+        out[f"population_pct_{name}"] = pct(
+            out[f"population_covered_{name}"].to_numpy(float), out["population"].to_numpy(float)
+        )
+    out["villages_fiber_pct"] = pct(
+        out["villages_fiber"].to_numpy(float), out["villages"].to_numpy(float)
+    )
 
 
 def _column_order(finest: str) -> list[str]:
@@ -967,9 +1169,11 @@ def _model_text(st: _Stations, grid: _Groups, pop_label: str, resolution_m: floa
     from .stations import DEFAULT_RADIUS_M
 
     defaults = ", ".join(f"{k} {v / 1000:g} km" for k, v in DEFAULT_RADIUS_M.items())
-    return (f"Footprints: discs of each station's range_m, else a default radius per technology "
-            f"({defaults}); sector wedges where azimuth and beamwidth are given; built in "
-            f"{wcrs.name}. A village is covered when its point (or a polygon's representative "
-            f"point) lies in a footprint; a unit has a technology when any footprint of it "
-            f"touches the unit. Covered area and population on a {grid.description}. "
-            f"Population: {pop_label}.")
+    return (
+        f"Footprints: discs of each station's range_m, else a default radius per technology "
+        f"({defaults}); sector wedges where azimuth and beamwidth are given; built in "
+        f"{wcrs.name}. A village is covered when its point (or a polygon's representative "
+        f"point) lies in a footprint; a unit has a technology when any footprint of it "
+        f"touches the unit. Covered area and population on a {grid.description}. "
+        f"Population: {pop_label}."
+    )

@@ -105,5 +105,6 @@ def equal_area_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
     minx, miny, maxx, maxy = lonlat_bounds(gdf)
     lon0, lat0 = (minx + maxx) / 2.0, (miny + maxy) / 2.0
     return CRS.from_proj4(
-        f"+proj=laea +lat_0={lat0:.6f} +lon_0={lon0:.6f} +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+        f"+proj=laea +lat_0={lat0:.6f} +lon_0={lon0:.6f} +x_0=0 +y_0=0 +ellps=WGS84 "
+        "+units=m +no_defs"
     )

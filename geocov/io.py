@@ -42,8 +42,19 @@ __all__ = [
 ]
 
 VECTOR_SUFFIXES = {
-    ".gpkg", ".shp", ".geojson", ".json", ".fgb", ".parquet", ".geoparquet", ".gml", ".kml",
-    ".tab", ".sqlite", ".gdb", ".zip",
+    ".gpkg",
+    ".shp",
+    ".geojson",
+    ".json",
+    ".fgb",
+    ".parquet",
+    ".geoparquet",
+    ".gml",
+    ".kml",
+    ".tab",
+    ".sqlite",
+    ".gdb",
+    ".zip",
 }
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -108,8 +119,13 @@ class RejectsReport:
         """Add rejected rows (one entry per row) with the offending column and value."""
         for row, value in zip(rows, values, strict=True):
             self._rows.append(
-                {"file": str(file), "row": int(row), "column": column,
-                 "value": None if _isna(value) else str(value), "reason": reason}
+                {
+                    "file": str(file),
+                    "row": int(row),
+                    "column": column,
+                    "value": None if _isna(value) else str(value),
+                    "reason": reason,
+                }
             )
 
     def __len__(self) -> int:
@@ -125,11 +141,18 @@ class RejectsReport:
         rej = self.to_frame()
         counts = rej.drop_duplicates(["file", "row"]).groupby("file").size()
         out = [
-            {"file": f, "what": w, "rows_read": n, "rows_rejected": int(counts.get(f, 0)),
-             "rows_used": n - int(counts.get(f, 0))}
+            {
+                "file": f,
+                "what": w,
+                "rows_read": n,
+                "rows_rejected": int(counts.get(f, 0)),
+                "rows_used": n - int(counts.get(f, 0)),
+            }
             for (f, w), n in self._read.items()
         ]
-        return pd.DataFrame(out, columns=["file", "what", "rows_read", "rows_rejected", "rows_used"])
+        return pd.DataFrame(
+            out, columns=["file", "what", "rows_read", "rows_rejected", "rows_used"]
+        )
 
     def write(self, path: str | Path) -> Path:
         """Write the rejects as UTF-8 CSV (with BOM so that Excel shows Vietnamese text)."""
@@ -170,8 +193,11 @@ def reject_rows(
         return ~bad
     files = frame["source_file"].to_numpy()[bad]
     rows = frame["source_row"].to_numpy()[bad]
-    vals = (np.asarray(values, dtype=object)[bad] if values is not None
-            else np.full(bad.sum(), None, dtype=object))
+    vals = (
+        np.asarray(values, dtype=object)[bad]
+        if values is not None
+        else np.full(bad.sum(), None, dtype=object)
+    )
     if rejects is None:
         listed = ", ".join(
             f"row {r} ({v!r})" if column else f"row {r}"
@@ -238,15 +264,23 @@ def read_table(
     """
     path = Path(path)
     if not path.exists():
-        raise DataSourceError(f"{path}: no such file. Check the path (relative paths are "
-                              f"taken from the current folder: {Path.cwd()})")
+        raise DataSourceError(
+            f"{path}: no such file. Check the path (relative paths are "
+            f"taken from the current folder: {Path.cwd()})"
+        )
     suffix = path.suffix.lower()
     name = path.name
     try:
         if suffix in TEXT_SUFFIXES:
             text, sep = _sniff_text(path)
-            frame = pd.read_csv(_io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                                na_values=[""], skipinitialspace=True)
+            frame = pd.read_csv(
+                _io.StringIO(text),
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                skipinitialspace=True,
+            )
             frame.columns = [str(c).strip() for c in frame.columns]
             rows = np.arange(len(frame)) + 2
             frame.attrs["csv_separator"] = sep
@@ -255,8 +289,11 @@ def read_table(
             frame.columns = [str(c).strip() for c in frame.columns]
             rows = np.arange(len(frame)) + 2
         else:
-            frame = gpd.read_file(path, layer=layer, engine="pyogrio") if suffix not in (
-                ".parquet", ".geoparquet") else gpd.read_parquet(path)
+            frame = (
+                gpd.read_file(path, layer=layer, engine="pyogrio")
+                if suffix not in (".parquet", ".geoparquet")
+                else gpd.read_parquet(path)
+            )
             rows = np.arange(len(frame)) + 1
     except GeocovError:
         raise
@@ -295,9 +332,10 @@ def resolve_columns(
     unknown = set(given) - set(aliases)
     if unknown:
         raise SchemaError(
-            f"{file}: unknown key(s) {sorted(unknown)} in {option}=; valid keys are {sorted(aliases)}"
+            f"{file}: unknown key(s) {sorted(unknown)} in {option}=; "
+            f"valid keys are {sorted(aliases)}"
         )
-    folded = {}
+    folded: dict[str, str] = {}
     for col in frame.columns:
         folded.setdefault(fold_text(col), col)
     out: dict[str, str] = {}
@@ -305,7 +343,8 @@ def resolve_columns(
         if key in given:
             if given[key] not in frame.columns:
                 raise SchemaError(
-                    f"{file}: column {given[key]!r} (given for {key!r} in {option}=) does not exist; "
+                    f"{file}: column {given[key]!r} (given for {key!r} in {option}=) "
+                    f"does not exist; "
                     f"columns present: {list(map(str, frame.columns))}"
                 )
             out[key] = given[key]
@@ -348,13 +387,19 @@ def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> pd.Series
     [22.48, 103.0, 1234.5, nan, nan]
     >>> parse_numbers(pd.Series(["1,234.5", "7", "21.941", "22.749096"])).tolist()
     [1234.5, 7.0, 21.941, 22.749096]
-    >>> parse_numbers(pd.Series(["1,5", "2.25"])).tolist()  # mixed marks: the odd one is not guessed
+    >>> parse_numbers(pd.Series(["1,5", "2.25"])).tolist()  # mixed marks: no guessing
     [nan, 2.25]
     """
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         return values.astype("float64")
-    text = pd.Series([None if _isna(v) else str(v).strip().replace(" ", "").replace("\u00a0", "")
-                      for v in values], index=values.index, dtype=object)
+    text = pd.Series(
+        [
+            None if _isna(v) else str(v).strip().replace(" ", "").replace("\u00a0", "")
+            for v in values
+        ],
+        index=values.index,
+        dtype=object,
+    )
     t = text.dropna().astype(str)
     is_comma_dec = t.str.fullmatch(_COMMA_DECIMAL.pattern)
     is_point_dec = t.str.fullmatch(_POINT_DECIMAL.pattern) & ~t.str.fullmatch(_DOT_GROUPS.pattern)
@@ -366,7 +411,9 @@ def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> pd.Series
     out = text.copy()
     has_sep = t.str.contains(thousands, regex=False)
     int_part = t.str.split(decimal, n=1).str[0]
-    ok_groups = int_part.str.fullmatch(groups.pattern) | ~int_part.str.contains(thousands, regex=False)
+    ok_groups = int_part.str.fullmatch(groups.pattern) | ~int_part.str.contains(
+        thousands, regex=False
+    )
     bad = has_sep & ~ok_groups
     cleaned = t.str.replace(thousands, "", regex=False)
     if decimal == ",":
@@ -406,7 +453,9 @@ def write_tables(
     """
     bad = sorted(set(formats) - set(WRITE_FORMATS))
     if bad:
-        raise SchemaError(f"unknown output format(s) {bad}; valid formats are {list(WRITE_FORMATS)}")
+        raise SchemaError(
+            f"unknown output format(s) {bad}; valid formats are {list(WRITE_FORMATS)}"
+        )
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     extra_sheets = dict(extra_sheets or {})

@@ -41,25 +41,47 @@ def test_run_writes_every_level(sample, tmp_path):
 
 
 def test_report_one_level_same_result_as_run(sample, tmp_path):
-    r = invoke("report", "--analysis", sample["analysis"], "--level", "district",
-               "-o", tmp_path / "report.xlsx")
+    r = invoke(
+        "report",
+        "--analysis",
+        sample["analysis"],
+        "--level",
+        "district",
+        "-o",
+        tmp_path / "report.xlsx",
+    )
     assert r.exit_code == 0, r.output
     rep = pd.read_excel(tmp_path / "report.xlsx", sheet_name="district")
     invoke("run", sample["analysis"], "-o", tmp_path / "run")
     run = pd.read_csv(tmp_path / "run" / "coverage_district.csv", encoding="utf-8-sig")
     assert len(rep) == len(run) == 9
-    pd.testing.assert_series_equal(rep["villages_covered_4g"], run["villages_covered_4g"],
-                                   check_dtype=False)
+    pd.testing.assert_series_equal(
+        rep["villages_covered_4g"], run["villages_covered_4g"], check_dtype=False
+    )
     assert rep["district_name"].str.startswith(("Huyện", "Thành phố", "Thị xã")).all()
 
 
 def test_report_from_options(sample, tmp_path):
     a = read_analysis(sample["analysis"])
-    r = invoke("report", "--units", a.units["path"], "--units-layer", "communes",
-               "--levels", "province=province_name,district=district_name,commune=commune_name",
-               "--codes", "province=province_code,district=district_code,commune=commune_code",
-               "--stations", a.stations["path"], "--resolution-m", "200",
-               "--level", "province", "-o", tmp_path / "p.csv")
+    r = invoke(
+        "report",
+        "--units",
+        a.units["path"],
+        "--units-layer",
+        "communes",
+        "--levels",
+        "province=province_name,district=district_name,commune=commune_name",
+        "--codes",
+        "province=province_code,district=district_code,commune=commune_code",
+        "--stations",
+        a.stations["path"],
+        "--resolution-m",
+        "200",
+        "--level",
+        "province",
+        "-o",
+        tmp_path / "p.csv",
+    )
     assert r.exit_code == 0, r.output
     t = pd.read_csv(tmp_path / "p_province.csv", encoding="utf-8-sig")
     assert len(t) == 1 and t["communes"].iloc[0] > 100
@@ -67,15 +89,26 @@ def test_report_from_options(sample, tmp_path):
 
 def test_report_bad_mapping_names_option(tmp_path, sample):
     a = read_analysis(sample["analysis"])
-    r = CliRunner().invoke(main, ["report", "--units", a.units["path"], "--levels", "province",
-                                  "-o", str(tmp_path / "x.xlsx")])
+    r = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "--units",
+            a.units["path"],
+            "--levels",
+            "province",
+            "-o",
+            str(tmp_path / "x.xlsx"),
+        ],
+    )
     assert r.exit_code == 2
     assert "--levels" in r.output and "key=value" in r.output
 
 
 def test_report_bad_suffix(sample, tmp_path):
-    r = CliRunner().invoke(main, ["report", "--analysis", str(sample["analysis"]),
-                                  "-o", str(tmp_path / "x.txt")])
+    r = CliRunner().invoke(
+        main, ["report", "--analysis", str(sample["analysis"]), "-o", str(tmp_path / "x.txt")]
+    )
     assert r.exit_code != 0
     assert ".xlsx, .gpkg or .csv" in r.output
 
@@ -95,8 +128,18 @@ def test_validate_reports_bad_rows(sample, tmp_path):
     frame.loc[3, "lat"] = "abc"
     frame.loc[7, "technology"] = "WiMAX"
     frame.to_csv(bad, index=False)
-    r = CliRunner().invoke(main, ["validate", "--analysis", str(sample["analysis"]),
-                                  "--stations", str(bad), "--rejects", str(tmp_path / "rej.csv")])
+    r = CliRunner().invoke(
+        main,
+        [
+            "validate",
+            "--analysis",
+            str(sample["analysis"]),
+            "--stations",
+            str(bad),
+            "--rejects",
+            str(tmp_path / "rej.csv"),
+        ],
+    )
     assert r.exit_code == 1
     rej = pd.read_csv(tmp_path / "rej.csv")
     assert set(rej["row"]) == {5, 9}  # spreadsheet rows: header is row 1
@@ -114,14 +157,19 @@ def test_run_strict_error_is_clean(sample, tmp_path):
     shutil.copy(a.units["path"], folder / "units.gpkg")
     (folder / "a.toml").write_text(
         '[units]\npath = "units.gpkg"\nlayer = "communes"\n'
-        'levels = { province = "province_name", district = "district_name", commune = "commune_name" }\n'
-        'codes = { province = "province_code", district = "district_code", commune = "commune_code" }\n'
-        '[stations]\npath = "bts.csv"\n', encoding="utf-8")
+        'levels = { province = "province_name", district = "district_name", '
+        'commune = "commune_name" }\n'
+        'codes = { province = "province_code", district = "district_code", '
+        'commune = "commune_code" }\n'
+        '[stations]\npath = "bts.csv"\n',
+        encoding="utf-8",
+    )
     r = CliRunner().invoke(main, ["run", str(folder / "a.toml"), "-o", str(tmp_path / "o")])
     assert r.exit_code == 1
     assert "bts.csv" in r.output and "row 2" in r.output and "Traceback" not in r.output
-    r = CliRunner().invoke(main, ["run", str(folder / "a.toml"), "-o", str(tmp_path / "o"),
-                                  "--lenient"])
+    r = CliRunner().invoke(
+        main, ["run", str(folder / "a.toml"), "-o", str(tmp_path / "o"), "--lenient"]
+    )
     assert r.exit_code == 0, r.output
     rej = pd.read_csv(tmp_path / "o" / "rejects.csv")
     assert list(rej["row"]) == [2]
@@ -130,12 +178,16 @@ def test_run_strict_error_is_clean(sample, tmp_path):
 def test_analysis_unknown_key(tmp_path):
     p = tmp_path / "a.toml"
     p.write_text('[units]\npath = "x.gpkg"\nlevls = {}\n', encoding="utf-8")
-    with pytest.raises(geocov.SchemaError, match=r"a.toml: unknown key\(s\) \['levls'\] in \[units\]"):
+    with pytest.raises(
+        geocov.SchemaError, match=r"a.toml: unknown key\(s\) \['levls'\] in \[units\]"
+    ):
         read_analysis(p)
     p.write_text('[stations]\npath = "x.csv"\n', encoding="utf-8")
-    with pytest.raises(geocov.SchemaError, match=r"a.toml: a \[units\] section with a path is required"):
+    with pytest.raises(
+        geocov.SchemaError, match=r"a.toml: a \[units\] section with a path is required"
+    ):
         read_analysis(p)
-    p.write_text('[units\n', encoding="utf-8")
+    p.write_text("[units\n", encoding="utf-8")
     with pytest.raises(geocov.SchemaError, match="a.toml: not valid TOML"):
         read_analysis(p)
 

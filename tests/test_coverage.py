@@ -42,13 +42,17 @@ def make_units() -> gpd.GeoDataFrame:
     cells = {"c1": (0, 0), "c2": (10, 0), "c3": (0, 10), "c4": (10, 10)}
     rows = []
     for code, (x, y) in cells.items():
-        rows.append({
-            "province_code": "P", "province_name": "Tỉnh Mẫu",
-            "district_code": "D1" if y == 0 else "D2",
-            "district_name": "Huyện Một" if y == 0 else "Huyện Hai",
-            "commune_code": code, "commune_name": f"Xã {code.upper()}",
-            "geometry": box(*km(x, y), *km(x + 10, y + 10)),
-        })
+        rows.append(
+            {
+                "province_code": "P",
+                "province_name": "Tỉnh Mẫu",
+                "district_code": "D1" if y == 0 else "D2",
+                "district_name": "Huyện Một" if y == 0 else "Huyện Hai",
+                "commune_code": code,
+                "commune_name": f"Xã {code.upper()}",
+                "geometry": box(*km(x, y), *km(x + 10, y + 10)),
+            }
+        )
     units = gpd.GeoDataFrame(rows, crs=CRS)
     units.attrs["geocov_levels"] = ("province", "district", "commune")
     return units
@@ -61,23 +65,30 @@ def make_stations(rows=None) -> gpd.GeoDataFrame:
         ("C", "3G", "Viettel", 10, 15, 1000.0),
         ("D", "4G", "Viettel", -1, 5, 2000.0),
     ]
-    frame = pd.DataFrame(rows, columns=["station_id", "technology", "operator", "x", "y", "range_m"])
+    frame = pd.DataFrame(
+        rows, columns=["station_id", "technology", "operator", "x", "y", "range_m"]
+    )
     xy = [km(x, y) for x, y in zip(frame.x, frame.y, strict=True)]
     return gpd.GeoDataFrame(
-        frame.drop(columns=["x", "y"]).assign(azimuth_deg=np.nan, beamwidth_deg=np.nan,
-                                              source_file="bts.csv",
-                                              source_row=np.arange(len(frame)) + 2),
-        geometry=gpd.points_from_xy([p[0] for p in xy], [p[1] for p in xy]), crs=CRS)
+        frame.drop(columns=["x", "y"]).assign(
+            azimuth_deg=np.nan,
+            beamwidth_deg=np.nan,
+            source_file="bts.csv",
+            source_row=np.arange(len(frame)) + 2,
+        ),
+        geometry=gpd.points_from_xy([p[0] for p in xy], [p[1] for p in xy]),
+        crs=CRS,
+    )
 
 
 VILLAGES = [  # code, x, y, population, commune
-    ("v1", 5, 5, 100, "c1"),      # under A (4G)
-    ("v2", 9, 9, 200, "c1"),      # 5.66 km from A: no signal; next to the fiber node
-    ("v3", 15, 5.5, 300, "c2"),   # under B (2G)
+    ("v1", 5, 5, 100, "c1"),  # under A (4G)
+    ("v2", 9, 9, 200, "c1"),  # 5.66 km from A: no signal; next to the fiber node
+    ("v3", 15, 5.5, 300, "c2"),  # under B (2G)
     ("v4", 10.5, 15, 400, "c4"),  # under C (3G)
-    ("v5", 18, 18, 500, "c4"),    # nothing
-    ("v6", 2, 18, 600, "c3"),     # nothing
-    ("v7", 3, 12, 700, "c3"),     # nothing
+    ("v5", 18, 18, 500, "c4"),  # nothing
+    ("v6", 2, 18, 600, "c3"),  # nothing
+    ("v7", 3, 12, 700, "c3"),  # nothing
 ]
 
 
@@ -85,23 +96,39 @@ def make_villages() -> gpd.GeoDataFrame:
     frame = pd.DataFrame(VILLAGES, columns=["village_code", "x", "y", "population", "unit_code"])
     xy = [km(x, y) for x, y in zip(frame.x, frame.y, strict=True)]
     return gpd.GeoDataFrame(
-        frame.drop(columns=["x", "y"]).assign(village_name=frame.village_code.str.upper(),
-                                              source_file="villages.csv",
-                                              source_row=np.arange(len(frame)) + 2),
-        geometry=gpd.points_from_xy([p[0] for p in xy], [p[1] for p in xy]), crs=CRS)
+        frame.drop(columns=["x", "y"]).assign(
+            village_name=frame.village_code.str.upper(),
+            source_file="villages.csv",
+            source_row=np.arange(len(frame)) + 2,
+        ),
+        geometry=gpd.points_from_xy([p[0] for p in xy], [p[1] for p in xy]),
+        crs=CRS,
+    )
 
 
 def make_fiber() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"kind": ["node"], "code": [pd.NA], "reach_m": [1000.0], "source_file": ["fiber.gpkg"],
-         "source_row": [1]},
-        geometry=gpd.points_from_xy(*map(list, zip(km(9.2, 9.2), strict=True))), crs=CRS)
+        {
+            "kind": ["node"],
+            "code": [pd.NA],
+            "reach_m": [1000.0],
+            "source_file": ["fiber.gpkg"],
+            "source_row": [1],
+        },
+        geometry=gpd.points_from_xy(*map(list, zip(km(9.2, 9.2), strict=True))),
+        crs=CRS,
+    )
 
 
 @pytest.fixture(scope="module")
 def result():
-    return geocov.coverage(make_units(), villages=make_villages(), stations=make_stations(),
-                           fiber=make_fiber(), resolution_m=50)
+    return geocov.coverage(
+        make_units(),
+        villages=make_villages(),
+        stations=make_stations(),
+        fiber=make_fiber(),
+        resolution_m=50,
+    )
 
 
 def row(table, code_col, code):
@@ -124,7 +151,9 @@ def test_commune_areas_by_hand(result):
     assert c2["covered_area_km2_any"] == pytest.approx(9 * math.pi, rel=5e-3)
     # C sits on the c3/c4 border: half of its disc on each side
     for code in ("c3", "c4"):
-        assert row(t, "commune_code", code)["covered_area_km2_3g"] == pytest.approx(math.pi / 2, rel=2e-2)
+        assert row(t, "commune_code", code)["covered_area_km2_3g"] == pytest.approx(
+            math.pi / 2, rel=2e-2
+        )
 
 
 def test_villages_by_hand(result):
@@ -133,7 +162,7 @@ def test_villages_by_hand(result):
     assert (c1["villages"], c1["villages_covered_4g"], c1["villages_covered_any"]) == (2, 1, 1)
     assert c1["villages_pct_4g"] == pytest.approx(50.0)
     assert c1["villages_covered_3g_plus"] == 1  # 4G counts as "3G or better"
-    assert c1["villages_covered_3g"] == 0       # ... but not as exactly 3G
+    assert c1["villages_covered_3g"] == 0  # ... but not as exactly 3G
     c2 = row(t, "commune_code", "c2")
     assert (c2["villages_covered_2g"], c2["villages_covered_3g_plus"]) == (1, 0)
     c4 = row(t, "commune_code", "c4")
@@ -157,9 +186,12 @@ def test_parents_are_ratios_of_sums(result):
     p = result.table("province").iloc[0]
     # 3 of 7 villages, not the mean of 66.7 % and 25 %
     assert p["villages_pct_any"] == pytest.approx(100 * 3 / 7)
-    assert p["villages_pct_any"] != pytest.approx((d1["villages_pct_any"] + d2["villages_pct_any"]) / 2)
+    assert p["villages_pct_any"] != pytest.approx(
+        (d1["villages_pct_any"] + d2["villages_pct_any"]) / 2
+    )
     assert d1["area_pct_any"] == pytest.approx(
-        100 * d1["covered_area_km2_any"] / d1["area_km2"], rel=1e-9)
+        100 * d1["covered_area_km2_any"] / d1["area_km2"], rel=1e-9
+    )
 
 
 def test_unit_counts_with_signal(result):
@@ -174,11 +206,11 @@ def test_unit_counts_with_signal(result):
 
 def test_stations_inside_and_outside(result):
     total = result.table("total").iloc[0]
-    assert total["stations_4g"] == 1          # A; D stands outside the study area
+    assert total["stations_4g"] == 1  # A; D stands outside the study area
     assert total["stations_outside_4g"] == 1  # ... and still covers part of c1
     assert total["stations_any"] == 3
     c = result.table("commune")
-    assert c["stations_3g"].sum() == 1        # C on a border is counted once
+    assert c["stations_3g"].sum() == 1  # C on a border is counted once
     assert "stations_outside_4g" not in c.columns
 
 
@@ -193,15 +225,16 @@ def test_fiber(result):
 
 def test_summary_sentence(result):
     s = result.summary()
-    assert s.startswith("Signal in 4/4 communes; 4G in 1/7 villages (14.3%); "
-                        "fiber to 1/7 villages (14.3%)")
+    assert s.startswith(
+        "Signal in 4/4 communes; 4G in 1/7 villages (14.3%); fiber to 1/7 villages (14.3%)"
+    )
 
 
 def test_operator_table(result):
     o = result.operator_table("province").set_index("operator")
     assert o.loc["Viettel", "villages_covered_any"] == 2  # v1 (A) and v4 (C)
     assert o.loc["MobiFone", "villages_covered_any"] == 1  # v3 (B)
-    assert o.loc["MobiFone", "villages"] == 7               # denominators are all villages
+    assert o.loc["MobiFone", "villages"] == 7  # denominators are all villages
     assert o.loc["Viettel", "communes_with_4g"] == 1
 
 
@@ -228,8 +261,18 @@ def test_population_raster_in_another_crs(tmp_path):
     px_km2 = (res * 111.320 * np.cos(np.radians(lat)) * res * 110.574)[:, None]
     data = np.broadcast_to(10.0 * px_km2, (height, width)).astype("float32")
     path = tmp_path / "pop.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1,
-                       dtype="float32", crs="EPSG:4326", transform=transform, nodata=-99999) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=transform,
+        nodata=-99999,
+    ) as dst:
         dst.write(data, 1)
     r = geocov.coverage(units, stations=make_stations(), population=str(path), resolution_m=100)
     c1 = row(r.table("commune"), "commune_code", "c1")
@@ -285,9 +328,16 @@ def test_write_all_formats(result, tmp_path):
 
 # ------------------------------------------------------------------ invariants (hypothesis)
 station_rows = st.lists(
-    st.tuples(st.sampled_from(["2G", "3G", "4G", "5G"]), st.sampled_from(["V", "M"]),
-              st.floats(-3, 23), st.floats(-3, 23), st.floats(200, 6000)),
-    min_size=1, max_size=8)
+    st.tuples(
+        st.sampled_from(["2G", "3G", "4G", "5G"]),
+        st.sampled_from(["V", "M"]),
+        st.floats(-3, 23),
+        st.floats(-3, 23),
+        st.floats(200, 6000),
+    ),
+    min_size=1,
+    max_size=8,
+)
 
 
 def _stations(rows):
@@ -295,12 +345,19 @@ def _stations(rows):
 
 
 def _cov(stations, units=None):
-    return geocov.coverage(units if units is not None else make_units(), villages=make_villages(),
-                           stations=stations, resolution_m=250)
+    return geocov.coverage(
+        units if units is not None else make_units(),
+        villages=make_villages(),
+        stations=stations,
+        resolution_m=250,
+    )
 
 
-NUMERATORS = [f"{m}_{t}" for t in TECH_LAYERS
-              for m in ("covered_area_km2", "villages_covered", "population_covered")]
+NUMERATORS = [
+    f"{m}_{t}"
+    for t in TECH_LAYERS
+    for m in ("covered_area_km2", "villages_covered", "population_covered")
+]
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -335,7 +392,8 @@ def test_areas_add_up_to_parents(result):
     assert d["area_km2"].sum() == pytest.approx(c["area_km2"].sum())
     assert p["area_km2"].iloc[0] == pytest.approx(c["area_km2"].sum())
     assert d.set_index("district_code")["covered_area_km2_any"].to_dict() == pytest.approx(
-        c.groupby("district_code")["covered_area_km2_any"].sum().to_dict())
+        c.groupby("district_code")["covered_area_km2_any"].sum().to_dict()
+    )
 
 
 def test_station_on_shared_border_goes_to_smallest_code_whatever_the_order():
@@ -346,5 +404,9 @@ def test_station_on_shared_border_goes_to_smallest_code_whatever_the_order():
         u = units.iloc[order]
         u.attrs["geocov_levels"] = units.attrs["geocov_levels"]
         c = _cov(stations, u).table("commune").set_index("commune_code")
-        assert {k: int(v) for k, v in c["stations_2g"].items()} == {"c1": 1, "c2": 0, "c3": 0,
-                                                                     "c4": 0}
+        assert {k: int(v) for k, v in c["stations_2g"].items()} == {
+            "c1": 1,
+            "c2": 0,
+            "c3": 0,
+            "c4": 0,
+        }

@@ -377,6 +377,7 @@ def test_too_many_stations_left_out_and_said(result, monkeypatch, tmp_path):
     page = save_map(coverage_map(result, level="commune"), tmp_path / "m.html").read_text()
     assert "geocov.stationsLayer(" not in page
     info = _payload(page, "infoPanel")
-    assert f"Station markers left out: {len(result.stations):,} stations is more than" in info["model"]
+    expected = f"Station markers left out: {len(result.stations):,} stations is more than"
+    assert expected in info["model"]
     forced = save_map(coverage_map(result, level="commune", stations=True), tmp_path / "f.html")
     assert "geocov.stationsLayer(" in forced.read_text()

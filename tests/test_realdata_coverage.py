@@ -28,18 +28,28 @@ def _stations_near(units, n=60, seed=1):
     lon = rng.uniform(minx - 0.05, maxx + 0.05, n)
     lat = rng.uniform(miny - 0.05, maxy + 0.05, n)
     frame = gpd.GeoDataFrame(
-        {"station_id": [f"s{i}" for i in range(n)],
-         "technology": rng.choice(["2G", "3G", "4G"], n), "operator": "X",
-         "range_m": np.nan, "azimuth_deg": np.nan, "beamwidth_deg": np.nan},
-        geometry=gpd.points_from_xy(lon, lat), crs=4326)
+        {
+            "station_id": [f"s{i}" for i in range(n)],
+            "technology": rng.choice(["2G", "3G", "4G"], n),
+            "operator": "X",
+            "range_m": np.nan,
+            "azimuth_deg": np.nan,
+            "beamwidth_deg": np.nan,
+        },
+        geometry=gpd.points_from_xy(lon, lat),
+        crs=4326,
+    )
     return frame
 
 
 def test_lao_cai_districts_pre2025_with_worldpop(shared_data, pop2020):
     path = shared_data / "boundaries" / "vn_admin_pre2025_gischinhphu_dvhcvn.gpkg"
-    units = geocov.read_units(path, layer="districts",
-                              levels={"province": "province_name", "district": "name"},
-                              codes={"province": "level1_id", "district": "level2_id"})
+    units = geocov.read_units(
+        path,
+        layer="districts",
+        levels={"province": "province_name", "district": "name"},
+        codes={"province": "level1_id", "district": "level2_id"},
+    )
     lc = units[units["province_name"] == "Tỉnh Lào Cai"]
     lc.attrs = units.attrs
     r = geocov.coverage(lc, stations=_stations_near(lc), population=pop2020)
@@ -55,9 +65,12 @@ def test_lao_cai_districts_pre2025_with_worldpop(shared_data, pop2020):
 
 def test_lao_cai_2025_two_levels(shared_data, pop2020):
     path = shared_data / "boundaries" / "vn_communes_2025_5prov_sapnhap.gpkg"
-    units = geocov.read_units(path, layer="communes_2025",
-                              levels={"province": "province_code", "commune": "name"},
-                              codes={"province": "province_code", "commune": "code"})
+    units = geocov.read_units(
+        path,
+        layer="communes_2025",
+        levels={"province": "province_code", "commune": "name"},
+        codes={"province": "province_code", "commune": "code"},
+    )
     lc = units[units["province_code"] == "15"]
     lc.attrs = units.attrs
     r = geocov.coverage(lc, stations=_stations_near(lc), population=pop2020)
@@ -71,8 +84,11 @@ def test_lao_cai_2025_two_levels(shared_data, pop2020):
 
 def test_gadm_communes_three_levels(shared_data):
     path = shared_data / "boundaries" / "vn_communes_gadm41_L3_simplified.gpkg"
-    units = geocov.read_units(path, levels={"province": "NAME_1", "district": "NAME_2",
-                                            "commune": "NAME_3"}, codes={"commune": "GID_3"})
+    units = geocov.read_units(
+        path,
+        levels={"province": "NAME_1", "district": "NAME_2", "commune": "NAME_3"},
+        codes={"commune": "GID_3"},
+    )
     lc = units[units["province_name"] == "LàoCai"]
     lc.attrs = units.attrs
     r = geocov.coverage(lc, stations=_stations_near(lc), resolution_m=200)
@@ -82,4 +98,5 @@ def test_gadm_communes_three_levels(shared_data):
     # little above the outline, and the coverage still adds up child to parent
     c = r.table("commune")
     assert c["covered_area_km2_any"].sum() == pytest.approx(
-        r.table("province").iloc[0]["covered_area_km2_any"])
+        r.table("province").iloc[0]["covered_area_km2_any"]
+    )

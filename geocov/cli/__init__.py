@@ -13,8 +13,12 @@ import click
 
 # command name -> module in geocov.cli that defines a click command of the same name
 _COMMANDS = {
-    "demo": "demo", "report": "report", "validate": "validate", "run": "run",
-    "map": "map", "sample": "sample",
+    "demo": "demo",
+    "report": "report",
+    "validate": "validate",
+    "run": "run",
+    "map": "map",
+    "sample": "sample",
 }
 
 
@@ -26,7 +30,7 @@ class _LazyGroup(click.Group):
         module = _COMMANDS.get(cmd_name)
         if module is None:
             return None
-        return getattr(importlib.import_module(f"{__name__}.{module}"), "command")
+        return importlib.import_module(f"{__name__}.{module}").command
 
 
 @click.group(cls=_LazyGroup)

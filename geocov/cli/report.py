@@ -10,8 +10,16 @@ from ..errors import GeocovError
 from .options import build_analysis, fail, input_options, lenient_option
 
 
-def compute_and_write(analysis, *, folder: Path, target: Path | None, level: str | None,
-                      lenient: bool, rejects_path: str | None, formats=None):
+def compute_and_write(
+    analysis,
+    *,
+    folder: Path,
+    target: Path | None,
+    level: str | None,
+    lenient: bool,
+    rejects_path: str | None,
+    formats=None,
+):
     """Run the analysis, write tables (and rejects), echo the summary. Shared by report/run/demo."""
     from ..analysis import run_analysis
     from ..io import RejectsReport
@@ -25,20 +33,27 @@ def compute_and_write(analysis, *, folder: Path, target: Path | None, level: str
         if target is not None:
             fmt = {".xlsx": "xlsx", ".gpkg": "gpkg", ".csv": "csv"}.get(target.suffix.lower())
             if fmt is None:
-                raise click.BadParameter("output must end in .xlsx, .gpkg or .csv",
-                                         param_hint="-o/--output")
+                raise click.BadParameter(
+                    "output must end in .xlsx, .gpkg or .csv", param_hint="-o/--output"
+                )
             written = result.write(target.parent, levels=levels, formats=[fmt], stem=target.stem)
         else:
-            written = result.write(folder, levels=levels,
-                                   formats=formats or analysis.output.get("formats")
-                                   or ("csv", "gpkg", "xlsx"))
+            written = result.write(
+                folder,
+                levels=levels,
+                formats=formats or analysis.output.get("formats") or ("csv", "gpkg", "xlsx"),
+            )
     except GeocovError as exc:
         fail(exc)
     click.echo(result.summary())
     for p in written:
         click.echo(f"wrote {p}")
     if rejects is not None:
-        rpath = Path(rejects_path) if rejects_path else (target.parent if target else folder) / "rejects.csv"
+        rpath = (
+            Path(rejects_path)
+            if rejects_path
+            else (target.parent if target else folder) / "rejects.csv"
+        )
         rejects.write(rpath)
         click.echo(f"{len(rejects)} rejected row(s) -> {rpath}")
     return result
@@ -47,10 +62,17 @@ def compute_and_write(analysis, *, folder: Path, target: Path | None, level: str
 @click.command("report")
 @input_options
 @click.option("--level", help="Level to report (default: every level and the total).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
-              help="Output file: report.xlsx, report.gpkg or report.csv.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="Output file: report.xlsx, report.gpkg or report.csv.",
+)
 @lenient_option
-def command(level: str | None, output: str, lenient: bool, rejects_path: str | None, **inputs) -> None:
+def command(
+    level: str | None, output: str, lenient: bool, rejects_path: str | None, **inputs
+) -> None:
     """Coverage report: one row per unit with numerators, denominators and percentages."""
     try:
         analysis = build_analysis(**inputs)
@@ -58,5 +80,11 @@ def command(level: str | None, output: str, lenient: bool, rejects_path: str | N
         fail(exc)
     target = Path(output)
     target.parent.mkdir(parents=True, exist_ok=True)
-    compute_and_write(analysis, folder=target.parent, target=target, level=level, lenient=lenient,
-                      rejects_path=rejects_path)
+    compute_and_write(
+        analysis,
+        folder=target.parent,
+        target=target,
+        level=level,
+        lenient=lenient,
+        rejects_path=rejects_path,
+    )

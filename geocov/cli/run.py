@@ -13,7 +13,12 @@ from .report import compute_and_write
 
 @click.command("run")
 @click.argument("analysis", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--out", type=click.Path(file_okay=False), help="Output folder (overrides [output] folder).")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Output folder (overrides [output] folder).",
+)
 @lenient_option
 def command(analysis: str, out: str | None, lenient: bool, rejects_path: str | None) -> None:
     """Compute coverage for ANALYSIS (a TOML file) and write every table it asks for."""
@@ -24,5 +29,6 @@ def command(analysis: str, out: str | None, lenient: bool, rejects_path: str | N
     except GeocovError as exc:
         fail(exc)
     folder = Path(out or a.output.get("folder") or "geocov-out")
-    compute_and_write(a, folder=folder, target=None, level=None, lenient=lenient,
-                      rejects_path=rejects_path)
+    compute_and_write(
+        a, folder=folder, target=None, level=None, lenient=lenient, rejects_path=rejects_path
+    )

@@ -12,10 +12,20 @@ from .options import build_analysis, fail, input_options
 
 @click.command("validate")
 @input_options
-@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), default="rejects.csv",
-              show_default=True, help="Where to write the rejects report (CSV).")
-@click.option("--topology", "topology_path", type=click.Path(dir_okay=False),
-              help="Where to write the topology problems (CSV); default beside the rejects.")
+@click.option(
+    "--rejects",
+    "rejects_path",
+    type=click.Path(dir_okay=False),
+    default="rejects.csv",
+    show_default=True,
+    help="Where to write the rejects report (CSV).",
+)
+@click.option(
+    "--topology",
+    "topology_path",
+    type=click.Path(dir_okay=False),
+    help="Where to write the topology problems (CSV); default beside the rejects.",
+)
 def command(rejects_path: str, topology_path: str | None, **inputs) -> None:
     """Read every input leniently, check the admin units' topology, and report.
 
@@ -43,8 +53,10 @@ def command(rejects_path: str, topology_path: str | None, **inputs) -> None:
     summary = rejects.summary()
     click.echo("rows read / used / rejected per file:")
     for row in summary.itertuples():
-        click.echo(f"  {row.file} ({row.what}): {row.rows_read} read, {row.rows_used} used, "
-                   f"{row.rows_rejected} rejected")
+        click.echo(
+            f"  {row.file} ({row.what}): {row.rows_read} read, {row.rows_used} used, "
+            f"{row.rows_rejected} rejected"
+        )
     for w in caught:
         click.echo(f"warning: {w.message}")
     out = rejects.write(rejects_path)
@@ -52,7 +64,9 @@ def command(rejects_path: str, topology_path: str | None, **inputs) -> None:
     tpath = Path(topology_path) if topology_path else Path(out).with_name("topology.csv")
     topo.to_csv(tpath, index=False, encoding="utf-8-sig")
     if len(topo):
-        by = topo.groupby(["level", "problem"]).agg(n=("problem", "size"), area_km2=("area_km2", "sum"))
+        by = topo.groupby(["level", "problem"]).agg(
+            n=("problem", "size"), area_km2=("area_km2", "sum")
+        )
         click.echo("topology problems between sibling units:")
         for (level, problem), r in by.iterrows():
             click.echo(f"  {level}: {r.n} {problem}(s), {r.area_km2:,.3f} km²")
