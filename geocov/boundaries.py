@@ -29,7 +29,15 @@ from pyproj import CRS
 
 from .crs import equal_area_crs, require_crs, working_crs
 from .errors import SchemaError, TopologyError, TopologyWarning
-from .io import MAX_LISTED, RejectsReport, fold_text, parse_numbers, read_table, reject_rows
+from .io import (
+    MAX_LISTED,
+    RejectsReport,
+    codes_as_text,
+    fold_text,
+    parse_numbers,
+    read_table,
+    reject_rows,
+)
 
 __all__ = ["read_units", "unit_levels", "validate_units", "unit_areas_km2"]
 
@@ -51,7 +59,6 @@ _CODE_PATTERNS = ("{w}code", "{w}id", "ma{w}", "{w}pcode", "code{w}", "{w}ma")
 _GADM_NAME = re.compile(r"^NAME_([1-9])$")
 _OCHA_NAME = re.compile(r"^ADM([1-9])_EN$", re.IGNORECASE)
 _ESCAPE = re.compile(r"\\U([0-9a-fA-F]{8})|\\u([0-9a-fA-F]{4})")
-_FLOAT_CODE = re.compile(r"^([+-]?\d+)\.0*$")
 _POLYGON_TYPES = (3, 6)  # shapely type ids of Polygon and MultiPolygon
 _GC_TYPE = 7
 
@@ -162,7 +169,7 @@ def read_units(
     # codes (given or made from the name path)
     for i, (lvl, _name_col, code_col) in enumerate(spec):
         if code_col is not None:
-            code = _clean_codes(frame[code_col])
+            code = codes_as_text(frame[code_col])
             keep &= _check(code.isna().to_numpy() & keep, frame, code_col, frame[code_col],
                            f"the {lvl} code is missing",
                            f"Fill in column {code_col!r} or leave codes= out for {lvl!r} "
@@ -342,13 +349,6 @@ def _clean_names(values: pd.Series) -> pd.Series:
         )
     s = s.str.strip().str.normalize("NFC")
     return s.mask(s == "").astype(object).where(s.notna() & (s != ""), None)
-
-
-def _clean_codes(values: pd.Series) -> pd.Series:
-    """Codes as strings; ``10.0`` → ``"10"``; empty → NA (object dtype)."""
-    s = values.astype("string").str.strip()
-    s = s.str.replace(_FLOAT_CODE, r"\1", regex=True)
-    return s.astype(object).where(s.notna() & (s != ""), None)
 
 
 def _check(bad: np.ndarray, frame: pd.DataFrame, column: str | None, values: Any, reason: str,

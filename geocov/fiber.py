@@ -23,19 +23,17 @@ from .errors import CRSError, DataSourceError, SchemaError
 from .io import (
     VECTOR_SUFFIXES,
     RejectsReport,
+    codes_as_text,
+    count_rows_read,
     fold_text,
+    frame_from_source,
+    has_geometry,
+    lonlat_points,
     parse_numbers,
     read_table,
     reject_rows,
     resolve_columns,
-)
-from .stations import (
-    _codes_as_text,
-    _count_read,
-    _file_name,
-    _frame_from_source,
-    _has_geometry,
-    _lonlat_points,
+    source_names,
 )
 from .villages import _finest_code_column, _representative_points
 
@@ -115,12 +113,12 @@ def _geometry_rows(frame: pd.DataFrame, kind: str, geoms: np.ndarray, reach: np.
 def _read_one(frame: pd.DataFrame, *, kind: str, reach_m: float,
               columns: Mapping[str, str] | None, crs: Any,
               rejects: RejectsReport | None) -> gpd.GeoDataFrame:
-    file = _file_name(frame)
-    _count_read(rejects, frame, "fiber")
+    file = source_names(frame)
+    count_rows_read(rejects, frame, "fiber")
     cols = resolve_columns(frame, _ALIASES, given=columns, required=[], file=file)
     n = len(frame)
     keep = np.ones(n, dtype=bool)
-    geo = _has_geometry(frame) and bool(frame.geometry.notna().any())
+    geo = has_geometry(frame) and bool(frame.geometry.notna().any())
     has_xy = "lon" in cols and "lat" in cols
     code_key = None
     if kind in ("village", "unit"):
@@ -145,7 +143,7 @@ def _read_one(frame: pd.DataFrame, *, kind: str, reach_m: float,
 
     if code_key is not None:
         raw = frame[cols[code_key]]
-        code = _codes_as_text(raw)
+        code = codes_as_text(raw)
         keep = keep & reject_rows(code.isna().to_numpy(), frame, column=cols[code_key],
                                   values=raw, reason="missing code",
                                   fix="Fill in the code or remove the row.", rejects=rejects)
@@ -156,7 +154,7 @@ def _read_one(frame: pd.DataFrame, *, kind: str, reach_m: float,
         elif code_key == "unit_code":
             kinds = np.full(n, "unit", dtype=object)
         else:
-            lev = _codes_as_text(frame[cols["level"]])
+            lev = codes_as_text(frame[cols["level"]])
             table = {u: fold_text(u) for u in pd.unique(lev.dropna())}  # fold each value once
             folded = lev.map(table)
             kinds = np.full(n, None, dtype=object)
@@ -176,7 +174,7 @@ def _read_one(frame: pd.DataFrame, *, kind: str, reach_m: float,
 
     use_columns = has_xy and (not geo or bool(columns and "lon" in columns))
     if use_columns:
-        geoms, keep = _lonlat_points(frame, cols["lon"], cols["lat"], crs=crs, keep=keep,
+        geoms, keep = lonlat_points(frame, cols["lon"], cols["lat"], crs=crs, keep=keep,
                                      rejects=rejects)
         geoms[~keep] = None
         out_crs = CRS.from_user_input(crs)
@@ -215,7 +213,7 @@ def _frames(source: Any, layer: str | int | None) -> list[pd.DataFrame]:
                     out.append(f)
                 return out
         return [read_table(path, layer=layer)]
-    return [_frame_from_source(source)]
+    return [frame_from_source(source)]
 
 
 def read_fiber(
@@ -375,9 +373,9 @@ def fiber_reach(
     """
     code_col = _finest_code_column(units)
     kinds = fiber["kind"].to_numpy(dtype=object)
-    vcodes = _codes_as_text(villages["village_code"]) if len(villages) else \
+    vcodes = codes_as_text(villages["village_code"]) if len(villages) else \
         pd.Series([], dtype=object)
-    ucodes = _codes_as_text(units[code_col])
+    ucodes = codes_as_text(units[code_col])
     keep = np.ones(len(fiber), dtype=bool)
     is_v = kinds == "village"
     is_u = kinds == "unit"
@@ -409,7 +407,7 @@ def fiber_reach(
         _, ui = shapely.STRtree(ugeoms).query(fgeoms, predicate="intersects")
         unit_fiber[ui] = True
     if len(villages) and "unit_code" in villages.columns:
-        reached_units = set(_codes_as_text(villages["unit_code"])[village_fiber].dropna())
+        reached_units = set(codes_as_text(villages["unit_code"])[village_fiber].dropna())
         unit_fiber |= np.array(ucodes.isin(reached_units), dtype=bool)
     return (pd.Series(village_fiber, index=villages.index, name="fiber", dtype=bool),
             pd.Series(unit_fiber, index=units.index, name="fiber", dtype=bool))

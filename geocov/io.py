@@ -28,6 +28,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from pyproj import CRS
 
 from .errors import DataSourceError, GeocovError, SchemaError
 
@@ -38,6 +40,12 @@ __all__ = [
     "parse_numbers",
     "reject_rows",
     "fold_text",
+    "codes_as_text",
+    "frame_from_source",
+    "source_names",
+    "count_rows_read",
+    "has_geometry",
+    "lonlat_points",
     "VECTOR_SUFFIXES",
 ]
 
@@ -486,3 +494,99 @@ def write_tables(
                 plain(frame).to_excel(xl, sheet_name=name[:31], index=False)
         written.append(path)
     return written
+
+
+# ----------------------------------------------------------- shared by the readers
+def codes_as_text(values: pd.Series) -> pd.Series:
+    """Codes as stripped text; numbers stored as floats (``1234.0``) become ``"1234"``."""
+    na = values.isna()
+    text = values.astype(object).where(~na, "").astype(str).str.strip()
+    text = text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    out = text.astype(object)
+    out[na.to_numpy() | (text == "").to_numpy()] = pd.NA
+    return out
+
+
+def frame_from_source(source: Any, *, layer: str | int | None = None) -> pd.DataFrame:
+    """Read ``source`` (path or (Geo)DataFrame) into a frame with provenance columns.
+
+    In-memory frames keep their ``source_file``/``source_row`` if they have them; otherwise
+    they are called ``"<DataFrame>"`` and rows are numbered from 1 in frame order.
+    """
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy()
+        if "source_file" not in frame.columns:
+            frame["source_file"] = "<GeoDataFrame>" if isinstance(frame, gpd.GeoDataFrame) \
+                else "<DataFrame>"
+        if "source_row" not in frame.columns:
+            frame["source_row"] = np.arange(1, len(frame) + 1)
+        return frame.reset_index(drop=True)
+    if isinstance(source, (str, Path)):
+        return read_table(source, layer=layer)
+    raise SchemaError(
+        f"cannot read {type(source).__name__!r}: pass a file path (CSV, Excel or a vector "
+        f"file) or a (Geo)DataFrame"
+    )
+
+
+def source_names(frame: pd.DataFrame) -> str:
+    files = pd.unique(frame["source_file"].astype(str)) if len(frame) else []
+    return ", ".join(files) if len(files) else "<empty>"
+
+
+def count_rows_read(rejects: RejectsReport | None, frame: pd.DataFrame, what: str) -> None:
+    if rejects is None:
+        return
+    counts = frame["source_file"].astype(str).value_counts(sort=False)
+    for file, n in counts.items():
+        rejects.count_read(file, what, int(n))
+
+
+def has_geometry(frame: pd.DataFrame) -> bool:
+    return isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame.columns
+
+
+def lonlat_points(
+    frame: pd.DataFrame,
+    lon_col: str,
+    lat_col: str,
+    *,
+    crs: Any,
+    keep: np.ndarray,
+    rejects: RejectsReport | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points from coordinate columns; bad coordinates go through :func:`reject_rows`.
+
+    Range checks ([-90, 90], [-180, 180]) apply only when ``crs`` is geographic.
+    Returns ``(points, keep)``: an array of shapely Points (None where rejected) and the
+    updated keep-mask.
+    """
+    x = parse_numbers(frame[lon_col]).to_numpy()
+    y = parse_numbers(frame[lat_col]).to_numpy()
+    fix = ("Write decimal numbers such as 103.97 (a decimal comma, 103,97, is fine) "
+           "or remove the row.")
+    for col, val in ((lon_col, x), (lat_col, y)):
+        keep = keep & reject_rows(
+            keep & ~np.isfinite(val), frame, column=col, values=frame[col],
+            reason="coordinate missing or not a number", fix=fix, rejects=rejects)
+    if CRS.from_user_input(crs).is_geographic:
+        with np.errstate(invalid="ignore"):
+            bad = keep & (np.abs(y) > 90)
+            swapped = bad & (np.abs(x) <= 90) & (np.abs(y) <= 180)
+        hint = (" These rows look like longitude and latitude are swapped: swap the two "
+                f"columns or pass columns={{'lon': {lat_col!r}, 'lat': {lon_col!r}}}."
+                if swapped.any() else "")
+        keep = keep & reject_rows(
+            bad, frame, column=lat_col, values=frame[lat_col],
+            reason="latitude outside [-90, 90]",
+            fix=f"Latitude must be in decimal degrees within [-90, 90].{hint}", rejects=rejects)
+        with np.errstate(invalid="ignore"):
+            bad = keep & (np.abs(x) > 180)
+        keep = keep & reject_rows(
+            bad, frame, column=lon_col, values=frame[lon_col],
+            reason="longitude outside [-180, 180]",
+            fix="Longitude must be in decimal degrees within [-180, 180]; if the coordinates "
+                "are projected (metres), pass crs= with their CRS.", rejects=rejects)
+    pts = np.full(len(frame), None, dtype=object)
+    pts[keep] = shapely.points(x[keep], y[keep])
+    return pts, keep

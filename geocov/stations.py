@@ -27,7 +27,20 @@ from pyproj import CRS
 
 from . import crs as _crs
 from .errors import DataSourceError, SchemaError
-from .io import RejectsReport, fold_text, parse_numbers, read_table, reject_rows, resolve_columns
+from .io import (
+    RejectsReport,
+    codes_as_text,
+    count_rows_read,
+    fold_text,
+    frame_from_source,
+    has_geometry,
+    lonlat_points,
+    parse_numbers,
+    read_table,
+    reject_rows,
+    resolve_columns,
+    source_names,
+)
 
 __all__ = [
     "TECHNOLOGIES",
@@ -132,101 +145,6 @@ _COLUMNS = ["station_id", "technology", "operator", "range_m", "azimuth_deg", "b
 # helpers shared with villages.py and fiber.py (private)
 
 
-def _codes_as_text(values: pd.Series) -> pd.Series:
-    """Codes as stripped text; numbers stored as floats (``1234.0``) become ``"1234"``."""
-    na = values.isna()
-    text = values.astype(object).where(~na, "").astype(str).str.strip()
-    text = text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
-    out = text.astype(object)
-    out[na.to_numpy() | (text == "").to_numpy()] = pd.NA
-    return out
-
-
-def _frame_from_source(source: Any, *, layer: str | int | None = None) -> pd.DataFrame:
-    """Read ``source`` (path or (Geo)DataFrame) into a frame with provenance columns.
-
-    In-memory frames keep their ``source_file``/``source_row`` if they have them; otherwise
-    they are called ``"<DataFrame>"`` and rows are numbered from 1 in frame order.
-    """
-    if isinstance(source, pd.DataFrame):
-        frame = source.copy()
-        if "source_file" not in frame.columns:
-            frame["source_file"] = "<GeoDataFrame>" if isinstance(frame, gpd.GeoDataFrame) \
-                else "<DataFrame>"
-        if "source_row" not in frame.columns:
-            frame["source_row"] = np.arange(1, len(frame) + 1)
-        return frame.reset_index(drop=True)
-    if isinstance(source, (str, Path)):
-        return read_table(source, layer=layer)
-    raise SchemaError(
-        f"cannot read {type(source).__name__!r}: pass a file path (CSV, Excel or a vector "
-        f"file) or a (Geo)DataFrame"
-    )
-
-
-def _file_name(frame: pd.DataFrame) -> str:
-    files = pd.unique(frame["source_file"].astype(str)) if len(frame) else []
-    return ", ".join(files) if len(files) else "<empty>"
-
-
-def _count_read(rejects: RejectsReport | None, frame: pd.DataFrame, what: str) -> None:
-    if rejects is None:
-        return
-    counts = frame["source_file"].astype(str).value_counts(sort=False)
-    for file, n in counts.items():
-        rejects.count_read(file, what, int(n))
-
-
-def _has_geometry(frame: pd.DataFrame) -> bool:
-    return isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame.columns
-
-
-def _lonlat_points(
-    frame: pd.DataFrame,
-    lon_col: str,
-    lat_col: str,
-    *,
-    crs: Any,
-    keep: np.ndarray,
-    rejects: RejectsReport | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Points from coordinate columns; bad coordinates go through :func:`reject_rows`.
-
-    Range checks ([-90, 90], [-180, 180]) apply only when ``crs`` is geographic.
-    Returns ``(points, keep)``: an array of shapely Points (None where rejected) and the
-    updated keep-mask.
-    """
-    x = parse_numbers(frame[lon_col]).to_numpy()
-    y = parse_numbers(frame[lat_col]).to_numpy()
-    fix = ("Write decimal numbers such as 103.97 (a decimal comma, 103,97, is fine) "
-           "or remove the row.")
-    for col, val in ((lon_col, x), (lat_col, y)):
-        keep = keep & reject_rows(
-            keep & ~np.isfinite(val), frame, column=col, values=frame[col],
-            reason="coordinate missing or not a number", fix=fix, rejects=rejects)
-    if CRS.from_user_input(crs).is_geographic:
-        with np.errstate(invalid="ignore"):
-            bad = keep & (np.abs(y) > 90)
-            swapped = bad & (np.abs(x) <= 90) & (np.abs(y) <= 180)
-        hint = (" These rows look like longitude and latitude are swapped: swap the two "
-                f"columns or pass columns={{'lon': {lat_col!r}, 'lat': {lon_col!r}}}."
-                if swapped.any() else "")
-        keep = keep & reject_rows(
-            bad, frame, column=lat_col, values=frame[lat_col],
-            reason="latitude outside [-90, 90]",
-            fix=f"Latitude must be in decimal degrees within [-90, 90].{hint}", rejects=rejects)
-        with np.errstate(invalid="ignore"):
-            bad = keep & (np.abs(x) > 180)
-        keep = keep & reject_rows(
-            bad, frame, column=lon_col, values=frame[lon_col],
-            reason="longitude outside [-180, 180]",
-            fix="Longitude must be in decimal degrees within [-180, 180]; if the coordinates "
-                "are projected (metres), pass crs= with their CRS.", rejects=rejects)
-    pts = np.full(len(frame), None, dtype=object)
-    pts[keep] = shapely.points(x[keep], y[keep])
-    return pts, keep
-
-
 def _geometry_points(
     frame: gpd.GeoDataFrame, *, keep: np.ndarray, rejects: RejectsReport | None, what: str,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -275,7 +193,7 @@ def normalise_technology(values: pd.Series) -> pd.Series:
     >>> normalise_technology(pd.Series(["gsm", "HSPA+", "LTE-A", "5G NR", "wimax", None])).tolist()
     ['2G', '3G', '4G', '5G', <NA>, <NA>]
     """
-    text = _codes_as_text(values)
+    text = codes_as_text(values)
     uniques = pd.unique(text.dropna())
     table = {u: _FOLDED_TECH.get(re.sub(r"[^0-9a-z]", "", fold_text(u))) for u in uniques}
     out = text.map(table).astype(object)
@@ -303,7 +221,7 @@ def _first_line(path: Path) -> str:
 def _read_station_source(source: Any) -> tuple[pd.DataFrame, bool]:
     """Read the source; return ``(frame, is_opencellid)``."""
     if not isinstance(source, (str, Path)):
-        frame = _frame_from_source(source)
+        frame = frame_from_source(source)
         cols = {fold_text(c) for c in frame.columns}
         return frame, {"radio", "mcc", "net", "area", "cell", "lon", "lat"} <= cols
     path = Path(source)
@@ -336,7 +254,7 @@ def _read_station_source(source: Any) -> tuple[pd.DataFrame, bool]:
 def _opencellid_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """Turn OpenCelliD columns into generic ones (id, operator, range_m)."""
     byfold = {fold_text(c): c for c in frame.columns}
-    raw = {k: _codes_as_text(frame[byfold[k]]) for k in ("mcc", "net", "area", "cell")}
+    raw = {k: codes_as_text(frame[byfold[k]]) for k in ("mcc", "net", "area", "cell")}
     out = frame.copy()
     out["station_id"] = (raw["mcc"].astype(str) + "-" + raw["net"].astype(str) + "-"
                          + raw["area"].astype(str) + "-" + raw["cell"].astype(str))
@@ -427,9 +345,9 @@ def read_stations(
     frame, is_ocid = _read_station_source(source)
     if is_ocid and not columns:
         frame = _opencellid_columns(frame)
-    file = _file_name(frame)
-    _count_read(rejects, frame, "stations")
-    geo = _has_geometry(frame)
+    file = source_names(frame)
+    count_rows_read(rejects, frame, "stations")
+    geo = has_geometry(frame)
     required = ["tech"] if geo else ["lon", "lat", "tech"]
     given = dict(columns or {})
     if "id" not in given:  # a cell-level "station_id" beats "id"/"site_id" (one site, many cells)
@@ -442,7 +360,7 @@ def read_stations(
 
     use_columns = not geo or bool(columns and "lon" in columns and "lat" in columns)
     if use_columns and "lon" in cols and "lat" in cols:
-        points, keep = _lonlat_points(frame, cols["lon"], cols["lat"], crs=crs, keep=keep,
+        points, keep = lonlat_points(frame, cols["lon"], cols["lat"], crs=crs, keep=keep,
                                       rejects=rejects)
         out_crs = CRS.from_user_input(crs)
     elif geo:
@@ -494,18 +412,18 @@ def read_stations(
 
     src = frame.loc[keep, ["source_file", "source_row"]].reset_index(drop=True)
     if "id" in cols:
-        ids = _codes_as_text(frame[cols["id"]])[keep].reset_index(drop=True)
+        ids = codes_as_text(frame[cols["id"]])[keep].reset_index(drop=True)
     else:
         ids = pd.Series(pd.NA, index=src.index, dtype=object)
     fallback = src["source_file"].astype(str) + ":" + src["source_row"].astype(str)
     ids = ids.where(ids.notna(), fallback).astype(object)
     if "operator" in cols:
-        op = _codes_as_text(frame[cols["operator"]])[keep].reset_index(drop=True)
+        op = codes_as_text(frame[cols["operator"]])[keep].reset_index(drop=True)
         op = op.where(op.notna(), "unknown").astype(object)
     else:
         op = pd.Series("unknown", index=src.index, dtype=object)
     if "status" in cols:
-        status = _codes_as_text(frame[cols["status"]])[keep].reset_index(drop=True)
+        status = codes_as_text(frame[cols["status"]])[keep].reset_index(drop=True)
     else:
         status = pd.Series(pd.NA, index=src.index, dtype=object)
 

@@ -22,14 +22,17 @@ from pyproj import CRS
 from . import crs as _crs
 from .boundaries import first_by_code, unit_levels
 from .errors import DataQualityWarning, SchemaError
-from .io import RejectsReport, parse_numbers, reject_rows, resolve_columns
-from .stations import (
-    _codes_as_text,
-    _count_read,
-    _file_name,
-    _frame_from_source,
-    _has_geometry,
-    _lonlat_points,
+from .io import (
+    RejectsReport,
+    codes_as_text,
+    count_rows_read,
+    frame_from_source,
+    has_geometry,
+    lonlat_points,
+    parse_numbers,
+    reject_rows,
+    resolve_columns,
+    source_names,
 )
 
 __all__ = ["read_villages", "link_villages"]
@@ -55,9 +58,9 @@ def _village_geometries(
     frame: pd.DataFrame, cols: Mapping[str, str], *, geo: bool, use_columns: bool, crs: Any,
     keep: np.ndarray, rejects: RejectsReport | None,
 ) -> tuple[np.ndarray, np.ndarray, CRS]:
-    file = _file_name(frame)
+    file = source_names(frame)
     if use_columns and "lon" in cols and "lat" in cols:
-        pts, keep = _lonlat_points(frame, cols["lon"], cols["lat"], crs=crs, keep=keep,
+        pts, keep = lonlat_points(frame, cols["lon"], cols["lat"], crs=crs, keep=keep,
                                    rejects=rejects)
         return pts, keep, CRS.from_user_input(crs)
     if geo:
@@ -166,10 +169,10 @@ def read_villages(
     >>> v[["village_code", "village_name", "population"]].values.tolist()
     [['101', 'Bản Khoang', 1250.0], ['<DataFrame>:2', 'Nậm Cang', nan]]
     """
-    frame = _frame_from_source(source)
-    file = _file_name(frame)
-    _count_read(rejects, frame, "villages")
-    geo = _has_geometry(frame)
+    frame = frame_from_source(source)
+    file = source_names(frame)
+    count_rows_read(rejects, frame, "villages")
+    geo = has_geometry(frame)
     cols = resolve_columns(frame, _ALIASES, given=columns, required=[], file=file)
     use_columns = not geo or bool(columns and "lon" in columns and "lat" in columns)
     n = len(frame)
@@ -198,7 +201,7 @@ def read_villages(
     src = frame[["source_file", "source_row"]]
     fallback = src["source_file"].astype(str) + ":" + src["source_row"].astype(str)
     if "village_code" in cols:
-        code = _codes_as_text(frame[cols["village_code"]])
+        code = codes_as_text(frame[cols["village_code"]])
         nmiss = int((code.isna().to_numpy() & keep).sum())
         code = code.where(code.notna(), fallback)
     else:
@@ -221,7 +224,7 @@ def read_villages(
     def text(key: str) -> pd.Series:
         if key not in cols:
             return pd.Series(pd.NA, index=frame.index, dtype=object)
-        return _codes_as_text(frame[cols[key]])
+        return codes_as_text(frame[cols[key]])
 
     out = gpd.GeoDataFrame(
         {
@@ -316,8 +319,8 @@ def link_villages(
         v = v.to_crs(ucrs)
     frame = v if "source_file" in v.columns else v.assign(
         source_file="<villages>", source_row=np.arange(1, len(v) + 1))
-    unit_codes = _codes_as_text(units[code_col]).to_numpy(dtype=object, na_value=None)
-    vcode = (_codes_as_text(v["unit_code"]) if "unit_code" in v.columns
+    unit_codes = codes_as_text(units[code_col]).to_numpy(dtype=object, na_value=None)
+    vcode = (codes_as_text(v["unit_code"]) if "unit_code" in v.columns
              else pd.Series(pd.NA, index=v.index, dtype=object))
     vcodes = vcode.to_numpy(dtype=object, na_value=None)
     coded = vcode.notna().to_numpy()

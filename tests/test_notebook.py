@@ -1,4 +1,4 @@
-"""The quickstart notebook's code runs as written (without Jupyter: its cells are executed in order)."""
+"""The quickstart notebook runs as written (its code cells executed in order, no Jupyter)."""
 
 from __future__ import annotations
 
