@@ -416,43 +416,15 @@ def coverage(
         frames[op] = cols
     timer.lap("metrics")
 
-    base = _base_frame(
-        units,
-        levels,
-        area_km2,
-        frames[""],
-        grid,
-        pop_mode,
-        pop_label,
-        villages,
-        v_unit if villages is not None else None,
-        v_pop,
-        v_fiber,
-        u_fiber,
-        finest,
-    )
-    base_op = (
-        pd.concat(
-            [
-                _base_frame(
-                    units,
-                    levels,
-                    area_km2,
-                    frames[op],
-                    grid,
-                    pop_mode,
-                    pop_label,
-                    villages,
-                    v_unit if villages is not None else None,
-                    v_pop,
-                    v_fiber,
-                    u_fiber,
-                    finest,
-                ).assign(operator=op)
-                for op in st.operators
-            ],
-            ignore_index=True,
+    def frame_for(op: str) -> pd.DataFrame:
+        return _base_frame(
+            units, levels, area_km2, frames[op], grid, pop_mode, pop_label, villages,
+            v_unit if villages is not None else None, v_pop, v_fiber, u_fiber, finest,
         )
+
+    base = frame_for("")
+    base_op = (
+        pd.concat([frame_for(op).assign(operator=op) for op in st.operators], ignore_index=True)
         if st.operators
         else base.iloc[:0].assign(operator=pd.Series(dtype=str))
     )
