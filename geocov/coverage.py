@@ -333,7 +333,8 @@ def coverage(
     # ---- grid: cells per (unit, pattern)
     pop_mode, pop_label = _population_mode(population, villages, units)
     grid = _grid_groups(
-        units, units_w, st, wcrs, resolution_m, raster=population if pop_mode == "raster" else None
+        units, units_w, area_km2, st, wcrs, resolution_m,
+        raster=population if pop_mode == "raster" else None,
     )
     timer.lap("grid coverage")
 
@@ -600,26 +601,27 @@ class _Stations:
     def bits(self) -> np.ndarray:
         return np.left_shift(np.uint64(1), self.layer.astype(np.uint64))
 
-    def footprints(self, quad_segs: int = 16) -> np.ndarray:
-        """Footprint polygons in the working CRS (discs or sector wedges), cached.
+    def footprints(self, quad_segs: int = 16, rows: np.ndarray | None = None) -> np.ndarray:
+        """Footprint polygons in the working CRS (discs or sector wedges).
 
-        With ``quad_segs < 16`` (coarser polygons for the grid) the radius is enlarged so
-        that a disc's polygon has the disc's exact area: with 8, a 32-gon whose boundary
-        stays within 0.33 % of the radius (8 m at 2.5 km, far below a 100 m cell), and half
-        the vertices to hand to the rasteriser.
+        All stations' footprints are cached per ``quad_segs``; ``rows`` builds those of a
+        subset only (not cached). With ``quad_segs < 16`` (coarser polygons for the grid)
+        the radius is enlarged so that a disc's polygon has the disc's exact area: with 8,
+        a 32-gon whose boundary stays within 0.33 % of the radius (8 m at 2.5 km, far below
+        a 100 m cell), and half the vertices to hand to the rasteriser.
         """
-        if quad_segs not in self._footprints:
-            from .stations import station_footprints
+        from .stations import station_footprints
 
-            n = 4 * quad_segs
-            scale = (
-                math.sqrt(2 * math.pi / (n * math.sin(2 * math.pi / n))) if quad_segs < 16 else 1.0
-            )
-            frame = self.frame.assign(range_m=self.radius_m * scale)
-            self._footprints[quad_segs] = station_footprints(
-                frame, crs=self.wcrs, quad_segs=quad_segs
-            ).geometry.values
-        return self._footprints[quad_segs]
+        if rows is None and quad_segs in self._footprints:
+            return self._footprints[quad_segs]
+        n = 4 * quad_segs
+        scale = math.sqrt(2 * math.pi / (n * math.sin(2 * math.pi / n))) if quad_segs < 16 else 1.0
+        sel = slice(None) if rows is None else rows
+        frame = self.frame.iloc[sel].assign(range_m=self.radius_m[sel] * scale)
+        out = station_footprints(frame, crs=self.wcrs, quad_segs=quad_segs).geometry.values
+        if rows is None:
+            self._footprints[quad_segs] = out
+        return out
 
 
 def _prepare_stations(stations, *, radius_m, statuses, wcrs) -> _Stations:
@@ -747,7 +749,7 @@ def _unit_bits(units_w: gpd.GeoSeries, st: _Stations) -> np.ndarray:
         np.bitwise_or.at(bits, ui, st.bits[idx[si]])
     if (~omni).any():
         idx = np.flatnonzero(~omni)
-        fp = st.footprints()[idx]
+        fp = st.footprints(rows=idx)
         si, ui = tree.query(fp, predicate="intersects")
         np.bitwise_or.at(bits, ui, st.bits[idx[si]])
     return bits
@@ -787,7 +789,9 @@ class _Groups:
         return frac, pop
 
 
-def _grid_groups(units, units_w, st: _Stations, wcrs, resolution_m: float, *, raster) -> _Groups:
+def _grid_groups(
+    units, units_w, area_km2, st: _Stations, wcrs, resolution_m: float, *, raster
+) -> _Groups:
     import rasterio
     from rasterio import features
     from rasterio.transform import Affine
@@ -804,7 +808,8 @@ def _grid_groups(units, units_w, st: _Stations, wcrs, resolution_m: float, *, ra
                     f"gdal_edit.py -a_srs EPSG:4326)"
                 )
             gcrs = src.crs
-            minx, miny, maxx, maxy = units.geometry.to_crs(gcrs).total_bounds
+            geoms = units.geometry.to_crs(gcrs).values
+            minx, miny, maxx, maxy = shapely.total_bounds(geoms)
             t0 = src.transform
             inv = ~t0
             c0, r0 = inv @ (minx, maxy)
@@ -817,7 +822,7 @@ def _grid_groups(units, units_w, st: _Stations, wcrs, resolution_m: float, *, ra
             pop_coarse[~np.isfinite(pop_coarse) | (pop_coarse < 0)] = 0.0
             outside = not (0 <= col0 and 0 <= row0 and col1 <= src.width and row1 <= src.height)
             wt = src.window_transform(win)
-            px_m = _pixel_size_m(wt, gcrs, units)
+            px_m = max(_pixel_sides_m(wt, gcrs, units))
             f = max(1, int(math.ceil(px_m / resolution_m)))
             transform = wt @ Affine.scale(1.0 / f)
             height, width = pop_coarse.shape[0] * f, pop_coarse.shape[1] * f
@@ -830,7 +835,6 @@ def _grid_groups(units, units_w, st: _Stations, wcrs, resolution_m: float, *, ra
                 DataQualityWarning,
                 stacklevel=3,
             )
-        geoms = units.geometry.to_crs(gcrs).values
         desc = (
             f"population raster grid {Path(raster).name} ({gcrs.to_string()}), pixels split "
             f"{f}x{f} (cells about {px_m / f:.0f} m)"
@@ -924,8 +928,9 @@ def _grid_groups(units, units_w, st: _Stations, wcrs, resolution_m: float, *, ra
         cols, rows = inv_t @ (shapely.get_x(rp), shapely.get_y(rp))
         rows = np.clip(np.floor(rows).astype(int), 0, pop_coarse.shape[0] - 1)
         cols = np.clip(np.floor(cols).astype(int), 0, pop_coarse.shape[1] - 1)
-        px_area = _pixel_area_km2(transform @ Affine.scale(f), gcrs, units)
-        area = units.geometry.iloc[small].to_crs(_crs.equal_area_crs(units)).area.to_numpy() / 1e6
+        px_w, px_h = _pixel_sides_m(transform @ Affine.scale(f), gcrs, units)
+        px_area = px_w * px_h / 1e6
+        area = area_km2[small]
         unit_pop[small] = pop_coarse[rows, cols] * np.minimum(area / px_area, 1.0)
     return _Groups(
         n_units=n_units,
@@ -948,34 +953,20 @@ def _compact(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return present.astype(np.uint64), lut[values]
 
 
-def _pixel_size_m(transform, gcrs, units) -> float:
-    """Largest side (m) of a raster pixel near the centre of the study area."""
+def _pixel_sides_m(transform, gcrs, units) -> tuple[float, float]:
+    """Width and height (m) of a raster pixel near the centre of the study area."""
     from pyproj import CRS
 
     c = CRS.from_user_input(gcrs)
     a, e = abs(transform.a), abs(transform.e)
     if c.is_geographic:
         lat = np.mean(_crs.lonlat_bounds(units)[1::2])
-        return max(a * 111_320 * math.cos(math.radians(lat)), e * 110_574)
-    return max(a, e) * c.axis_info[0].unit_conversion_factor
-
-
-def _pixel_area_km2(transform, gcrs, units) -> float:
-    from pyproj import CRS
-
-    c = CRS.from_user_input(gcrs)
-    a, e = abs(transform.a), abs(transform.e)
-    if c.is_geographic:
-        lat = np.mean(_crs.lonlat_bounds(units)[1::2])
-        return a * 111.320 * math.cos(math.radians(lat)) * e * 110.574
+        return a * 111_320 * math.cos(math.radians(lat)), e * 110_574
     k = c.axis_info[0].unit_conversion_factor
-    return a * e * k * k / 1e6
+    return a * k, e * k
 
 
 # --------------------------------------------------------------------------- tables
-_METRICS = ("area", "villages", "population")
-
-
 def _base_frame(
     units,
     levels,

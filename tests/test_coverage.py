@@ -410,3 +410,26 @@ def test_station_on_shared_border_goes_to_smallest_code_whatever_the_order():
             "c3": 0,
             "c4": 0,
         }
+
+
+def test_unit_smaller_than_a_cell_takes_its_representative_point(tmp_path):
+    """A 30 m square owns no 100 m cell: coverage from its point, population from the pixel."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    units = gpd.GeoDataFrame(
+        {"province_code": ["P", "P"], "province_name": ["P", "P"],
+         "commune_code": ["big", "tiny"], "commune_name": ["B", "T"]},
+        geometry=[box(*km(0, 0), *km(5, 5)), box(*km(6, 6), *km(6.03, 6.03))], crs=CRS)
+    units.attrs["geocov_levels"] = ("province", "commune")
+    path = tmp_path / "pop.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=20, height=20, count=1, dtype="float32",
+                       crs=CRS, transform=from_origin(X0 - 2000, Y0 + 10000, 1000, 1000)) as dst:
+        dst.write(np.full((20, 20), 100.0, dtype="float32"), 1)  # 100 people per km2
+    stations = make_stations([("s", "4G", "X", 6.015, 6.015, 500.0)])
+    t = geocov.coverage(units, stations=stations, population=str(path)).table("commune")
+    tiny = row(t, "commune_code", "tiny")
+    assert tiny["area_pct_4g"] == 100.0
+    assert tiny["population"] == pytest.approx(100 * tiny["area_km2"], rel=1e-6)
+    assert tiny["population_pct_4g"] == 100.0
+    assert row(t, "commune_code", "big")["area_pct_4g"] == 0.0
