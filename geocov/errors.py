@@ -48,3 +48,41 @@ class TopologyWarning(GeocovWarning):
 
 class DataQualityWarning(GeocovWarning):
     """Data that was used but looks suspicious (e.g. repaired or defaulted values)."""
+
+
+# ------------------------------------------------------------------ where the user is
+# Fix hints name what the user can change: Python arguments when geocov is called from
+# Python, command-line options when it is called from the ``geocov`` command.  The CLI
+# enters :func:`cli_hints` around its work; library code words its hints with :func:`hint`.
+
+import contextlib as _contextlib
+import contextvars as _contextvars
+from collections.abc import Iterator as _Iterator
+
+_HINT_STYLE: _contextvars.ContextVar[str] = _contextvars.ContextVar(
+    "geocov_hint_style", default="python"
+)
+
+
+@_contextlib.contextmanager
+def cli_hints() -> _Iterator[None]:
+    """Word fix hints for the command line while the block runs (the CLI uses this)."""
+    token = _HINT_STYLE.set("cli")
+    try:
+        yield
+    finally:
+        _HINT_STYLE.reset(token)
+
+
+def hint(python: str, cli: str) -> str:
+    """Return ``python`` or ``cli``: the fix hint worded for where the user is.
+
+    Examples
+    --------
+    >>> hint("pass rejects=geocov.RejectsReport()", "add --lenient")
+    'pass rejects=geocov.RejectsReport()'
+    >>> with cli_hints():
+    ...     hint("pass rejects=geocov.RejectsReport()", "add --lenient")
+    'add --lenient'
+    """
+    return cli if _HINT_STYLE.get() == "cli" else python
