@@ -70,9 +70,10 @@ MAX_LISTED = 20
 
 
 def fold_text(text: str) -> str:
-    """Lower-case ``text`` and strip diacritics, spaces, ``_`` and ``-`` (for matching).
+    """Lower-case ``text`` and keep only its letters and digits, without diacritics.
 
-    Vietnamese ``đ`` folds to ``d``.
+    For matching names and headers: spaces, ``_``, ``-``, ``.`` and brackets are dropped,
+    so ``"Bán kính (m)"`` and ``ban_kinh_m`` fold alike.  Vietnamese ``đ`` folds to ``d``.
 
     Examples
     --------
@@ -82,11 +83,13 @@ def fold_text(text: str) -> str:
     'siteid'
     >>> fold_text("Đồng Văn") == fold_text("dong van")
     True
+    >>> fold_text("Bán kính (m)") == fold_text("ban_kinh_m")
+    True
     """
     text = str(text).replace("đ", "d").replace("Đ", "D")
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"[\s_\-\.]+", "", text).lower()
+    return re.sub(r"[\W_]+", "", text).lower()
 
 
 @dataclass
