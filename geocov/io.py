@@ -20,6 +20,7 @@ import csv
 import io as _io
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,13 +32,14 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .errors import DataSourceError, GeocovError, SchemaError
+from .errors import DataQualityWarning, DataSourceError, GeocovError, SchemaError, hint
 
 __all__ = [
     "RejectsReport",
     "read_table",
     "resolve_columns",
     "parse_numbers",
+    "file_decimal",
     "reject_rows",
     "fold_text",
     "codes_as_text",
@@ -434,6 +436,133 @@ def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> pd.Series
     return pd.to_numeric(out, errors="coerce").astype("float64")
 
 
+_NUMBER_LIKE = re.compile(r"^[-+]?[\d.,]*\d[\d.,]*$")
+
+
+def _decimal_evidence(values: pd.Series) -> tuple[list[str], list[str], list[str]]:
+    """Distinct values of one column that prove a decimal comma, a decimal point, or neither.
+
+    Returns ``(comma, point, ambiguous)`` example lists.  ``22,48`` and ``1.234,5`` and
+    ``1.234.567`` prove a comma; ``22.48``, ``1,234.5`` and ``1,234,567`` prove a point;
+    ``2.662`` and ``1,234`` are ambiguous (a decimal, or a thousands group).
+    """
+    text = pd.Series(pd.unique(values.dropna().astype(str)), dtype=object)
+    text = text.str.strip().str.replace(" ", "", regex=False).str.replace("\u00a0", "",
+                                                                         regex=False)
+    text = text[text.str.fullmatch(_NUMBER_LIKE.pattern)]
+    if text.empty:
+        return [], [], []
+    dot_groups = text.str.fullmatch(_DOT_GROUPS.pattern)
+    comma_groups = text.str.fullmatch(_COMMA_GROUPS.pattern)
+    many_dots = text.str.count(r"\.") > 1
+    many_commas = text.str.count(",") > 1
+    comma = (text.str.fullmatch(_COMMA_DECIMAL.pattern) & ~comma_groups) | (dot_groups & many_dots)
+    point = (text.str.fullmatch(_POINT_DECIMAL.pattern) & ~dot_groups) | (
+        comma_groups & many_commas)
+    ambiguous = (dot_groups | comma_groups) & ~comma & ~point
+    return text[comma].tolist(), text[point].tolist(), text[ambiguous].tolist()
+
+
+def file_decimal(
+    frame: pd.DataFrame, *, decimal: str | None = None, file: str | None = None
+) -> str:
+    """Decide the decimal mark (``","`` or ``"."``) of a whole table.
+
+    Vietnamese-locale exports write ``22,48`` for 22.48 and ``2.662`` for 2,662; deciding
+    column by column reads such a radius column as 2.662 m.  So every numeric-looking text
+    column of ``frame`` gives its evidence (see below) and one mark is chosen for the
+    whole file:
+
+    * a value such as ``22,48``, ``1.234,5`` or ``1.234.567`` proves a decimal comma;
+    * a value such as ``22.48``, ``1,234.5`` or ``1,234,567`` proves a decimal point;
+    * ``2.662`` or ``1,234`` prove nothing (a decimal or a thousands group).
+
+    Evidence for one mark only decides.  Evidence for both raises, since no choice is
+    safe.  With no evidence the decimal point is used, and a
+    :class:`~geocov.errors.DataQualityWarning` names each column whose values would read
+    differently under the other mark.  Numeric (non-text) columns, such as Excel numbers,
+    need no decision.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table as read (text cells), e.g. from :func:`read_table`.
+    decimal : {",", "."}, optional
+        The user's choice: returned as it is (after a check), no evidence looked at.
+    file : str, optional
+        The file's name for messages (default: the frame's ``source_file``).
+
+    Returns
+    -------
+    str
+        ``","`` or ``"."``.
+
+    Raises
+    ------
+    SchemaError
+        ``decimal`` is not ``","``/``"."``, or the columns disagree.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"vi_do": ["22,48", "22,5"], "ban_kinh_m": ["2.662", "3.100"]})
+    >>> file_decimal(t)
+    ','
+    >>> parse_numbers(t["ban_kinh_m"], decimal=file_decimal(t)).tolist()
+    [2662.0, 3100.0]
+    >>> file_decimal(pd.DataFrame({"lat": ["22.48"], "range_m": ["1,500"]}))
+    '.'
+    """
+    if decimal is not None:
+        if decimal not in (",", "."):
+            raise SchemaError(f"decimal must be ',' or '.', got {decimal!r}")
+        return decimal
+    if file is None:
+        file = source_names(frame) if "source_file" in frame.columns else "<table>"
+    comma: dict[str, list[str]] = {}
+    point: dict[str, list[str]] = {}
+    ambiguous: dict[str, list[str]] = {}
+    for col in frame.columns:
+        if col in ("source_file", "source_row") or not (
+            pd.api.types.is_object_dtype(frame[col].dtype)
+            or pd.api.types.is_string_dtype(frame[col].dtype)
+        ):
+            continue
+        c, p, a = _decimal_evidence(frame[col])
+        if c:
+            comma[str(col)] = c
+        if p:
+            point[str(col)] = p
+        if a:
+            ambiguous[str(col)] = a
+
+    def listed(ev: dict[str, list[str]]) -> str:
+        return "; ".join(f"{k!r} ({', '.join(map(repr, v[:3]))})" for k, v in ev.items())
+
+    if comma and point:
+        raise SchemaError(
+            f"{file}: the numbers disagree on the decimal mark: decimal comma in "
+            f"{listed(comma)}, decimal point in {listed(point)}. Fix the odd column, or say "
+            f"which mark the file uses: "
+            + hint("pass decimal=',' (or '.')", "pass --decimal , (or .)")
+        )
+    if comma:
+        return ","
+    if point:
+        return "."
+    if ambiguous:
+        warnings.warn(
+            f"{file}: no value shows which decimal mark the file uses, and column(s) "
+            f"{listed(ambiguous)} read differently under the two (decimal point: 2.662 is "
+            f"2.662; Vietnamese decimal comma: 2.662 is 2662). Read with a decimal point; if "
+            f"the file uses decimal commas, "
+            + hint("pass decimal=','", "pass --decimal ,"),
+            DataQualityWarning,
+            stacklevel=2,
+        )
+    return "."
+
+
 WRITE_FORMATS = ("csv", "gpkg", "xlsx")
 
 
@@ -557,15 +686,17 @@ def lonlat_points(
     crs: Any,
     keep: np.ndarray,
     rejects: RejectsReport | None,
+    decimal: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Points from coordinate columns; bad coordinates go through :func:`reject_rows`.
 
     Range checks ([-90, 90], [-180, 180]) apply only when ``crs`` is geographic.
-    Returns ``(points, keep)``: an array of shapely Points (None where rejected) and the
-    updated keep-mask.
+    ``decimal`` is the file's decimal mark (:func:`file_decimal`); None lets each column
+    decide.  Returns ``(points, keep)``: an array of shapely Points (None where rejected)
+    and the updated keep-mask.
     """
-    x = parse_numbers(frame[lon_col]).to_numpy()
-    y = parse_numbers(frame[lat_col]).to_numpy()
+    x = parse_numbers(frame[lon_col], decimal=decimal).to_numpy()
+    y = parse_numbers(frame[lat_col], decimal=decimal).to_numpy()
     fix = ("Write decimal numbers such as 103.97 (a decimal comma, 103,97, is fine) "
            "or remove the row.")
     for col, val in ((lon_col, x), (lat_col, y)):
