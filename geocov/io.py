@@ -724,3 +724,83 @@ def lonlat_points(
     pts = np.full(len(frame), None, dtype=object)
     pts[keep] = shapely.points(x[keep], y[keep])
     return pts, keep
+
+
+# ------------------------------------------------------------------ yes/no flag columns
+# Folded (fold_text) cell values of a yes/no column.  "x" stands for every check mark.
+_FLAG_YES = frozenset({"co", "daco", "cocapquang", "dacocapquang", "coketnoi", "daketnoi",
+                       "yes", "y", "true", "t", "1", "x"})
+_FLAG_NO = frozenset({"khong", "ko", "khongco", "chua", "chuaco", "khongcocapquang",
+                      "chuacocapquang", "khongketnoi", "chuaketnoi", "no", "n", "false", "f",
+                      "0"})
+_FLAG_MARKS = frozenset({"x", "X", "\u2713", "\u2714", "\u2611", "\u221a"})  # x ✓ ✔ ☑ √
+FLAG_VALUES_TEXT = ("có/không, đã có/chưa có, yes/no, true/false, 1/0, or x/✓ marks with "
+                    "blank for no (any case, with or without diacritics)")
+
+
+def _flag_token(value: Any) -> str | None:
+    """The folded token of one cell of a yes/no column; None when the cell is blank."""
+    if _isna(value):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return "1" if value == 1 else "0" if value == 0 else str(value)
+    text = unicodedata.normalize("NFC", str(value)).strip()
+    if not text:
+        return None
+    if text in _FLAG_MARKS:
+        return "x"
+    text = re.sub(r"^([01])[.,]0+$", r"\1", text)  # 1.0 / 0,0 from a spreadsheet
+    return fold_text(text) or text
+
+
+def parse_flags(values: Iterable[Any] | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Read a yes/no column: Vietnamese, English, booleans, 1/0 or check marks.
+
+    Accepted (any case, with or without diacritics): ``có``/``không`` (``ko``),
+    ``đã có``/``chưa có`` (``chưa``), ``có cáp quang``/``chưa có cáp quang``,
+    ``đã kết nối``/``chưa kết nối``, ``yes``/``no`` (``y``/``n``), ``true``/``false``
+    (``t``/``f``, booleans), ``1``/``0`` (``1.0`` too), and the marks ``x``, ``✓``,
+    ``✔``, ``☑``, ``√`` for yes.  A blank cell means "no" only in a column of marks (its
+    non-blank cells are all marks, and there is at least one); elsewhere a blank cell is
+    unknown, like any other value.  Each distinct value is read once.
+
+    Parameters
+    ----------
+    values : sequence or Series
+        The cells of the column, as read.
+
+    Returns
+    -------
+    (flag, unknown) : tuple of bool ndarray
+        ``flag`` is True where the cell says yes; ``unknown`` is True where the cell is
+        neither yes nor no (``flag`` is then False).  The caller decides what an unknown
+        value is (an error, or a reject); :data:`FLAG_VALUES_TEXT` lists the accepted values.
+
+    Examples
+    --------
+    >>> flag, unknown = parse_flags(["Có", "không", "Đã có", "chua co", "YES", False, 1.0, "0"])
+    >>> flag.tolist()
+    [True, False, True, False, True, False, True, False]
+    >>> unknown.any()
+    np.False_
+    >>> flag, unknown = parse_flags(["x", None, "X", ""])  # a column of marks: blank is no
+    >>> flag.tolist(), unknown.tolist()
+    ([True, False, True, False], [False, False, False, False])
+    >>> flag, unknown = parse_flags(["có", None, "maybe"])  # elsewhere blank is unknown
+    >>> flag.tolist(), unknown.tolist()
+    ([True, False, False], [False, True, True])
+    """
+    series = values.astype(object) if isinstance(values, pd.Series) else pd.Series(
+        list(values), dtype=object)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    tokens = [_flag_token(u) for u in uniques] + [None]  # the last one: NaN cells (code -1)
+    blank = np.array([t is None for t in tokens], dtype=bool)
+    yes = np.array([t in _FLAG_YES for t in tokens], dtype=bool)
+    no = np.array([t in _FLAG_NO for t in tokens], dtype=bool)
+    present = [t for t in tokens if t is not None]
+    marks_only = bool(present) and all(t == "x" for t in present)
+    no |= blank & marks_only
+    unknown = ~(yes | no)
+    return yes[codes], unknown[codes]
