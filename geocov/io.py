@@ -218,9 +218,12 @@ def reject_rows(
         )
         more = f" and {len(rows) - MAX_LISTED} more" if len(rows) > MAX_LISTED else ""
         where = f" in column {column!r}" if column else ""
+        lenient = hint(
+            "(or pass rejects=geocov.RejectsReport() to skip such rows and report them)",
+            "(or add --lenient to skip such rows and list them in the rejects report)",
+        )
         raise error(
-            f"{files[0]}: {len(rows)} row(s){where}: {reason}: {listed}{more}. {fix} "
-            f"(or pass rejects=geocov.RejectsReport() to skip such rows and report them)"
+            f"{files[0]}: {len(rows)} row(s){where}: {reason}: {listed}{more}. {fix} {lenient}"
         )
     for f in pd.unique(files):
         sel = files == f
@@ -326,12 +329,18 @@ def resolve_columns(
     required: Sequence[str],
     file: str,
     option: str = "columns",
+    cli_option: str | None = None,
 ) -> dict[str, str]:
     """Map canonical names to the frame's columns.
 
     ``given`` (the user's explicit mapping) wins; otherwise the first alias that matches a
     column, ignoring case, spaces, ``_``/``-`` and diacritics.  Missing required columns
     raise one :class:`SchemaError` listing them, the columns present and the fix.
+
+    ``option`` is the reader's argument that takes the mapping (``columns``) and
+    ``cli_option`` the command-line option that does (e.g. ``--stations-columns``; default
+    ``--<option>``): messages name the one that fits where the user is
+    (:func:`geocov.errors.hint`).
 
     Examples
     --------
@@ -341,12 +350,13 @@ def resolve_columns(
     ...                 given=None, required=["lat", "lon"], file="x.csv")
     {'id': 'Site ID', 'lat': 'LAT', 'lon': 'Lng'}
     """
+    cli = cli_option or "--" + option.replace("_", "-")
+    where = hint(f"{option}=", cli)
     given = dict(given or {})
     unknown = set(given) - set(aliases)
     if unknown:
         raise SchemaError(
-            f"{file}: unknown key(s) {sorted(unknown)} in {option}=; "
-            f"valid keys are {sorted(aliases)}"
+            f"{file}: unknown key(s) {sorted(unknown)} in {where}; valid keys are {sorted(aliases)}"
         )
     folded: dict[str, str] = {}
     for col in frame.columns:
@@ -356,7 +366,7 @@ def resolve_columns(
         if key in given:
             if given[key] not in frame.columns:
                 raise SchemaError(
-                    f"{file}: column {given[key]!r} (given for {key!r} in {option}=) "
+                    f"{file}: column {given[key]!r} (given for {key!r} in {where}) "
                     f"does not exist; "
                     f"columns present: {list(map(str, frame.columns))}"
                 )
@@ -373,7 +383,12 @@ def resolve_columns(
         raise SchemaError(
             f"{file}: required column(s) {missing} not found ({hints}). Columns present: "
             f"{[c for c in map(str, frame.columns) if c not in ('source_file', 'source_row')]}. "
-            f"Rename them or pass {option}={{{missing[0]!r}: '<your column>'}}."
+            "Rename them or "
+            + hint(
+                f"pass {option}={{{missing[0]!r}: '<your column>'}}.",
+                f"pass {cli} {missing[0]}='<your column>' (in an analysis TOML: "
+                f'{option} = {{ {missing[0]} = "<your column>" }}).',
+            )
         )
     return out
 
