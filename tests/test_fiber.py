@@ -55,8 +55,9 @@ def test_read_code_tables(tmp_path):
     assert f[["kind", "code"]].values.tolist() == [["village", "0101"], ["village", "0102"]]
     assert f["reach_m"].isna().all() and f.geometry.isna().all()
     assert f["source_row"].tolist() == [2, 3]
-    assert list(f.columns) == ["kind", "code", "reach_m", "geometry", "source_file",
-                               "source_row"]
+    assert list(f.columns) == ["kind", "code", "reach_m", "connected", "geometry",
+                               "source_file", "source_row"]
+    assert f["connected"].tolist() == [True, True]  # no yes/no column: every row connected
     f = read_fiber(pd.DataFrame({"commune_code": [3127.0]}))
     assert f[["kind", "code"]].values.tolist() == [["unit", "3127"]]
 
