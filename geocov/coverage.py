@@ -287,8 +287,8 @@ def coverage(
         Use only stations whose ``status`` is one of these (case-insensitive); stations
         with another status are excluded and counted in ``metadata["stations_excluded"]``.
     rejects : RejectsReport, optional
-        Lenient mode: villages that cannot be placed or fiber codes that match nothing go
-        to this report instead of raising.
+        Lenient mode: villages that cannot be placed, fiber codes that match nothing and
+        fiber rows naming a rejected village go to this report instead of raising.
     title, data_date : str, optional
         Carried into ``metadata`` (maps and reports show them).
 
@@ -299,7 +299,7 @@ def coverage(
     Raises
     ------
     CRSError
-        If an input has no CRS.
+        If an input has no CRS (a fiber list of codes needs none).
     SchemaError
         If ``units`` is not a normalised units frame, or an option is out of range.
     """
@@ -314,6 +314,7 @@ def coverage(
     timer.lap("prepare units")
 
     # ---- villages: link to units
+    villages_read = villages  # fiber rows naming a village the linking rejects say so
     if villages is not None:
         from .villages import link_villages
 
@@ -368,6 +369,8 @@ def coverage(
             villages=villages if villages is not None else _no_villages(units),
             units=units,
             crs=wcrs,
+            villages_read=villages_read,
+            rejects=rejects,
         )
         u_fiber = uf.to_numpy(dtype=bool)
         if villages is not None:
@@ -462,10 +465,21 @@ def coverage(
         )
     out_fiber = None
     if fiber is not None:
-        geo = fiber[fiber["kind"].isin(["node", "route"])]
-        out_fiber = gpd.GeoDataFrame(
-            {"kind": geo["kind"].values}, geometry=geo.geometry.to_crs(4326).values, crs=4326
-        )
+        # nodes and routes that carry fiber; a code list has none (no geometry, no CRS), and
+        # then no fiber layer at all, so that distances to fiber are not taken as infinite
+        is_geo = fiber["kind"].isin(["node", "route"]).to_numpy()
+        if is_geo.any():
+            connected = (
+                fiber["connected"].fillna(False).to_numpy(dtype=bool)
+                if "connected" in fiber.columns
+                else np.ones(len(fiber), dtype=bool)
+            )
+            geo = fiber[is_geo & connected]
+            out_fiber = gpd.GeoDataFrame(
+                {"kind": geo["kind"].values},
+                geometry=geo.geometry.to_crs(4326).values if len(geo) else [],
+                crs=4326,
+            )
     metadata = {
         "title": title or "Coverage",
         "data_date": data_date or "",
@@ -512,7 +526,8 @@ def _basic_checks(units, villages, stations, fiber, resolution_m) -> tuple[tuple
                 raise SchemaError(
                     f"{name} must be a GeoDataFrame as returned by geocov.read_{name}(...)"
                 )
-            _crs.require_crs(frame, what=name)
+            if name != "fiber" or frame["kind"].isin(["node", "route"]).any():
+                _crs.require_crs(frame, what=name)  # a fiber code list needs no CRS
     if not (resolution_m > 0 and math.isfinite(resolution_m)):
         raise SchemaError(f"resolution_m must be a positive number of metres, got {resolution_m!r}")
     finest = levels[-1]
