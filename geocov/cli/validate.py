@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import GeocovError
-from .options import build_analysis, fail, input_options
+from .options import build_analysis, handles_errors, input_options
 
 
 @click.command("validate")
@@ -26,50 +25,41 @@ from .options import build_analysis, fail, input_options
     type=click.Path(dir_okay=False),
     help="Where to write the topology problems (CSV); default beside the rejects.",
 )
+@handles_errors
 def command(rejects_path: str, topology_path: str | None, **inputs) -> None:
     """Read every input leniently, check the admin units' topology, and report.
 
-    Exit code 0 when every row is usable and the units are clean, 1 otherwise.
+    Problems that change figures (rejected rows, overlapping units that make an area
+    figure too large) come first, then topology notes that change none (tiny gaps,
+    edges that do not match). Exit code 1 when some problem changes figures, 0 otherwise.
     """
-    import warnings
+    from ..analysis import validate_analysis
 
-    from ..analysis import load_inputs
-    from ..boundaries import validate_units
-    from ..io import RejectsReport
-
-    rejects = RejectsReport()
-    try:
-        analysis = build_analysis(**inputs)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            frames = load_inputs(analysis, rejects=rejects)
-            if frames["villages"] is not None:
-                from ..villages import link_villages
-
-                link_villages(frames["villages"], frames["units"], rejects=rejects)
-            topo = validate_units(frames["units"])
-    except GeocovError as exc:
-        fail(exc)
-    summary = rejects.summary()
+    v = validate_analysis(build_analysis(**inputs))
     click.echo("rows read / used / rejected per file:")
-    for row in summary.itertuples():
+    for row in v.files.itertuples():
         click.echo(
-            f"  {row.file} ({row.what}): {row.rows_read} read, {row.rows_used} used, "
-            f"{row.rows_rejected} rejected"
+            f"  {row.file} ({row.what}): {row.rows_read:,} read, {row.rows_used:,} used, "
+            f"{row.rows_rejected:,} rejected"
         )
-    for w in caught:
-        click.echo(f"warning: {w.message}")
-    out = rejects.write(rejects_path)
-    click.echo(f"{len(rejects)} rejected row(s) -> {out}")
+    if v.changes_figures:
+        click.echo("problems that change figures:")
+        for p in v.problems.itertuples():
+            if p.kind == "rejected_rows":
+                click.echo(f"  {p.where}: {p.count:,} row(s) rejected: {p.detail}")
+            else:
+                click.echo(f"  {p.where}: {p.detail}")
+    else:
+        click.echo("no problem that changes figures")
+    if len(v.notes):
+        click.echo("topology notes (they change no figure):")
+        for n in v.notes.itertuples():
+            area = "" if n.area_km2 != n.area_km2 else f", {n.area_km2:,.3f} km² in total"
+            click.echo(f"  {n.level}: {n.count:,} {n.problem.replace('_', ' ')}(s){area}")
+    out = v.rejects.write(rejects_path)
+    click.echo(f"{len(v.rejects):,} rejected row(s) -> {out}")
     tpath = Path(topology_path) if topology_path else Path(out).with_name("topology.csv")
-    topo.to_csv(tpath, index=False, encoding="utf-8-sig")
-    if len(topo):
-        by = topo.groupby(["level", "problem"]).agg(
-            n=("problem", "size"), area_km2=("area_km2", "sum")
-        )
-        click.echo("topology problems between sibling units:")
-        for (level, problem), r in by.iterrows():
-            click.echo(f"  {level}: {r.n} {problem}(s), {r.area_km2:,.3f} km²")
-    click.echo(f"{len(topo)} topology problem(s) -> {tpath}")
-    if len(rejects) or len(topo):
+    v.topology.to_csv(tpath, index=False, encoding="utf-8-sig")
+    click.echo(f"{len(v.topology):,} topology problem(s) -> {tpath}")
+    if v.changes_figures:
         raise SystemExit(1)
