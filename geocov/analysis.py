@@ -7,22 +7,39 @@
 
     [units]                       # required
     path = "communes.gpkg"        # relative to this file; "sample:units" = built-in sample
-    layer = "communes"
+    layer = "communes"            # layer of a multi-layer file (name or 0-based number)
     levels = { province = "NAME_1", district = "NAME_2", commune = "NAME_3" }  # coarse -> fine
     codes = { commune = "GID_3" } # optional, per level
     population = "pop_2019"       # optional population column
+    encoding = "cp1258"           # optional text encoding of the attributes (default: detected)
 
     [villages]                    # optional
     path = "villages.csv"
+    layer = "thon"                # layer of a GeoPackage (sheet of a workbook); default: first
     columns = { unit_code = "ma_xa" }
+    crs = "EPSG:4326"             # CRS of coordinate/WKT columns
+    encoding = "utf-8"            # optional text encoding (default: detected)
+    decimal = ","                 # "," or "." for CSV/Excel numbers (default: from the file)
 
     [stations]                    # optional
     path = "bts.csv"
+    layer = "bts"                 # layer of a GeoPackage (sheet of a workbook); default: first
     columns = { lat = "vi_do", lon = "kinh_do" }
+    crs = "EPSG:4326"
+    encoding = "utf-8"
+    decimal = ","
+    opencellid_range = false      # use OpenCelliD's "range" as the coverage radius
+                                  # (default false: it is the spread of observations)
 
     [fiber]                       # optional
     path = "fiber.gpkg"
+    layer = "nodes"               # default: every layer of the file
+    columns = { unit_code = "ma_xa" }
     reach_m = 2000
+    kind = "auto"                 # auto, node, route, village or unit
+    crs = "EPSG:4326"
+    encoding = "utf-8"
+    decimal = ","
 
     [population]                  # optional: a raster, or source = "villages" / "units"
     raster = "pop.tif"
@@ -37,17 +54,35 @@
     folder = "geocov-out"
     levels = ["province", "district", "commune"]   # default: all, plus "total"
     formats = ["csv", "gpkg", "xlsx"]
+
+Every key of ``[units]``, ``[villages]``, ``[stations]`` and ``[fiber]`` except ``path`` is
+passed to the reader of that input (:func:`geocov.read_units`, :func:`geocov.read_villages`,
+:func:`geocov.read_stations`, :func:`geocov.read_fiber`) as the keyword argument of the
+same name; the command line has matching options (``--stations-layer``,
+``--villages-columns``, ``--fiber-encoding``, ``--stations-decimal``,
+``--opencellid-range``, ...). Unknown sections and keys, and values of the wrong type,
+are errors naming the file and the key.
+
+:func:`validate_analysis` checks every input without computing coverage (what
+``geocov validate`` prints); :func:`unit_overlaps` finds the units whose area figure
+counts land twice because their finest units overlap, and :func:`run_analysis` warns
+about them.
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import DataSourceError, SchemaError
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .errors import DataQualityWarning, DataSourceError, SchemaError, hint
 from .io import RejectsReport
 
 if sys.version_info >= (3, 11):
@@ -55,18 +90,131 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Analysis", "read_analysis", "load_inputs", "run_analysis"]
+__all__ = [
+    "Analysis",
+    "read_analysis",
+    "load_inputs",
+    "run_analysis",
+    "Validation",
+    "validate_analysis",
+    "unit_overlaps",
+]
 
-_SECTIONS = {
-    "units": {"path", "layer", "levels", "codes", "population"},
-    "villages": {"path", "layer", "columns", "crs"},
-    "stations": {"path", "layer", "columns", "crs"},
-    "fiber": {"path", "layer", "columns", "reach_m", "kind", "crs"},
-    "population": {"raster", "source"},
-    "model": {"resolution_m", "crs", "radius_m", "statuses"},
-    "output": {"folder", "levels", "formats"},
+# Value kinds of the TOML keys: "str", "layer" (name or number), "number", "bool",
+# "mapping" (table of text), "names" (array of text), "decimal" ("," or "."),
+# "levels" (table or array of text), "radius" (number or table of numbers).
+_SECTIONS: dict[str, dict[str, str]] = {
+    "units": {
+        "path": "str",
+        "layer": "layer",
+        "levels": "levels",
+        "codes": "mapping",
+        "population": "str",
+        "encoding": "str",
+    },
+    "villages": {
+        "path": "str",
+        "layer": "layer",
+        "columns": "mapping",
+        "crs": "crs",
+        "encoding": "str",
+        "decimal": "decimal",
+    },
+    "stations": {
+        "path": "str",
+        "layer": "layer",
+        "columns": "mapping",
+        "crs": "crs",
+        "encoding": "str",
+        "decimal": "decimal",
+        "opencellid_range": "bool",
+    },
+    "fiber": {
+        "path": "str",
+        "layer": "layer",
+        "columns": "mapping",
+        "reach_m": "number",
+        "kind": "str",
+        "crs": "crs",
+        "encoding": "str",
+        "decimal": "decimal",
+    },
+    "population": {"raster": "str", "source": "str"},
+    "model": {"resolution_m": "number", "crs": "crs", "radius_m": "radius", "statuses": "names"},
+    "output": {"folder": "str", "levels": "names", "formats": "names"},
 }
 _TOP = {"title", "data_date", *_SECTIONS}
+_KIND_TEXT = {
+    "str": "a text",
+    "layer": "a layer name or number",
+    "number": "a number",
+    "bool": "true or false",
+    "mapping": 'a table of texts, e.g. { lat = "vi_do" }',
+    "names": 'an array of texts, e.g. ["a", "b"]',
+    "decimal": '"," or "."',
+    "levels": 'a table { level = "column" } or an array of level names',
+    "radius": 'a number or a table of numbers, e.g. { "4G" = 3000 }',
+    "crs": 'a CRS text such as "EPSG:4326" or an EPSG number',
+}
+_FORMATS = ("csv", "gpkg", "xlsx")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _texts(values: Any) -> bool:
+    return all(isinstance(v, str) for v in values)
+
+
+def _type_ok(kind: str, value: Any) -> bool:
+    if kind == "str":
+        return isinstance(value, str)
+    if kind in ("layer", "crs"):
+        return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+    if kind == "number":
+        return _is_number(value)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "mapping":
+        return isinstance(value, dict) and _texts(value.values())
+    if kind == "names":
+        return isinstance(value, list) and _texts(value)
+    if kind == "decimal":
+        return value in (",", ".")
+    if kind == "levels":
+        return (isinstance(value, dict) and _texts(value.values())) or (
+            isinstance(value, list) and _texts(value)
+        )
+    if kind == "radius":
+        return _is_number(value) or (
+            isinstance(value, dict) and all(_is_number(v) for v in value.values())
+        )
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def _check_section(path: Path, section: str, table: Mapping[str, Any]) -> None:
+    keys = _SECTIONS[section]
+    bad = sorted(set(table) - set(keys))
+    if bad:
+        raise SchemaError(f"{path}: unknown key(s) {bad} in [{section}]; valid: {sorted(keys)}")
+    for key, value in table.items():
+        kind = keys[key]
+        if not _type_ok(kind, value):
+            raise SchemaError(
+                f"{path}: [{section}] {key} must be {_KIND_TEXT[kind]}, got {value!r}"
+            )
+    if section == "model" and "resolution_m" in table and not table["resolution_m"] > 0:
+        raise SchemaError(
+            f"{path}: [model] resolution_m must be a positive number of metres, "
+            f"got {table['resolution_m']!r}"
+        )
+    if section == "output" and "formats" in table:
+        unknown = sorted(set(table["formats"]) - set(_FORMATS))
+        if unknown:
+            raise SchemaError(
+                f"{path}: [output] formats {unknown} not known; valid: {list(_FORMATS)}"
+            )
 
 
 @dataclass(frozen=True)
@@ -110,36 +258,42 @@ def read_analysis(path: str | Path) -> Analysis:
     """Read an analysis TOML file; relative paths are taken from the file's folder.
 
     Raises :class:`~geocov.errors.SchemaError` naming the file and the key for unknown
-    sections or keys, a missing ``[units]`` section or wrong value types.
+    sections or keys, a missing ``[units]`` section or values of the wrong type, and
+    :class:`~geocov.errors.DataSourceError` when the file does not exist.
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.toml"
-    >>> _ = p.write_text('[units]\\npath = "c.gpkg"\\nlevels = {province = "P", commune = "C"}\\n')
+    >>> _ = p.write_text('[units]\\npath = "c.gpkg"\\nlevels = {province = "P", commune = "C"}\\n'
+    ...                  '[stations]\\npath = "bts.csv"\\ndecimal = ","\\n')
     >>> a = read_analysis(p)
-    >>> pathlib.Path(a.units["path"]).name, dict(a.units["levels"])
-    ('c.gpkg', {'province': 'P', 'commune': 'C'})
+    >>> pathlib.Path(a.units["path"]).name, dict(a.units["levels"]), a.stations["decimal"]
+    ('c.gpkg', {'province': 'P', 'commune': 'C'}, ',')
     """
     path = Path(path)
-    if not path.exists():
-        raise DataSourceError(f"{path}: analysis file not found")
+    if not path.is_file():
+        raise DataSourceError(
+            f"{path}: analysis file not found"
+            + (" (it is a folder)" if path.is_dir() else "")
+            + f". Check the path (relative paths are taken from {Path.cwd()})"
+        )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SchemaError(f"{path}: not UTF-8 text ({exc}); save it as UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
         raise SchemaError(f"{path}: not valid TOML ({exc})") from exc
     unknown = sorted(set(data) - _TOP)
     if unknown:
         raise SchemaError(f"{path}: unknown section(s) or key(s) {unknown}; valid: {sorted(_TOP)}")
-    for section, keys in _SECTIONS.items():
+    for section in _SECTIONS:
         if section in data:
             if not isinstance(data[section], dict):
                 raise SchemaError(f"{path}: [{section}] must be a table")
-            bad = sorted(set(data[section]) - keys)
-            if bad:
-                raise SchemaError(
-                    f"{path}: unknown key(s) {bad} in [{section}]; valid: {sorted(keys)}"
-                )
+            _check_section(path, section, data[section])
+    if "title" in data and not isinstance(data["title"], str):
+        raise SchemaError(f"{path}: title must be a text, got {data['title']!r}")
     if "units" not in data or "path" not in data["units"]:
         raise SchemaError(f"{path}: a [units] section with a path is required")
     base = path.parent
@@ -183,6 +337,9 @@ def read_analysis(path: str | Path) -> Analysis:
 def load_inputs(analysis: Analysis, *, rejects: RejectsReport | None = None) -> dict[str, Any]:
     """Read every input of ``analysis`` (strict mode unless ``rejects`` is given).
 
+    Every key of an input section but ``path`` goes to its reader as the keyword argument
+    of the same name (``layer``, ``columns``, ``encoding``, ``decimal``, ...).
+
     Returns a dict with keys ``units``, ``villages``, ``stations``, ``fiber`` (None when
     the analysis has no such input).
     """
@@ -191,42 +348,221 @@ def load_inputs(analysis: Analysis, *, rejects: RejectsReport | None = None) -> 
     from .stations import read_stations
     from .villages import read_villages
 
-    u = dict(analysis.units)
-    out: dict[str, Any] = {
-        "units": read_units(
-            u.pop("path"),
-            layer=u.get("layer"),
-            levels=u.get("levels"),
-            codes=u.get("codes"),
-            population=u.get("population"),
-            rejects=rejects,
-        ),
-        "villages": None,
-        "stations": None,
-        "fiber": None,
+    readers = {
+        "units": read_units,
+        "villages": read_villages,
+        "stations": read_stations,
+        "fiber": read_fiber,
     }
-    readers = {"villages": read_villages, "stations": read_stations, "fiber": read_fiber}
+    out: dict[str, Any] = {}
     for name, reader in readers.items():
         sec = getattr(analysis, name)
         if sec is None:
+            out[name] = None
             continue
         kw = {k: v for k, v in sec.items() if k != "path"}
-        if name != "fiber" and "layer" in kw:
-            kw.pop("layer")  # tabular readers take the first layer/sheet
         out[name] = reader(sec["path"], rejects=rejects, **kw)
     return out
+
+
+# --------------------------------------------------------------------------- overlaps
+def _overlap_parts(units: gpd.GeoDataFrame, topology: pd.DataFrame) -> pd.DataFrame:
+    """One row per (overlap row of ``topology``, unit whose area figure it inflates).
+
+    An overlap between two sibling units of level L (their finest units overlap) makes the
+    area of their common ancestors (every level above L) and of the total too large:
+    parents' areas are sums of their finest units' areas.
+    """
+    from .boundaries import unit_levels
+
+    levels = unit_levels(units)
+    codes = pd.DataFrame({lv: units[f"{lv}_code"].astype(str).to_numpy() for lv in levels})
+    ov = topology.loc[topology["problem"] == "overlap"]
+    parts = []
+    for i, lvl in enumerate(levels):  # a loop over levels, not rows
+        sel = ov.loc[ov["level"] == lvl]
+        if sel.empty:
+            continue
+        child = sel["codes"].str[0]  # both siblings share every ancestor
+        first = codes.drop_duplicates(lvl).set_index(lvl)
+        for anc in levels[:i]:
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "row": sel.index,
+                        "level": anc,
+                        "code": child.map(first[anc]).to_numpy(),
+                        "overlap_km2": sel["area_km2"].to_numpy(float),
+                    }
+                )
+            )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "row": sel.index,
+                    "level": "total",
+                    "code": "total",
+                    "overlap_km2": sel["area_km2"].to_numpy(float),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(
+            {
+                "row": pd.Series(dtype=int),
+                "level": pd.Series(dtype=object),
+                "code": pd.Series(dtype=object),
+                "overlap_km2": pd.Series(dtype=float),
+            }
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _overlap_table(
+    units: gpd.GeoDataFrame, parts: pd.DataFrame, min_pct: float, min_km2: float
+) -> pd.DataFrame:
+    from .boundaries import unit_areas_km2, unit_levels
+
+    levels = unit_levels(units)
+    cols = ["level", "code", "name", "area_km2", "overlap_km2", "overlap_pct"]
+    if parts.empty:
+        return pd.DataFrame(
+            {c: pd.Series(dtype=float if "km2" in c or "pct" in c else object) for c in cols}
+        )
+    area = unit_areas_km2(units).to_numpy(float)
+    frames = []
+    for lv in levels:
+        code = units[f"{lv}_code"].astype(str).to_numpy()
+        t = pd.DataFrame(
+            {"code": code, "name": units[f"{lv}_name"].astype(str).to_numpy(), "area_km2": area}
+        )
+        g = t.groupby("code", sort=False).agg(name=("name", "first"), area_km2=("area_km2", "sum"))
+        frames.append(g.reset_index().assign(level=lv))
+    frames.append(
+        pd.DataFrame(
+            {
+                "code": ["total"],
+                "name": ["Study area"],
+                "area_km2": [float(np.nansum(area))],
+                "level": ["total"],
+            }
+        )
+    )
+    areas = pd.concat(frames, ignore_index=True)
+    excess = parts.groupby(["level", "code"], sort=False)["overlap_km2"].sum().reset_index()
+    out = excess.merge(areas, on=["level", "code"], how="left")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["overlap_pct"] = 100.0 * out["overlap_km2"] / out["area_km2"]
+    out = out.loc[(out["overlap_km2"] > min_km2) & (out["overlap_pct"] > min_pct)]
+    order = {lv: i for i, lv in enumerate([*levels, "total"])}
+    out = out.assign(_l=out["level"].map(order)).sort_values(
+        ["_l", "overlap_pct", "code"], ascending=[True, False, True], kind="stable"
+    )
+    return out[cols].reset_index(drop=True)
+
+
+def unit_overlaps(
+    units: gpd.GeoDataFrame,
+    *,
+    topology: pd.DataFrame | None = None,
+    min_pct: float = 0.1,
+    min_km2: float = 0.01,
+) -> pd.DataFrame:
+    """Units whose area figure is too large because the finest units inside them overlap.
+
+    A parent's ``area_km2`` (and covered area) in a coverage table is the sum of its
+    finest units' areas; where those overlap, the union is smaller than the sum and the
+    figure counts land twice.  This lists every unit (and the total, level ``"total"``)
+    whose area exceeds the union of its finest units by more than ``min_km2`` **and** by
+    more than ``min_pct`` percent of its area, so that slivers from digitising do not
+    count but a change visible in a figure does.  The excess is the sum of the pairwise
+    overlaps (:func:`geocov.boundaries.validate_units`).
+
+    Parameters
+    ----------
+    units
+        Units in the schema of :func:`geocov.read_units`.
+    topology
+        The result of ``validate_units(units)`` when already computed.
+    min_pct, min_km2
+        Thresholds (percent of the unit's area, and km²) that both must be exceeded.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``level, code, name, area_km2, overlap_km2, overlap_pct``, coarse levels
+        first, then the total; largest share first within a level.  Empty when no area
+        figure changes.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> units = gpd.GeoDataFrame(
+    ...     {"district_code": ["D", "D", "E"], "district_name": ["D", "D", "E"],
+    ...      "commune_code": ["a", "b", "c"], "commune_name": ["A", "B", "C"]},
+    ...     geometry=[box(500000, 2400000, 501000, 2401000),
+    ...               box(500900, 2400000, 502000, 2401000),
+    ...               box(502000, 2400000, 503000, 2401000)], crs=32648)
+    >>> t = unit_overlaps(units)
+    >>> t[["level", "code", "overlap_km2"]].round(2).values.tolist()
+    [['district', 'D', 0.1], ['total', 'total', 0.1]]
+    >>> round(float(t["overlap_pct"].iloc[0]), 2)   # 0.1 km² of the 2.1 km² counted
+    4.76
+    """
+    from .boundaries import validate_units
+
+    if topology is None:
+        topology = validate_units(units)
+    return _overlap_table(units, _overlap_parts(units, topology), min_pct, min_km2)
+
+
+def _finest_plural(units: gpd.GeoDataFrame) -> str:
+    from .boundaries import unit_levels
+
+    return f"{unit_levels(units)[-1]}s"
+
+
+def _overlap_message(units: gpd.GeoDataFrame, table: pd.DataFrame) -> str:
+    listed = ", ".join(
+        (
+            f"the total by {r.overlap_km2:,.2f} km² ({r.overlap_pct:.2f}%)"
+            if r.level == "total"
+            else f"{r.level} {r.name} ({r.code}) by {r.overlap_km2:,.2f} km² "
+            f"({r.overlap_pct:.2f}% of {r.area_km2:,.1f} km²)"
+        )
+        for r in table.head(10).itertuples()
+    )
+    more = f" and {len(table) - 10} more" if len(table) > 10 else ""
+    return (
+        f"overlapping {_finest_plural(units)} make {len(table)} area figure(s) too large "
+        f"(the union of the overlapping units is smaller than their sum): {listed}{more}. "
+        "Fix the boundary file; "
+        + hint(
+            "geocov.validate_units(units) lists the overlaps.",
+            "`geocov validate` lists the overlaps.",
+        )
+    )
 
 
 def run_analysis(analysis: Analysis | str | Path, *, rejects: RejectsReport | None = None):
     """Read the inputs of ``analysis`` and compute coverage (nothing is written).
 
     Returns a :class:`geocov.CoverageResult`; write it with ``result.write(folder)``.
+
+    Warns
+    -----
+    DataQualityWarning
+        When units overlap enough to change an area figure (:func:`unit_overlaps`).
     """
     from .coverage import coverage
 
     if not isinstance(analysis, Analysis):
         analysis = read_analysis(analysis)
     inputs = load_inputs(analysis, rejects=rejects)
+    overlaps = unit_overlaps(inputs["units"])
+    if len(overlaps):
+        warnings.warn(_overlap_message(inputs["units"], overlaps), DataQualityWarning, stacklevel=2)
     model = dict(analysis.model)
     return coverage(
         inputs["units"],
@@ -241,4 +577,153 @@ def run_analysis(analysis: Analysis | str | Path, *, rejects: RejectsReport | No
         rejects=rejects,
         title=analysis.title,
         data_date=analysis.data_date,
+    )
+
+
+# --------------------------------------------------------------------------- validation
+@dataclass(frozen=True)
+class Validation:
+    """What :func:`validate_analysis` found; ``geocov validate`` prints it.
+
+    Attributes
+    ----------
+    files
+        One row per input file: ``file, what, rows_read, rows_rejected, rows_used``
+        (integers; read = used + rejected).
+    problems
+        Problems that change figures, one row each: ``kind`` (``"rejected_rows"`` or
+        ``"overlap"``), ``where`` (file, or unit), ``count`` (rows; 0 for overlaps),
+        ``area_km2`` (NaN for rows), ``detail``.
+    notes
+        Topology notes that change no figure, one row per level and kind: ``level,
+        problem, count, area_km2`` (total area, NaN for kinds without one).
+    topology
+        Every topology problem (:func:`geocov.validate_units`), with a bool column
+        ``changes_figures``.
+    rejects
+        The rejects report (every rejected row).
+    """
+
+    files: pd.DataFrame
+    problems: pd.DataFrame
+    notes: pd.DataFrame
+    topology: pd.DataFrame
+    rejects: RejectsReport
+
+    @property
+    def changes_figures(self) -> bool:
+        """True when some problem changes a figure (``geocov validate`` then exits 1)."""
+        return len(self.problems) > 0
+
+
+def _reject_problems(rejects: RejectsReport) -> pd.DataFrame:
+    rej = rejects.to_frame()
+    g = (
+        rej.drop_duplicates(["file", "row", "reason"])
+        .groupby(["file", "reason"], sort=False)
+        .size()
+        .reset_index(name="count")
+    )
+    return pd.DataFrame(
+        {
+            "kind": "rejected_rows",
+            "where": g["file"].astype(str),
+            "count": g["count"].astype(int),
+            "area_km2": np.nan,
+            "detail": g["reason"].astype(str),
+        }
+    )
+
+
+def validate_analysis(
+    analysis: Analysis | str | Path,
+    *,
+    min_overlap_pct: float = 0.1,
+    min_overlap_km2: float = 0.01,
+) -> Validation:
+    """Check every input of ``analysis`` without computing coverage.
+
+    Every input is read in lenient mode (bad rows go to a rejects report), villages are
+    linked to their units, fiber code lists are checked against the villages and units,
+    and the units' topology is checked.  Problems are split into those that change
+    figures (rejected rows, whatever their reason, and overlaps that make an area figure
+    too large, see :func:`unit_overlaps`) and topology notes that do not (gaps, holes,
+    invalid edges and overlaps below the thresholds), summed per level and kind.
+
+    Parameters
+    ----------
+    analysis
+        An :class:`Analysis` or the path of its TOML file.
+    min_overlap_pct, min_overlap_km2
+        Thresholds of :func:`unit_overlaps`.
+
+    Returns
+    -------
+    Validation
+
+    Examples
+    --------
+    >>> import geocov
+    >>> v = validate_analysis(geocov.sample_paths()["analysis"])
+    >>> v.changes_figures, int(v.files["rows_rejected"].sum())
+    (False, 0)
+    """
+    from .boundaries import validate_units
+    from .fiber import check_fiber_codes
+    from .villages import link_villages
+
+    if not isinstance(analysis, Analysis):
+        analysis = read_analysis(analysis)
+    rejects = RejectsReport()
+    frames = load_inputs(analysis, rejects=rejects)
+    units = frames["units"]
+    linked = None
+    if frames["villages"] is not None:
+        linked = link_villages(frames["villages"], units, rejects=rejects)
+    if frames["fiber"] is not None:
+        check_fiber_codes(
+            frames["fiber"],
+            villages=linked,
+            units=units,
+            villages_read=frames["villages"],
+            rejects=rejects,
+        )
+    topology = validate_units(units)
+    parts = _overlap_parts(units, topology)
+    table = _overlap_table(units, parts, min_overlap_pct, min_overlap_km2)
+    flagged = parts.merge(table[["level", "code"]], on=["level", "code"])["row"]
+    topology = topology.assign(changes_figures=topology.index.isin(flagged))
+    overlaps = pd.DataFrame(
+        {
+            "kind": "overlap",
+            "where": np.where(
+                table["level"] == "total",
+                "total",
+                table["level"] + " " + table["name"] + " (" + table["code"] + ")",
+            ),
+            "count": 0,
+            "area_km2": table["overlap_km2"].to_numpy(float),
+            "detail": [
+                f"overlapping {_finest_plural(units)} count {a:,.3f} km² twice "
+                f"({p:.2f}% of its {t:,.1f} km²)"
+                for a, p, t in zip(
+                    table["overlap_km2"], table["overlap_pct"], table["area_km2"], strict=True
+                )  # a short list: the flagged units
+            ],
+        }
+    )
+    problems = pd.concat([_reject_problems(rejects), overlaps], ignore_index=True)
+    problems["count"] = problems["count"].astype(int)
+    rest = topology.loc[~topology["changes_figures"]]
+    notes = (
+        rest.groupby(["level", "problem"], sort=False)
+        .agg(count=("problem", "size"), area_km2=("area_km2", lambda a: a.sum(min_count=1)))
+        .reset_index()
+    )
+    notes["count"] = notes["count"].astype(int)
+    files = rejects.summary()
+    for c in ("rows_read", "rows_rejected", "rows_used"):
+        files[c] = files[c].astype(int)
+    return Validation(
+        files=files, problems=problems, notes=notes, topology=topology, rejects=rejects
     )

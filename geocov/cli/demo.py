@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from .options import handles_errors
 from .report import compute_and_write
 
 
@@ -27,6 +28,7 @@ from .report import compute_and_write
     help="Folder for the interactive maps.",
 )
 @click.option("--no-maps", is_flag=True, help="Skip the maps.")
+@handles_errors
 def command(out: str, maps_dir: str, no_maps: bool) -> None:
     """Run read → coverage → tables (→ maps) on the built-in sample province: no arguments."""
     from ..analysis import read_analysis

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import GeocovError
-from .options import build_analysis, fail, input_options, lenient_option
+from .options import build_analysis, handles_errors, input_options, lenient_option
 
 
 @click.command("map")
@@ -37,6 +36,7 @@ from .options import build_analysis, fail, input_options, lenient_option
 @click.option("--tiles", help="Base tiles (e.g. OpenStreetMap; need a network). Default: none.")
 @click.option("--title", help="Map title (default: the analysis title).")
 @lenient_option
+@handles_errors
 def command(
     level: str | None,
     metric: str,
@@ -55,21 +55,18 @@ def command(
 
     analysis = build_analysis(**inputs)
     rejects = RejectsReport() if lenient else None
-    try:
-        result = run_analysis(analysis, rejects=rejects)
-        levels = [lv for lv in result.levels if lv != "total"]
-        if level is not None and level not in levels:
-            raise click.BadParameter(
-                f"{level!r} is not a level of these units; use one of {', '.join(levels)}",
-                param_hint="--level",
-            )
-        m = coverage_map(result, level=level or levels[-1], metric=metric, tiles=tiles, title=title)
-        path = save_map(m, Path(output))
-        click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
-        if png:
-            click.echo(f"wrote {save_png(m, Path(png))}")
-    except GeocovError as exc:
-        fail(exc)
+    result = run_analysis(analysis, rejects=rejects)
+    levels = [lv for lv in result.levels if lv != "total"]
+    if level is not None and level not in levels:
+        raise click.BadParameter(
+            f"{level!r} is not a level of these units; use one of {', '.join(levels)}",
+            param_hint="--level",
+        )
+    m = coverage_map(result, level=level or levels[-1], metric=metric, tiles=tiles, title=title)
+    path = save_map(m, Path(output))
+    click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    if png:
+        click.echo(f"wrote {save_png(m, Path(png))}")
     if rejects is not None:
         rpath = Path(rejects_path) if rejects_path else Path(output).parent / "rejects.csv"
         rejects.write(rpath)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import functools
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ..analysis import Analysis, read_analysis
+from ..errors import GeocovError, GeocovWarning, cli_hints
 
 
 def parse_mapping(ctx: click.Context, param: click.Parameter, value: str | None) -> dict | None:
@@ -24,8 +28,60 @@ def parse_mapping(ctx: click.Context, param: click.Parameter, value: str | None)
                 param_hint=param.opts[0],
             )
         k, v = part.split("=", 1)
-        out[k.strip()] = v.strip()
+        out[k.strip()] = v.strip().strip("'\"")
     return out
+
+
+# Per input: analysis key -> (option, help).  Each becomes ``--<input>-<option>``.
+_PER_INPUT: dict[str, dict[str, str]] = {
+    "units": {
+        "layer": "Layer of the units file.",
+        "encoding": "Text encoding of the units' attributes (default: detected).",
+    },
+    "villages": {
+        "layer": "Layer (GeoPackage) or sheet (Excel) of the villages file (default: first).",
+        "columns": "Column mapping for villages: unit_code=ma_xa,population=dan_so.",
+        "encoding": "Text encoding of the villages file (default: detected).",
+        "decimal": "Decimal mark of the villages file's numbers (default: from the file).",
+    },
+    "stations": {
+        "layer": "Layer (GeoPackage) or sheet (Excel) of the stations file (default: first).",
+        "columns": "Column mapping for stations: lat=vi_do,lon=kinh_do.",
+        "encoding": "Text encoding of the stations file (default: detected).",
+        "decimal": "Decimal mark of the stations file's numbers (default: from the file).",
+    },
+    "fiber": {
+        "layer": "Layer of the fiber file (default: every layer).",
+        "columns": "Column mapping for fiber: unit_code=ma_xa.",
+        "encoding": "Text encoding of the fiber file (default: detected).",
+        "decimal": "Decimal mark of the fiber file's numbers (default: from the file).",
+    },
+}
+# Options that set one key of one input: parameter name -> (input, analysis key)
+_INPUT_KEYS: dict[str, tuple[str, str]] = {
+    f"{name}_{key}": (name, key) for name, keys in _PER_INPUT.items() for key in keys
+}
+_INPUT_KEYS.update(
+    {
+        "levels": ("units", "levels"),
+        "codes": ("units", "codes"),
+        "opencellid_range": ("stations", "opencellid_range"),
+        "reach_m": ("fiber", "reach_m"),
+    }
+)
+
+
+def _option_name(param: str) -> str:
+    return "--" + param.replace("_", "-")
+
+
+def _per_input_option(name: str, key: str, help_text: str) -> Callable:
+    opt = _option_name(f"{name}_{key}")
+    if key == "columns":
+        return click.option(opt, callback=parse_mapping, help=help_text)
+    if key == "decimal":
+        return click.option(opt, type=click.Choice([",", "."]), help=help_text)
+    return click.option(opt, help=help_text)
 
 
 def input_options(f: Callable) -> Callable:
@@ -40,7 +96,7 @@ def input_options(f: Callable) -> Callable:
         click.option(
             "--units", type=click.Path(exists=True), help="Admin units (any vector format)."
         ),
-        click.option("--units-layer", help="Layer of the units file."),
+        *[_per_input_option("units", k, h) for k, h in _PER_INPUT["units"].items()],
         click.option(
             "--levels",
             callback=parse_mapping,
@@ -50,21 +106,25 @@ def input_options(f: Callable) -> Callable:
         click.option(
             "--villages", type=click.Path(exists=True), help="Villages (CSV/Excel/vector)."
         ),
+        *[_per_input_option("villages", k, h) for k, h in _PER_INPUT["villages"].items()],
         click.option(
             "--stations",
             type=click.Path(exists=True),
             help="Base stations (CSV incl. OpenCelliD, Excel, vector).",
         ),
+        *[_per_input_option("stations", k, h) for k, h in _PER_INPUT["stations"].items()],
         click.option(
-            "--stations-columns",
-            callback=parse_mapping,
-            help="Column mapping for stations: lat=vi_do,lon=kinh_do.",
+            "--opencellid-range/--no-opencellid-range",
+            default=None,
+            help="Use OpenCelliD's 'range' (the spread of observations) as the coverage "
+            "radius. Default: no, the technology's default radius.",
         ),
         click.option(
             "--fiber",
             type=click.Path(exists=True),
             help="Fiber: nodes/routes layer or table of connected codes.",
         ),
+        *[_per_input_option("fiber", k, h) for k, h in _PER_INPUT["fiber"].items()],
         click.option("--reach-m", type=float, help="Fiber reach (m) of nodes and routes."),
         click.option(
             "--population", help="Population raster path, or 'villages' / 'units' for a column."
@@ -80,60 +140,55 @@ def input_options(f: Callable) -> Callable:
 def build_analysis(
     analysis_path: str | None,
     units: str | None,
-    units_layer: str | None,
-    levels: dict | None,
-    codes: dict | None,
     villages: str | None,
     stations: str | None,
-    stations_columns: dict | None,
     fiber: str | None,
-    reach_m: float | None,
     population: str | None,
     resolution_m: float | None,
     working_crs: str | None,
-    **_: Any,
+    **options: Any,
 ) -> Analysis:
-    """An :class:`Analysis` from a TOML file and/or command-line options."""
+    """An :class:`Analysis` from a TOML file and/or command-line options.
+
+    A file option (``--stations``) replaces the TOML's section; the other input options
+    (``--stations-columns``, ``--stations-layer``, ...) set one key of it.
+    """
     if analysis_path:
         a = read_analysis(analysis_path)
     elif units:
         a = Analysis(units={"path": units})
     else:
         raise click.UsageError("give --analysis FILE.toml or at least --units FILE")
-    u = dict(a.units)
-    if units:
-        u = {"path": units}
-    for key, value in (("layer", units_layer), ("levels", levels), ("codes", codes)):
-        if value:
-            u[key] = value
+    files = {"units": units, "villages": villages, "stations": stations, "fiber": fiber}
+    sections: dict[str, dict[str, Any] | None] = {}
+    for name, path in files.items():
+        current = getattr(a, name)
+        if path:
+            sections[name] = {"path": path}
+        else:
+            sections[name] = dict(current) if current is not None else None
+    for param, (name, key) in _INPUT_KEYS.items():
+        value = options.get(param)
+        if value is None or value == {}:
+            continue
+        if sections[name] is None:
+            raise click.UsageError(
+                f"{_option_name(param)} needs --{name} (or [{name}] in the analysis TOML)"
+            )
+        sections[name][key] = value  # type: ignore[index]
     model = dict(a.model)
     if resolution_m:
         model["resolution_m"] = resolution_m
     if working_crs:
         model["crs"] = working_crs
-    st = dict(a.stations) if a.stations else None
-    if stations:
-        st = {"path": stations}
-    if stations_columns:
-        if st is None:
-            raise click.UsageError("--stations-columns needs --stations")
-        st["columns"] = stations_columns
-    fb = dict(a.fiber) if a.fiber else None
-    if fiber:
-        fb = {"path": fiber}
-    if reach_m is not None:
-        if fb is None:
-            raise click.UsageError("--reach-m needs --fiber")
-        fb["reach_m"] = reach_m
-    vil = {"path": villages} if villages else (dict(a.villages) if a.villages else None)
     pop = a.population
     if population:
         pop = population if population in ("villages", "units") else str(Path(population))
     return Analysis(
-        units=u,
-        villages=vil,
-        stations=st,
-        fiber=fb,
+        units=sections["units"] or {},
+        villages=sections["villages"],
+        stations=sections["stations"],
+        fiber=sections["fiber"],
         population=pop,
         model=model,
         output=dict(a.output),
@@ -158,3 +213,36 @@ def lenient_option(f: Callable) -> Callable:
 def fail(exc: Exception) -> None:
     """Turn a library error into a clean CLI error (exit code 1, message on stderr)."""
     raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _echo_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
+    label = "" if issubclass(category, GeocovWarning) else f"{category.__name__}: "
+    click.echo(f"warning: {label}{message}", err=True)
+
+
+@contextlib.contextmanager
+def cli_session() -> Iterator[None]:
+    """Where every command does its work.
+
+    Fix hints name command-line options (:func:`geocov.errors.cli_hints`); geocov's
+    warnings print as one ``warning: ...`` line each (not Python's ``file:line`` form);
+    a :class:`~geocov.errors.GeocovError` becomes one ``Error: ...`` line and exit code 1.
+    """
+    with cli_hints(), warnings.catch_warnings():
+        warnings.simplefilter("always", GeocovWarning)
+        warnings.showwarning = _echo_warning
+        try:
+            yield
+        except GeocovError as exc:
+            fail(exc)
+
+
+def handles_errors(f: Callable) -> Callable:
+    """Run a command's function inside :func:`cli_session`."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with cli_session():
+            return f(*args, **kwargs)
+
+    return wrapper

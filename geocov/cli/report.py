@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import GeocovError
-from .options import build_analysis, fail, input_options, lenient_option
+from .options import build_analysis, handles_errors, input_options, lenient_option
 
 
 def compute_and_write(
@@ -20,31 +19,31 @@ def compute_and_write(
     rejects_path: str | None,
     formats=None,
 ):
-    """Run the analysis, write tables (and rejects), echo the summary. Shared by report/run/demo."""
+    """Run the analysis, write tables (and rejects), echo the summary. Shared by report/run/demo.
+
+    Call it inside :func:`geocov.cli.options.cli_session` (the commands do).
+    """
     from ..analysis import run_analysis
     from ..io import RejectsReport
 
     rejects = RejectsReport() if lenient else None
-    try:
-        result = run_analysis(analysis, rejects=rejects)
-        levels = [level] if level else list(analysis.output.get("levels") or result.levels)
-        if level is None and "total" not in levels:
-            levels.append("total")
-        if target is not None:
-            fmt = {".xlsx": "xlsx", ".gpkg": "gpkg", ".csv": "csv"}.get(target.suffix.lower())
-            if fmt is None:
-                raise click.BadParameter(
-                    "output must end in .xlsx, .gpkg or .csv", param_hint="-o/--output"
-                )
-            written = result.write(target.parent, levels=levels, formats=[fmt], stem=target.stem)
-        else:
-            written = result.write(
-                folder,
-                levels=levels,
-                formats=formats or analysis.output.get("formats") or ("csv", "gpkg", "xlsx"),
+    result = run_analysis(analysis, rejects=rejects)
+    levels = [level] if level else list(analysis.output.get("levels") or result.levels)
+    if level is None and "total" not in levels:
+        levels.append("total")
+    if target is not None:
+        fmt = {".xlsx": "xlsx", ".gpkg": "gpkg", ".csv": "csv"}.get(target.suffix.lower())
+        if fmt is None:
+            raise click.BadParameter(
+                "output must end in .xlsx, .gpkg or .csv", param_hint="-o/--output"
             )
-    except GeocovError as exc:
-        fail(exc)
+        written = result.write(target.parent, levels=levels, formats=[fmt], stem=target.stem)
+    else:
+        written = result.write(
+            folder,
+            levels=levels,
+            formats=formats or analysis.output.get("formats") or ("csv", "gpkg", "xlsx"),
+        )
     click.echo(result.summary())
     for p in written:
         click.echo(f"wrote {p}")
@@ -70,14 +69,12 @@ def compute_and_write(
     help="Output file: report.xlsx, report.gpkg or report.csv.",
 )
 @lenient_option
+@handles_errors
 def command(
     level: str | None, output: str, lenient: bool, rejects_path: str | None, **inputs
 ) -> None:
     """Coverage report: one row per unit with numerators, denominators and percentages."""
-    try:
-        analysis = build_analysis(**inputs)
-    except GeocovError as exc:
-        fail(exc)
+    analysis = build_analysis(**inputs)
     target = Path(output)
     target.parent.mkdir(parents=True, exist_ok=True)
     compute_and_write(

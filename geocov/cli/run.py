@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import GeocovError
-from .options import fail, lenient_option
+from .options import handles_errors, lenient_option
 from .report import compute_and_write
 
 
@@ -20,14 +19,12 @@ from .report import compute_and_write
     help="Output folder (overrides [output] folder).",
 )
 @lenient_option
+@handles_errors
 def command(analysis: str, out: str | None, lenient: bool, rejects_path: str | None) -> None:
     """Compute coverage for ANALYSIS (a TOML file) and write every table it asks for."""
     from ..analysis import read_analysis
 
-    try:
-        a = read_analysis(analysis)
-    except GeocovError as exc:
-        fail(exc)
+    a = read_analysis(analysis)
     folder = Path(out or a.output.get("folder") or "geocov-out")
     compute_and_write(
         a, folder=folder, target=None, level=None, lenient=lenient, rejects_path=rejects_path

@@ -39,14 +39,14 @@ def command(rejects_path: str, topology_path: str | None, **inputs) -> None:
     click.echo("rows read / used / rejected per file:")
     for row in v.files.itertuples():
         click.echo(
-            f"  {row.file} ({row.what}): {row.rows_read:,} read, {row.rows_used:,} used, "
-            f"{row.rows_rejected:,} rejected"
+            f"  {row.file} ({row.what}): {row.rows_read} read, {row.rows_used} used, "
+            f"{row.rows_rejected} rejected"
         )
     if v.changes_figures:
         click.echo("problems that change figures:")
         for p in v.problems.itertuples():
             if p.kind == "rejected_rows":
-                click.echo(f"  {p.where}: {p.count:,} row(s) rejected: {p.detail}")
+                click.echo(f"  {p.where}: {p.count} row(s) rejected: {p.detail}")
             else:
                 click.echo(f"  {p.where}: {p.detail}")
     else:
@@ -55,11 +55,11 @@ def command(rejects_path: str, topology_path: str | None, **inputs) -> None:
         click.echo("topology notes (they change no figure):")
         for n in v.notes.itertuples():
             area = "" if n.area_km2 != n.area_km2 else f", {n.area_km2:,.3f} km² in total"
-            click.echo(f"  {n.level}: {n.count:,} {n.problem.replace('_', ' ')}(s){area}")
+            click.echo(f"  {n.level}: {n.count} {n.problem.replace('_', ' ')}(s){area}")
     out = v.rejects.write(rejects_path)
-    click.echo(f"{len(v.rejects):,} rejected row(s) -> {out}")
+    click.echo(f"{len(v.rejects)} rejected row(s) -> {out}")
     tpath = Path(topology_path) if topology_path else Path(out).with_name("topology.csv")
     v.topology.to_csv(tpath, index=False, encoding="utf-8-sig")
-    click.echo(f"{len(v.topology):,} topology problem(s) -> {tpath}")
+    click.echo(f"{len(v.topology)} topology problem(s) -> {tpath}")
     if v.changes_figures:
         raise SystemExit(1)
