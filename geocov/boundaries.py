@@ -19,7 +19,7 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -28,11 +28,12 @@ import shapely
 from pyproj import CRS
 
 from .crs import equal_area_crs, require_crs, working_crs
-from .errors import SchemaError, TopologyError, TopologyWarning
+from .errors import SchemaError, TopologyError, TopologyWarning, hint
 from .io import (
     MAX_LISTED,
     RejectsReport,
     codes_as_text,
+    file_decimal,
     fold_text,
     parse_numbers,
     read_table,
@@ -50,15 +51,23 @@ PROBLEM_COLUMNS = ["problem", "level", "codes", "names", "area_km2", "detail"]
 _LEVEL_WORDS: dict[str, tuple[str, ...]] = {
     "region": ("region", "vung"),
     "province": ("province", "tinh", "tinhthanh", "tinhthanhpho"),
-    "district": ("district", "huyen", "quanhuyen"),
-    "commune": ("commune", "xa", "phuongxa", "xaphuong"),
+    "district": ("district", "huyen", "quanhuyen", "quan"),
+    "commune": ("commune", "xa", "phuongxa", "xaphuong", "ward", "phuong"),
     "village": ("village", "thon", "thonban"),
 }
 _NAME_PATTERNS = ("{w}", "{w}name", "ten{w}", "name{w}")
 _CODE_PATTERNS = ("{w}code", "{w}id", "ma{w}", "{w}pcode", "code{w}", "{w}ma")
+# population of each unit, when ``population`` is not given (compared with io.fold_text)
+_POPULATION_WORDS = ("population", "dan_so", "so_dan", "tong_dan_so")
 _GADM_NAME = re.compile(r"^NAME_([1-9])$")
 _OCHA_NAME = re.compile(r"^ADM([1-9])_EN$", re.IGNORECASE)
-_ESCAPE = re.compile(r"\\U([0-9a-fA-F]{8})|\\u([0-9a-fA-F]{4})")
+# GADM/OCHA layers carry their country; Vietnam's levels 1-3 (the pre-2025 system) get
+# their real names, other countries keep admin1..adminN.
+_COUNTRY_COLUMNS = ("GID_0", "COUNTRY", "NAME_0", "ADM0_EN", "ADM0_PCODE", "ADM0_VI")
+_VIETNAM = {"vnm", "vn", "vietnam"}
+_VIETNAM_LEVELS = {1: "province", 2: "district", 3: "commune"}
+# literal escapes left by R/JSON exports (2009 census layer: "X\\u00e3 Ch\\'\\u01a1m")
+_ESCAPE = re.compile(r"\\U([0-9a-fA-F]{8})|\\u([0-9a-fA-F]{4})|\\(['\"\\\\])")
 _POLYGON_TYPES = (3, 6)  # shapely type ids of Polygon and MultiPolygon
 _GC_TYPE = 7
 
@@ -72,7 +81,8 @@ def read_units(
     layer: str | int | None = None,
     levels: Mapping[str, str] | Sequence[str] | None = None,
     codes: Mapping[str, str] | None = None,
-    population: str | None = None,
+    population: str | Literal[False] | None = None,
+    decimal: str | None = None,
     rejects: RejectsReport | None = None,
 ) -> gpd.GeoDataFrame:
     """Read an admin-unit layer into the normalised units schema.
@@ -87,11 +97,19 @@ def read_units(
     levels
         Ordered mapping level name → name column, coarse → fine, e.g.
         ``{"province": "NAME_1", "district": "NAME_2", "commune": "NAME_3"}``; one or
-        more levels.  ``None`` detects common layouts: GADM ``NAME_1..NAME_n`` (codes
-        from ``GID_n``; levels ``admin1..adminN``), OCHA ``ADMn_EN``/``ADMn_PCODE``
-        (``admin1..``), and columns naming province/district/commune (or Vietnamese
-        tinh/huyen/xa) such as ``province_name``/``district_code``.  A sequence of level
-        names detects the columns as for ``None`` and gives them these names.
+        more levels, each strictly coarser than the next (checked: a level with more
+        distinct units than the level after it is an error).  ``None`` detects common
+        layouts: GADM ``NAME_1..NAME_n`` (codes from ``GID_n``), OCHA
+        ``ADMn_EN``/``ADMn_PCODE``, and columns naming province/district/commune (or
+        Vietnamese tinh/huyen/xa, quận, phường, with or without diacritics, any case or
+        spacing) such as ``province_name``/``district_code``, ``Tên xã``/``Mã xã``,
+        ``ma_tinh``/``ma_huyen``/``ma_xa``.  GADM/OCHA layers of Vietnam (``GID_0 =
+        "VNM"``, ``COUNTRY``/``ADM0_EN`` Vietnam, ...) get the levels
+        ``province, district, commune`` (the pre-2025 three-level system; pass
+        ``levels=`` for a 2025 province/commune layer); those of other countries, or
+        without a country column, keep the neutral ``admin1, admin2, ...`` (level 1 =
+        the country's first subdivision).  A sequence of level names detects the
+        columns as for ``None`` and gives them these names.
     codes
         Mapping level → code column, for the levels whose codes the layer has.  Levels
         without one get a code made from the parent's code and the name
@@ -99,6 +117,11 @@ def read_units(
         name under different parents stay distinct.
     population
         Column with the population of each unit (numbers; decimal comma accepted).
+        ``None`` uses a column called population, ``dan_so``/``Dân số``, ``so_dan`` or
+        ``tong_dan_so`` (any spelling) when there is one; ``False``: no population.
+    decimal : {",", "."}, optional
+        Decimal mark of text numbers (the population column); ``None`` decides it for
+        the whole layer with :func:`geocov.io.file_decimal`.
     rejects
         ``None`` (strict): the first kind of bad row raises, listing every such row.
         A :class:`~geocov.io.RejectsReport` (lenient): bad rows go to the report and the
@@ -118,9 +141,10 @@ def read_units(
     CRSError
         The layer has no CRS.
     SchemaError
-        Levels cannot be detected or columns are missing; in strict mode, missing names
-        or codes, bad population values, missing/empty or non-polygon geometry,
-        duplicate finest codes.
+        Levels cannot be detected or columns are missing; levels are not given coarse →
+        fine (naming the levels, their columns and counts); in strict mode, missing
+        names or codes, bad population values, missing/empty or non-polygon geometry
+        (naming each unit's code and name), duplicate finest codes.
     TopologyError
         In strict mode: a unit whose parent (or name) differs between rows.
 
@@ -150,7 +174,11 @@ def read_units(
         for f, n in frame["source_file"].value_counts(sort=False).items():
             rejects.count_read(str(f), "units", int(n))
     spec = _resolve_levels(frame, levels, codes, file)
-    if population is not None and population not in frame.columns:
+    if population is None:
+        population = _detect_population(frame, spec)
+    elif population is False:
+        population = None
+    elif population not in frame.columns:
         raise SchemaError(
             f"{file}: population column {population!r} does not exist; columns present: "
             f"{_columns(frame)}"
@@ -180,9 +208,10 @@ def read_units(
             if i > 0:
                 code = out[f"{spec[i - 1][0]}_code"] + "/" + code
         out[f"{lvl}_code"] = code
+    _check_level_order(out, spec, keep, made_codes, file)
     if population is not None:
         raw = frame[population]
-        pop = parse_numbers(raw)
+        pop = parse_numbers(raw, decimal=file_decimal(frame, decimal=decimal, file=file))
         given = (raw.notna() & raw.astype("string").str.strip().ne("")).fillna(False)
         unreadable = pop.isna().to_numpy() & given.to_numpy(dtype=bool)
         keep &= _check(unreadable & keep, frame, population, frame[population],
@@ -318,8 +347,9 @@ def _detect_levels(frame: pd.DataFrame) -> list[tuple[str, str, str | None]]:
             n += 1
         if n:
             upper = {c.upper(): c for c in cols}
-            return [(f"admin{i}", found[i], upper.get(code_fmt.format(n=i).upper()))
-                    for i in range(1, n + 1)]
+            named = _VIETNAM_LEVELS if _is_vietnam(frame, upper, code_fmt) else {}
+            return [(named.get(i, f"admin{i}"), found[i],
+                     upper.get(code_fmt.format(n=i).upper())) for i in range(1, n + 1)]
     folded: dict[str, str] = {}
     for c in cols:
         folded.setdefault(fold_text(c), c)
@@ -329,6 +359,75 @@ def _detect_levels(frame: pd.DataFrame) -> list[tuple[str, str, str | None]]:
         if name is not None:
             spec.append((lvl, name, _first(folded, words, _CODE_PATTERNS)))
     return spec
+
+
+def _is_vietnam(frame: pd.DataFrame, upper: Mapping[str, str], code_fmt: str) -> bool:
+    """Whether a GADM/OCHA layer is of Vietnam: its country column(s), else its level-1 codes.
+
+    GADM says ``GID_0 = "VNM"``/``COUNTRY = "Vietnam"``, OCHA ``ADM0_EN = "Viet Nam"``/
+    ``ADM0_PCODE = "VN"``; without those, GADM ``GID_1`` codes start with ``VNM.`` and OCHA
+    ``ADM1_PCODE`` codes with ``VN`` and a digit.  Every row must agree.
+    """
+    values = [frame[upper[c]] for c in _COUNTRY_COLUMNS if c in upper]
+    if values:
+        text = pd.unique(pd.concat(values).dropna().astype(str))
+        return len(text) > 0 and all(fold_text(t) in _VIETNAM for t in text)
+    level1 = upper.get(code_fmt.format(n=1).upper())
+    if level1 is None:
+        return False
+    codes = frame[level1].dropna().astype(str)
+    prefix = r"VNM\." if code_fmt.startswith("GID") else r"VN\d"
+    return len(codes) > 0 and bool(codes.str.match(prefix).all())
+
+
+def _detect_population(frame: pd.DataFrame, spec: Sequence[tuple[str, str, str | None]]
+                       ) -> str | None:
+    """The population column (population, dan_so, "Dân số", ...), None when there is none."""
+    used = {c for _, n, cc in spec for c in (n, cc) if c is not None}
+    folded = {fold_text(c): c for c in reversed(_columns(frame)) if c not in used}
+    for word in _POPULATION_WORDS:
+        hit = folded.get(fold_text(word))
+        if hit is not None:
+            log.info("units: population from column %r", hit)
+            return hit
+    return None
+
+
+def _check_level_order(out: pd.DataFrame, spec: Sequence[tuple[str, str, str | None]],
+                       keep: np.ndarray, made: Sequence[str], file: str) -> None:
+    """Raise when a level has more distinct units than the level after it (not coarse → fine).
+
+    A level is counted by its code column when it has one, else by its names (made codes
+    are name paths, nested by construction, so they cannot show the order).
+    """
+    if len(spec) < 2:
+        return
+    counts = [int((out[f"{lvl}_name"] if lvl in made else out[f"{lvl}_code"])[keep].nunique())
+              for lvl, _, _ in spec]
+    wrong = [i for i in range(len(spec) - 1) if counts[i] > counts[i + 1]]
+    if not wrong:
+        return
+
+    def cols(i: int) -> str:
+        _, name, code = spec[i]
+        return f"column {name!r}" + (f", codes {code!r}" if code else "")
+
+    listed = "; ".join(
+        f"{spec[i][0]!r} ({cols(i)}) has {counts[i]:,} distinct units but the finer level "
+        f"{spec[i + 1][0]!r} ({cols(i + 1)}) has {counts[i + 1]:,}" for i in wrong)
+    order = sorted(range(len(spec)), key=lambda i: (counts[i], i))
+    names = [lvl for lvl, _, _ in spec]
+    lv = {names[k]: spec[i][1] for k, i in enumerate(order)}
+    cd = {names[k]: spec[i][2] for k, i in enumerate(order) if spec[i][2] is not None}
+    py = f"levels={lv}" + (f", codes={cd}" if cd else "")
+    cli = "--levels " + ",".join(f"{k}={v}" for k, v in lv.items()) + (
+        " --codes " + ",".join(f"{k}={v}" for k, v in cd.items()) if cd else "")
+    raise SchemaError(
+        f"{file}: the admin levels are not in order coarse → fine: {listed}. A coarser "
+        f"level has fewer units than the finer one (e.g. 63 provinces, 700 districts, "
+        f"10,000 communes). Give the levels coarse → fine, e.g. "
+        + hint(f"pass {py}", f"pass {cli}") + "."
+    )
 
 
 def _first(folded: Mapping[str, str], words: Sequence[str], patterns: Sequence[str]) -> str | None:
@@ -341,11 +440,13 @@ def _first(folded: Mapping[str, str], words: Sequence[str], patterns: Sequence[s
 
 
 def _clean_names(values: pd.Series) -> pd.Series:
-    """Decode literal ``\\uXXXX`` escapes, strip, NFC; empty → NA (object dtype)."""
+    """Decode literal ``\\uXXXX``, ``\\'`` and ``\\"`` escapes, strip, NFC; empty → NA."""
     s = values.astype("string")
-    if s.str.contains("\\u", regex=False).any() or s.str.contains("\\U", regex=False).any():
+    if s.str.contains("\\", regex=False).any():
         s = s.str.replace(
-            _ESCAPE, lambda m: chr(int(m.group(1) or m.group(2), 16)), regex=True
+            _ESCAPE,
+            lambda m: m.group(3) or chr(int(m.group(1) or m.group(2), 16)),
+            regex=True,
         )
     s = s.str.strip().str.normalize("NFC")
     return s.mask(s == "").astype(object).where(s.notna() & (s != ""), None)
@@ -364,15 +465,19 @@ def _check_geometry(frame: gpd.GeoDataFrame, out: pd.DataFrame,
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object).copy()
     geoms[~keep] = None
     gcol = frame.geometry.name
+    finest = spec[-1][0]
+    # name the unit, not just the row: "commune 03127 (Bản Cái)"
+    unit = (f"{finest} " + out[f"{finest}_code"].astype(str) + " ("
+            + out[f"{finest}_name"].astype(str) + ")").to_numpy(dtype=object)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    keep = keep & _check(missing & keep, frame, gcol, None, "the geometry is missing or empty",
-                         "Drop or draw these units.", rejects)
+    keep = keep & _check(missing & keep, frame, gcol, unit, "the geometry is missing or empty",
+                         "Draw these units, or drop them from the layer.", rejects)
     tid = shapely.get_type_id(geoms)
     wrong = keep & ~np.isin(tid, _POLYGON_TYPES)
     types = shapely.get_type_id(geoms).astype(object)
     names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
                       "MultiLineString", "MultiPolygon", "GeometryCollection"], dtype=object)
-    types[tid >= 0] = names[tid[tid >= 0]]
+    types[tid >= 0] = names[tid[tid >= 0]] + " for " + unit[tid >= 0]
     keep = keep & _check(wrong, frame, gcol, types, "the geometry is not a (Multi)Polygon",
                          "Admin units must be polygons.", rejects)
     geoms[~keep] = None
@@ -381,7 +486,6 @@ def _check_geometry(frame: gpd.GeoDataFrame, out: pd.DataFrame,
         reasons = shapely.is_valid_reason(geoms[invalid])
         fixed = _polygonal(shapely.make_valid(geoms[invalid]))
         geoms[invalid] = fixed
-        finest = spec[-1][0]
         rows = frame["source_row"].to_numpy()[invalid]
         unit = out[f"{finest}_name"].to_numpy()[invalid]
         collapsed = pd.isna(fixed)

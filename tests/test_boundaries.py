@@ -157,9 +157,13 @@ def test_detects_gadm_layout() -> None:
         "NAME_2": f["huyen"], "GID_3": "VNM.38." + f["ma_xa"].astype(str) + "_1",
         "NAME_3": f["xa"], "COUNTRY": "Vietnam"}, geometry=f.geometry)
     units = read_units(gadm)
-    assert units.attrs["geocov_levels"] == ("admin1", "admin2", "admin3")
-    assert units["admin2_code"].nunique() == 4
-    assert units["admin3_code"].iloc[0] == "VNM.38.101_1"
+    # issue 6: a GADM layer of Vietnam has real level names (was admin1..admin3)
+    assert units.attrs["geocov_levels"] == ("province", "district", "commune")
+    assert units["district_code"].nunique() == 4
+    assert units["commune_code"].iloc[0] == "VNM.38.101_1"
+    # another country keeps the neutral admin1..adminN
+    other = read_units(gadm.assign(COUNTRY="Lao PDR"))
+    assert other.attrs["geocov_levels"] == ("admin1", "admin2", "admin3")
 
 
 def test_nothing_detected() -> None:
@@ -237,12 +241,16 @@ def test_null_empty_and_non_polygon_geometry() -> None:
     frame = grid_frame()
     frame.loc[1, "geometry"] = None
     frame.loc[3, "geometry"] = Polygon()
+    # issue 6: the rows name their unit (code and name), not just the row number
     with pytest.raises(SchemaError, match=r"2 row\(s\) in column 'geometry': the geometry is "
-                                          r"missing or empty: row 2 \(None\), row 4 \(None\)"):
+                                          r"missing or empty: row 2 \('commune Lào Cai/Sa Pa/"
+                                          r"Xã 2 \(Xã 2\)'\), row 4 \('commune Lào Cai/Sa Pa/"
+                                          r"Xã 4 \(Xã 4\)'\)"):
         read_units(frame, levels=LEVELS3)
     frame = grid_frame()
     frame.loc[6, "geometry"] = Point(X0, Y0)
-    with pytest.raises(SchemaError, match=r"not a \(Multi\)Polygon: row 7 \('Point'\)"):
+    with pytest.raises(SchemaError, match=r"not a \(Multi\)Polygon: row 7 \('Point for commune "
+                                          r"Yên Bái/Bảo Thắng/Xã 7 \(Xã 7\)'\)"):
         read_units(frame, levels=LEVELS3)
 
 
@@ -612,15 +620,16 @@ def test_real_2009_census(shared_data) -> None:
 @pytest.mark.realdata
 def test_real_gadm_detected(shared_data) -> None:
     units = read_units(shared_data / "boundaries/vn_communes_gadm41_L3_simplified.gpkg")
-    assert units.attrs["geocov_levels"] == ("admin1", "admin2", "admin3")
+    # issue 6: GADM of Vietnam (GID_0 = VNM) gets real level names (was admin1..admin3)
+    assert units.attrs["geocov_levels"] == ("province", "district", "commune")
     assert len(units) == 11163
-    lao_cai = units[units["admin1_name"] == "LàoCai"]
+    lao_cai = units[units["province_name"] == "LàoCai"]
     assert len(lao_cai) == 164
-    assert lao_cai["admin2_code"].nunique() == 9
+    assert lao_cai["district_code"].nunique() == 9
     report = validate_units(lao_cai)
     overlap = report.loc[report.problem == "overlap", "area_km2"].sum()
     assert overlap == pytest.approx(6.65, abs=0.02)  # SOURCES.md: 6.65 km² in Lào Cai
-    assert set(report.loc[report.problem == "overlap", "level"]) == {"admin2", "admin3"}
+    assert set(report.loc[report.problem == "overlap", "level"]) == {"district", "commune"}
 
 
 @pytest.mark.realdata
@@ -650,6 +659,6 @@ def test_real_gadm_national_validation_time(shared_data) -> None:
         report = validate_units(units)
     elapsed = time.perf_counter() - start
     assert elapsed < 60, f"validate_units took {elapsed:.1f} s on 11,163 communes"
-    assert set(report["level"]) == {"admin1", "admin2", "admin3"}
+    assert set(report["level"]) == {"province", "district", "commune"}
     assert {"overlap", "gap", "invalid_edge"} <= set(report["problem"])
     assert shapely.is_valid(units.geometry.to_numpy()).all()
