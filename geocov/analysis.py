@@ -10,12 +10,15 @@
     layer = "communes"            # layer of a multi-layer file (name or 0-based number)
     levels = { province = "NAME_1", district = "NAME_2", commune = "NAME_3" }  # coarse -> fine
     codes = { commune = "GID_3" } # optional, per level
-    population = "pop_2019"       # optional population column
-    encoding = "cp1258"           # optional text encoding of the attributes (default: detected)
+    population = "pop_2019"       # optional population column (false: none; default: a
+                                  # column named population/dan_so/Dân số if there is one)
+    encoding = "cp1258"           # text encoding of a DBF without .cpg (cp1258, tcvn3, vni;
+                                  # default: detected)
+    decimal = ","                 # decimal mark of text numbers (default: from the layer)
 
     [villages]                    # optional
     path = "villages.csv"
-    layer = "thon"                # layer of a GeoPackage (sheet of a workbook); default: first
+    layer = "thon"                # layer of a multi-layer file (GeoPackage); default: first
     columns = { unit_code = "ma_xa" }
     crs = "EPSG:4326"             # CRS of coordinate/WKT columns
     encoding = "utf-8"            # optional text encoding (default: detected)
@@ -23,13 +26,15 @@
 
     [stations]                    # optional
     path = "bts.csv"
-    layer = "bts"                 # layer of a GeoPackage (sheet of a workbook); default: first
+    layer = "bts"                 # layer of a multi-layer file (GeoPackage); default: first
     columns = { lat = "vi_do", lon = "kinh_do" }
     crs = "EPSG:4326"
     encoding = "utf-8"
     decimal = ","
     opencellid_range = false      # use OpenCelliD's "range" as the coverage radius
                                   # (default false: it is the spread of observations)
+    max_range_m = { "4G" = 30000 }  # largest plausible range (one number or per technology,
+                                  # over the defaults); rows beyond are errors/rejects
 
     [fiber]                       # optional
     path = "fiber.gpkg"
@@ -60,8 +65,8 @@ passed to the reader of that input (:func:`geocov.read_units`, :func:`geocov.rea
 :func:`geocov.read_stations`, :func:`geocov.read_fiber`) as the keyword argument of the
 same name; the command line has matching options (``--stations-layer``,
 ``--villages-columns``, ``--fiber-encoding``, ``--stations-decimal``,
-``--opencellid-range``, ...). Unknown sections and keys, and values of the wrong type,
-are errors naming the file and the key.
+``--opencellid-range``, ``--max-range-m``, ...). Unknown sections and keys, and values of
+the wrong type, are errors naming the file and the key.
 
 :func:`validate_analysis` checks every input without computing coverage (what
 ``geocov validate`` prints); :func:`unit_overlaps` finds the units whose area figure
@@ -73,7 +78,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -109,8 +114,9 @@ _SECTIONS: dict[str, dict[str, str]] = {
         "layer": "layer",
         "levels": "levels",
         "codes": "mapping",
-        "population": "str",
+        "population": "column",
         "encoding": "str",
+        "decimal": "decimal",
     },
     "villages": {
         "path": "str",
@@ -128,6 +134,7 @@ _SECTIONS: dict[str, dict[str, str]] = {
         "encoding": "str",
         "decimal": "decimal",
         "opencellid_range": "bool",
+        "max_range_m": "radius",
     },
     "fiber": {
         "path": "str",
@@ -146,6 +153,7 @@ _SECTIONS: dict[str, dict[str, str]] = {
 _TOP = {"title", "data_date", *_SECTIONS}
 _KIND_TEXT = {
     "str": "a text",
+    "column": "a column name, or false for none",
     "layer": "a layer name or number",
     "number": "a number",
     "bool": "true or false",
@@ -170,6 +178,8 @@ def _texts(values: Any) -> bool:
 def _type_ok(kind: str, value: Any) -> bool:
     if kind == "str":
         return isinstance(value, str)
+    if kind == "column":
+        return isinstance(value, str) or value is False
     if kind in ("layer", "crs"):
         return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
     if kind == "number":
@@ -348,7 +358,7 @@ def load_inputs(analysis: Analysis, *, rejects: RejectsReport | None = None) -> 
     from .stations import read_stations
     from .villages import read_villages
 
-    readers = {
+    readers: dict[str, Callable[..., Any]] = {
         "units": read_units,
         "villages": read_villages,
         "stations": read_stations,

@@ -32,20 +32,40 @@ def parse_mapping(ctx: click.Context, param: click.Parameter, value: str | None)
     return out
 
 
+def parse_radius(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> float | dict | None:
+    """Parse ``30000`` or ``4G=30000,5G=8000`` (metres) into a number or a dict."""
+    if not value:
+        return None
+    try:
+        if "=" not in value:
+            return float(value)
+        return {k: float(v) for k, v in (parse_mapping(ctx, param, value) or {}).items()}
+    except ValueError:
+        raise click.BadParameter(
+            f"expected a number of metres or TECH=metres pairs (e.g. 4G=30000,5G=8000), "
+            f"got {value!r}",
+            param_hint=param.opts[0],
+        ) from None
+
+
 # Per input: analysis key -> (option, help).  Each becomes ``--<input>-<option>``.
 _PER_INPUT: dict[str, dict[str, str]] = {
     "units": {
         "layer": "Layer of the units file.",
-        "encoding": "Text encoding of the units' attributes (default: detected).",
+        "encoding": "Text encoding of the units' DBF without .cpg: cp1258, tcvn3, vni, ... "
+        "(default: detected).",
+        "decimal": "Decimal mark of the units' text numbers (default: from the layer).",
     },
     "villages": {
-        "layer": "Layer (GeoPackage) or sheet (Excel) of the villages file (default: first).",
+        "layer": "Layer of a multi-layer villages file (GeoPackage; default: the first).",
         "columns": "Column mapping for villages: unit_code=ma_xa,population=dan_so.",
         "encoding": "Text encoding of the villages file (default: detected).",
         "decimal": "Decimal mark of the villages file's numbers (default: from the file).",
     },
     "stations": {
-        "layer": "Layer (GeoPackage) or sheet (Excel) of the stations file (default: first).",
+        "layer": "Layer of a multi-layer stations file (GeoPackage; default: the first).",
         "columns": "Column mapping for stations: lat=vi_do,lon=kinh_do.",
         "encoding": "Text encoding of the stations file (default: detected).",
         "decimal": "Decimal mark of the stations file's numbers (default: from the file).",
@@ -66,6 +86,7 @@ _INPUT_KEYS.update(
         "levels": ("units", "levels"),
         "codes": ("units", "codes"),
         "opencellid_range": ("stations", "opencellid_range"),
+        "max_range_m": ("stations", "max_range_m"),
         "reach_m": ("fiber", "reach_m"),
     }
 )
@@ -118,6 +139,13 @@ def input_options(f: Callable) -> Callable:
             default=None,
             help="Use OpenCelliD's 'range' (the spread of observations) as the coverage "
             "radius. Default: no, the technology's default radius.",
+        ),
+        click.option(
+            "--max-range-m",
+            callback=parse_radius,
+            help="Largest plausible station range (m): one number, or TECH=metres pairs "
+            "(4G=30000,5G=8000) over the defaults. Rows beyond are errors (rejects with "
+            "--lenient).",
         ),
         click.option(
             "--fiber",
