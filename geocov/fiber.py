@@ -55,15 +55,16 @@ FiberKind = Literal["auto", "node", "route", "village", "unit"]
 _KINDS: tuple[str, ...] = get_args(FiberKind)
 
 _ALIASES: dict[str, list[str]] = {
-    "village_code": ["ma_thon", "village_id"],
-    "unit_code": ["commune_code", "ma_xa", "commune_id", "ward_code"],
+    "village_code": ["ma_thon", "village_id", "ma_ban", "ma_thon_ban"],
+    "unit_code": ["commune_code", "ma_xa", "commune_id", "ward_code", "ma_phuong",
+                  "ma_xa_phuong"],
     "code": ["ma"],
     "level": ["cap", "unit_level"],
     "connected": ["cap_quang", "co_cap_quang", "da_co_cap_quang", "has_fiber", "fiber",
                   "fiber_connected", "is_connected", "ket_noi", "ket_noi_cap_quang"],
-    "reach_m": ["reach", "buffer_m", "distance_m"],
-    "lon": ["lng", "long", "longitude", "x"],
-    "lat": ["latitude", "y"],
+    "reach_m": ["reach", "buffer_m", "distance_m", "ban_kinh_m", "ban_kinh", "pham_vi_m"],
+    "lon": ["lng", "long", "longitude", "x", "kinh_do"],
+    "lat": ["latitude", "y", "vi_do"],
 }
 # Values of a "level" column (folded: case, spaces and diacritics ignored).
 _VILLAGE_LEVELS = {"village", "hamlet", "thon", "ban", "ap", "lang", "thonban"}
@@ -108,13 +109,12 @@ def _connected(frame: pd.DataFrame, cols: Mapping[str, str], keep: np.ndarray,
     raw = frame[cols["connected"]]
     flag, unknown = parse_flags(raw)
     keep = keep & reject_rows(
-        keep & unknown, frame, column=cols["connected"], values=raw,
+        keep & unknown, frame, column=cols["connected"], values=raw.astype(object).fillna(""),
         reason="not a yes/no value (a blank cell means 'no' only in a column of x-marks)",
         fix=f"Write one of {FLAG_VALUES_TEXT}. If {cols['connected']!r} is not a yes/no "
             f"column, rename it, or "
             + hint("pass columns={'connected': '<your yes/no column>'}",
-                   "set columns = { connected = '<your yes/no column>' } in [fiber] of "
-                   "analysis.toml") + ".",
+                   "pass --fiber-columns connected='<your yes/no column>'") + ".",
         rejects=rejects)
     return flag, keep
 
@@ -194,7 +194,8 @@ def _read_one(frame: pd.DataFrame, *, kind: str, reach_m: float,
               rejects: RejectsReport | None) -> gpd.GeoDataFrame:
     file = source_names(frame)
     count_rows_read(rejects, frame, "fiber")
-    cols = resolve_columns(frame, _ALIASES, given=columns, required=[], file=file)
+    cols = resolve_columns(frame, _ALIASES, given=columns, required=[], file=file,
+                           cli_option="--fiber-columns")
     n = len(frame)
     keep = np.ones(n, dtype=bool)
     geo = has_geometry(frame) and bool(frame.geometry.notna().any())
@@ -217,8 +218,8 @@ def _read_one(frame: pd.DataFrame, *, kind: str, reach_m: float,
                 f"ma_xa), a code + level pair, lon/lat columns of fiber nodes, or a vector "
                 f"layer of nodes/routes. Columns present: {_present(frame)}. "
                 + hint("Pass kind= and columns= to say which.",
-                       "Rename the columns, or set kind and columns in [fiber] of "
-                       "analysis.toml."))
+                       "Rename the columns, or pass --fiber-columns (e.g. "
+                       "village_code=ma_thon)."))
 
     if code_key is not None:
         kinds, code, keep = _code_rows(frame, cols, kind, code_key, keep, rejects)
@@ -255,7 +256,9 @@ def _read_one(frame: pd.DataFrame, *, kind: str, reach_m: float,
         geometry=gpd.GeoSeries(geoms[keep], crs=out_crs))
 
 
-def _frames(source: Any, layer: str | int | None) -> list[pd.DataFrame]:
+def _frames(source: Any, layer: str | int | None, encoding: str | None
+            ) -> list[pd.DataFrame]:
+    opts = {"encoding": encoding} if encoding is not None else {}
     if isinstance(source, (str, Path)):
         path = Path(source)
         if layer is None and path.suffix.lower() in VECTOR_SUFFIXES and path.exists():
@@ -269,11 +272,11 @@ def _frames(source: Any, layer: str | int | None) -> list[pd.DataFrame]:
             if len(layers) > 1:
                 out = []
                 for name in layers:
-                    f = read_table(path, layer=name)
+                    f = read_table(path, layer=name, **opts)
                     f["source_file"] = f"{path.name}:{name}"
                     out.append(f)
                 return out
-        return [read_table(path, layer=layer)]
+        return [read_table(path, layer=layer, **opts)]
     return [frame_from_source(source)]
 
 
@@ -286,6 +289,7 @@ def read_fiber(
     layer: str | int | None = None,
     crs: Any = "EPSG:4326",
     decimal: str | None = None,
+    encoding: str | None = None,
     rejects: RejectsReport | None = None,
 ) -> gpd.GeoDataFrame:
     """Read fiber data into the normalised "Fiber" schema.
@@ -317,6 +321,8 @@ def read_fiber(
     decimal : {",", "."}, optional
         Decimal mark of the file's numbers (``reach_m``, lon/lat); by default decided
         once for the whole file (:func:`geocov.io.file_decimal`).
+    encoding : str, optional
+        Text encoding of the file (default: detected by :func:`geocov.io.read_table`).
     rejects : RejectsReport, optional
         Lenient mode: bad rows are recorded there instead of raising.
 
@@ -360,7 +366,7 @@ def read_fiber(
         raise SchemaError(f"reach_m={reach_m!r}: the reach must be a positive number of metres")
     parts = [_read_one(f, kind=kind, reach_m=reach_m, columns=columns, crs=crs,
                        decimal=decimal, rejects=rejects)
-             for f in _frames(source, layer)]
+             for f in _frames(source, layer, encoding)]
     crss = {CRS.from_user_input(p.crs) for p in parts if p.crs is not None}
     if len(crss) > 1:
         raise CRSError(f"fiber layers are in different CRSs ({sorted(c.name for c in crss)}); "
