@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,11 +27,13 @@ import shapely
 from pyproj import CRS
 
 from . import crs as _crs
-from .errors import DataSourceError, SchemaError
+from .errors import DataQualityWarning, DataSourceError, SchemaError, hint
 from .io import (
+    MAX_LISTED,
     RejectsReport,
     codes_as_text,
     count_rows_read,
+    file_decimal,
     fold_text,
     frame_from_source,
     has_geometry,
@@ -46,6 +49,8 @@ __all__ = [
     "TECHNOLOGIES",
     "DEFAULT_RADIUS_M",
     "VIETNAM_OPERATORS",
+    "MAX_RANGE_M",
+    "NOT_COUNTED",
     "normalise_technology",
     "read_stations",
     "station_radius_m",
@@ -58,22 +63,70 @@ logger = logging.getLogger(__name__)
 TECHNOLOGIES: tuple[str, ...] = ("2G", "3G", "4G", "5G")
 
 # Spellings accepted for each technology, compared after folding (case, spaces and
-# punctuation removed: "LTE-A" -> "ltea", "5G NR" -> "5gnr", "HSPA+" -> "hspa").
-# CDMA (IS-95 / CDMA2000 1x, e.g. Vietnam's former S-Fone, MNC 03) is counted as 2G: its
-# EV-DO data upgrades are sometimes called 3G, but nobody can tell from the word "CDMA"
-# alone, and counting an unknown CDMA cell as 3G would overstate 3G coverage.  Bare
-# generation numbers ("2" ... "5", from a "generation" column) are accepted as well.
+# punctuation removed: "LTE-A" -> "ltea", "5G NR" -> "5gnr", "HSPA+" -> "hspa").  Bare
+# generation numbers ("2" ... "5", from a "generation" column) are accepted as well.  A band
+# written after the name ("GSM 900", "LTE1800 MHz") is ignored, and a label made of several
+# words that all name the same technology ("3G/WCDMA", "4G (LTE)") is that technology; one
+# that names two ("2G/3G") is not recognised (one row per cell).
 _SPELLINGS: dict[str, tuple[str, ...]] = {
-    "2G": ("GSM", "GPRS", "EDGE", "2G", "CDMA", "2"),
-    "3G": ("UMTS", "WCDMA", "HSPA", "HSPA+", "HSDPA", "3G", "3"),
+    "2G": ("GSM", "GPRS", "EDGE", "2G", "2"),
+    "3G": ("UMTS", "WCDMA", "HSPA", "HSPA+", "HSDPA", "TD-SCDMA", "3G", "3"),
     "4G": ("LTE", "LTE-A", "4G", "4G+", "4"),
     "5G": ("NR", "5G", "5G NR", "5"),
 }
-_FOLDED_TECH = {
-    re.sub(r"[^0-9a-z]", "", fold_text(name)): tech
-    for tech, names in _SPELLINGS.items() for name in names
+# Radio technologies that are recognised but NOT counted as coverage, because they give no
+# mobile broadband to people: NB-IoT and LTE-M (LTE Cat-M1) are machine-type IoT carriers
+# (kbit/s, no voice on NB-IoT, SIMs sold for meters and trackers), and CDMA (IS-95 /
+# CDMA2000, e.g. Vietnam's former S-Fone, MNC 03) networks have stopped operating in
+# Vietnam, so a CDMA row in a crowd-sourced export such as OpenCelliD is a stale
+# observation, not a serving cell; and the word alone never told a voice-only 1x cell from
+# an EV-DO data one.  (Earlier versions counted CDMA as
+# 2G; that overstated coverage with networks that no longer exist.)  read_stations leaves
+# these rows out and accounts for them: a reject "technology not counted (NB-IoT)" in
+# lenient mode, a DataQualityWarning with the count per technology in strict mode.
+NOT_COUNTED: dict[str, tuple[str, ...]] = {
+    "NB-IoT": ("NBIOT", "NB-IoT", "LTE-NB", "Cat-NB1", "Cat-NB2"),
+    "LTE-M": ("LTE-M", "LTEM", "LTE-M1", "CAT-M", "CAT-M1", "LTE Cat-M1", "eMTC"),
+    "CDMA": ("CDMA", "CDMA2000", "CDMA 1x", "1xRTT", "IS-95", "EV-DO", "EVDO"),
 }
+
+
+def _fold_label(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", fold_text(text))
+
+
+_FOLDED_TECH = {
+    _fold_label(name): tech for tech, names in _SPELLINGS.items() for name in names
+}
+_FOLDED_NOT_COUNTED = {
+    _fold_label(name): f"not:{tech}" for tech, names in NOT_COUNTED.items() for name in names
+}
+_FOLDED_LABELS = {**_FOLDED_TECH, **_FOLDED_NOT_COUNTED}
 _ACCEPTED_TEXT = "; ".join(f"{t}: {', '.join(n)}" for t, n in _SPELLINGS.items())
+_BAND_SUFFIX = re.compile(r"(\d{3,4})(mhz)?$")  # "lte1800", "gsm900mhz"
+
+
+def _label_class(label: str) -> str | None:
+    """``"2G"``..``"5G"``, ``"not:<tech>"`` (recognised, not counted) or None (unknown)."""
+
+    def one(word: str) -> str | None:
+        f = _fold_label(word)
+        if f in _FOLDED_LABELS:
+            return _FOLDED_LABELS[f]
+        g = _BAND_SUFFIX.sub("", f)
+        if g and not g.isdigit() and g in _FOLDED_LABELS:
+            return _FOLDED_LABELS[g]
+        return None
+
+    found = one(label)
+    if found is not None:
+        return found
+    parts = [w for w in re.split(r"[/,;|()\s]+", str(label)) if w.strip()]
+    if len(parts) < 2 or any(_fold_label(w).isdigit() for w in parts):
+        return None  # "LTE (band 3)": a bare number among words is not a generation
+    classes = {one(w) for w in parts}
+    return classes.pop() if len(classes) == 1 else None
+
 
 # Default cell radius per technology, in metres, used where a station has no range_m.
 #
@@ -99,6 +152,25 @@ _ACCEPTED_TEXT = "; ".join(f"{t}: {', '.join(n)}" for t, n in _SPELLINGS.items()
 # band 3 by itself propagates slightly better than 2100 MHz.  5G (3.5 GHz) 1 km,
 # deliberately conservative.  Only the order of magnitude is supported by the sources.
 DEFAULT_RADIUS_M: dict[str, float] = {"2G": 5000.0, "3G": 3000.0, "4G": 2500.0, "5G": 1000.0}
+
+# Largest plausible range_m per technology, in metres.  A row beyond it is an error (a
+# reject in lenient mode), never used: a 1,000 km "range" (a unit slip, or OpenCelliD's
+# observation spread) would otherwise cover a whole province.  Bounds, not typical values;
+# override with ``read_stations(..., max_range_m=...)`` for a known long-range site.
+#
+# * 2G 35 km: the GSM timing advance (3GPP TS 45.010) has 64 steps of one bit period
+#   (3.69 us, about 553 m one way), so a normal GSM cell cannot serve beyond ~35 km
+#   (extended-range cells exist for coasts and deserts; override for those).
+# * 3G 20 km and 4G 20 km: nothing hard-limits a UMTS or LTE cell below that, but the
+#   usual LTE random-access preamble (format 0, 3GPP TS 36.211) supports a cell radius of
+#   about 14.5 km, longer formats need planned configuration, and at 1800-2100 MHz the
+#   path loss (COST-231-Hata) makes a usable data service beyond ~20 km implausible on
+#   the ground, all the more in mountains.  A little above 14.5 km, so that honest large
+#   rural cells (formats 1-3) pass.
+# * 5G 10 km: Vietnam's 5G runs at 2.6 GHz (n41) and 3.5-3.7 GHz (n78); even with
+#   beamforming these reach a few km (arXiv:2003.09574); 10 km is a generous bound.
+MAX_RANGE_M: dict[str, float] = {"2G": 35_000.0, "3G": 20_000.0, "4G": 20_000.0,
+                                 "5G": 10_000.0}
 
 # Operator names for Vietnam's mobile country code 452, used for OpenCelliD files (which
 # only carry MCC/MNC).  Source: the Wikipedia "Mobile country code" list as copied in
@@ -126,16 +198,31 @@ OPENCELLID_COLUMNS = (
 _OPENCELLID_RADIOS = {"gsm", "umts", "lte", "nr", "cdma", "nbiot"}
 
 _ALIASES: dict[str, list[str]] = {
-    "id": ["site_id", "cell", "cellid", "station_id"],
-    "lon": ["lng", "long", "longitude", "x"],
-    "lat": ["latitude", "y"],
-    "tech": ["technology", "radio", "generation", "rat"],
-    "operator": ["mnc", "net", "carrier", "nha_mang"],
-    "range_m": ["range", "radius", "radius_m"],
-    "azimuth": ["azimuth_deg", "az"],
-    "beamwidth": ["beamwidth_deg", "bw"],
-    "status": [],
+    "id": ["site_id", "cell", "cellid", "station_id", "ma_tram", "ma_cell", "ma_bts",
+           "ten_tram"],
+    "lon": ["lng", "long", "longitude", "x", "kinh_do"],
+    "lat": ["latitude", "y", "vi_do"],
+    "tech": ["technology", "radio", "generation", "rat", "cong_nghe", "loai_cong_nghe",
+             "the_he"],
+    "operator": ["mnc", "net", "carrier", "nha_mang", "nha_khai_thac", "doanh_nghiep"],
+    "range_m": ["range", "radius", "radius_m", "ban_kinh_m", "ban_kinh",
+                "ban_kinh_phu_song", "ban_kinh_phu_song_m", "coverage_radius",
+                "coverage_radius_m", "cell_radius", "cell_radius_m"],
+    # the same radius in kilometres (converted to metres when read)
+    "range_km": ["radius_km", "ban_kinh_km", "ban_kinh_phu_song_km", "coverage_radius_km",
+                 "cell_radius_km"],
+    "azimuth": ["azimuth_deg", "az", "goc_phuong_vi", "phuong_vi", "huong", "huong_anten"],
+    "beamwidth": ["beamwidth_deg", "bw", "do_rong_bup_song", "do_rong_bup", "bup_song"],
+    "status": ["trang_thai", "tinh_trang"],
 }
+_CLI_COLUMNS = "--stations-columns"
+_OPTIONAL = ("id", "operator", "range_m", "range_km", "azimuth", "beamwidth", "status")
+
+# Folded header words that make a column look like a radius (or a technology) when no
+# alias matched: such a column must be named, never ignored (see _lookalike_columns).
+_RADIUS_WORDS = ("radius", "bankinh", "phusong", "tamphu")
+_RADIUS_TOKENS = ("range", "coverage", "reach")
+_TECH_WORDS = ("tech", "congnghe", "thehe", "radio", "generation", "loaimang")
 
 _COLUMNS = ["station_id", "technology", "operator", "range_m", "azimuth_deg", "beamwidth_deg",
             "status", "geometry", "source_file", "source_row"]
@@ -168,14 +255,29 @@ def _geometry_points(
 # technology
 
 
+def _classify_labels(values: pd.Series) -> pd.Series:
+    """Per row: ``"2G"``..``"5G"``, ``"not:<tech>"`` or NA (looked up once per distinct label)."""
+    text = codes_as_text(values)
+    uniques = pd.unique(text.dropna())
+    table = {u: _label_class(u) for u in uniques}
+    out = text.map(table).astype(object)
+    out[out.isna().to_numpy()] = pd.NA
+    return out
+
+
 def normalise_technology(values: pd.Series) -> pd.Series:
     """Map technology spellings to ``"2G"``, ``"3G"``, ``"4G"`` or ``"5G"`` (NA if unknown).
 
-    Accepted (case, spaces and punctuation ignored): GSM, GPRS, EDGE, 2G, CDMA -> 2G;
-    UMTS, WCDMA, HSPA, HSPA+, HSDPA, 3G -> 3G; LTE, LTE-A, 4G, 4G+ -> 4G;
-    NR, 5G, 5G NR -> 5G; bare generation numbers 2-5 as well.  CDMA counts as 2G: the
-    word alone does not tell CDMA2000 1x from its EV-DO upgrade, and calling it 3G would
-    overstate 3G coverage.
+    Accepted (case, spaces and punctuation ignored): GSM, GPRS, EDGE, 2G -> 2G;
+    UMTS, WCDMA, HSPA, HSPA+, HSDPA, TD-SCDMA, 3G -> 3G; LTE, LTE-A, 4G, 4G+ -> 4G;
+    NR, 5G, 5G NR -> 5G; bare generation numbers 2-5 as well.  A band after the name is
+    ignored (``"GSM 900"``, ``"LTE1800"``) and words naming the same technology may be
+    combined (``"3G/WCDMA"``, ``"4G (LTE)"``); ``"2G/3G"`` names two and is NA.
+
+    NB-IoT, LTE-M and CDMA are NA here: they give no mobile broadband to people and are
+    not counted as coverage (:data:`NOT_COUNTED`; :func:`read_stations` reports such rows
+    as "technology not counted").  CDMA used to count as 2G; Vietnam's CDMA networks have
+    stopped operating, so a CDMA cell is no longer evidence of service.
 
     Parameters
     ----------
@@ -192,12 +294,13 @@ def normalise_technology(values: pd.Series) -> pd.Series:
     >>> import pandas as pd
     >>> normalise_technology(pd.Series(["gsm", "HSPA+", "LTE-A", "5G NR", "wimax", None])).tolist()
     ['2G', '3G', '4G', '5G', <NA>, <NA>]
+    >>> labels = pd.Series(["3G/WCDMA", "LTE 1800", "2G/3G", "NB-IoT", "CDMA"])
+    >>> normalise_technology(labels).tolist()
+    ['3G', '4G', <NA>, <NA>, <NA>]
     """
-    text = codes_as_text(values)
-    uniques = pd.unique(text.dropna())
-    table = {u: _FOLDED_TECH.get(re.sub(r"[^0-9a-z]", "", fold_text(u))) for u in uniques}
-    out = text.map(table).astype(object)
-    out[out.isna().to_numpy()] = pd.NA
+    out = _classify_labels(values)
+    counted = out.isin(TECHNOLOGIES).to_numpy()
+    out[~counted] = pd.NA
     return out
 
 
@@ -218,8 +321,11 @@ def _first_line(path: Path) -> str:
         raise DataSourceError(f"{path}: cannot be read ({exc})") from exc
 
 
-def _read_station_source(source: Any) -> tuple[pd.DataFrame, bool]:
-    """Read the source; return ``(frame, is_opencellid)``."""
+def _read_station_source(source: Any, layer: str | int | None) -> tuple[pd.DataFrame, bool]:
+    """Read the source; return ``(frame, is_opencellid)``.
+
+    An empty text file (0 bytes, or only blank lines) gives a frame without data columns.
+    """
     if not isinstance(source, (str, Path)):
         frame = frame_from_source(source)
         cols = {fold_text(c) for c in frame.columns}
@@ -228,10 +334,16 @@ def _read_station_source(source: Any) -> tuple[pd.DataFrame, bool]:
     if not path.exists():
         return read_table(path), False  # raises the standard DataSourceError
     name = path.name.lower()
-    is_text = name.endswith((".csv", ".txt", ".csv.gz", ".txt.gz"))
+    is_text = name.endswith((".csv", ".txt", ".tsv", ".csv.gz", ".txt.gz"))
     headerless = False
     if is_text:
-        first = _first_line(path).strip().split(",")
+        line = _first_line(path)
+        if not line.strip() and path.stat().st_size < 64 and not name.endswith(".gz"):
+            empty = pd.DataFrame({"source_file": pd.Series(dtype=str),
+                                  "source_row": pd.Series(dtype=np.int64)})
+            empty.attrs["file"] = path.name
+            return empty, False
+        first = line.strip().split(",")
         headerless = (fold_text(first[0]) in _OPENCELLID_RADIOS
                       and len(first) in (len(OPENCELLID_COLUMNS) - 1, len(OPENCELLID_COLUMNS)))
     if headerless or name.endswith(".gz"):
@@ -246,12 +358,14 @@ def _read_station_source(source: Any) -> tuple[pd.DataFrame, bool]:
         frame["source_file"] = path.name
         frame["source_row"] = np.arange(len(frame)) + (1 if headerless else 2)
     else:
-        frame = read_table(path)
+        frame = read_table(path, layer=layer)
+    frame.attrs["file"] = path.name
     cols = {fold_text(c) for c in frame.columns}
     return frame, {"radio", "mcc", "net", "area", "cell", "lon", "lat"} <= cols
 
 
-def _opencellid_columns(frame: pd.DataFrame) -> pd.DataFrame:
+def _opencellid_columns(frame: pd.DataFrame, *, decimal: str | None,
+                        use_range: bool) -> pd.DataFrame:
     """Turn OpenCelliD columns into generic ones (id, operator, range_m)."""
     byfold = {fold_text(c): c for c in frame.columns}
     raw = {k: codes_as_text(frame[byfold[k]]) for k in ("mcc", "net", "area", "cell")}
@@ -266,11 +380,14 @@ def _opencellid_columns(frame: pd.DataFrame) -> pd.DataFrame:
         names[sel] = mnc[sel].map(table).astype(object).to_numpy()
     fallback = raw["mcc"].astype(str) + "-" + raw["net"].astype(str)
     out["operator"] = names.where(names.notna(), fallback)
-    rng = parse_numbers(frame[byfold["range"]]) if "range" in byfold else \
-        pd.Series(np.nan, index=frame.index)
     # OpenCelliD's range is an estimate from the spread of crowd-sourced measurements, not
-    # a planned cell radius; 0 (no spread, e.g. a single sample) is read as unknown.
-    out["range_m"] = rng.where(rng > 0)
+    # a serving footprint: by default it is left out (NaN = technology default); with
+    # opencellid_range=True it is used, 0 (no spread, e.g. a single sample) read as unknown.
+    if use_range and "range" in byfold:
+        out["range_m"] = frame[byfold["range"]].where(
+            parse_numbers(frame[byfold["range"]], decimal=decimal) != 0)
+    else:
+        out["range_m"] = pd.Series(pd.NA, index=frame.index, dtype=object)
     out["technology"] = frame[byfold["radio"]]
     keep = ["station_id", "operator", "range_m", "technology", byfold["lon"], byfold["lat"],
             "source_file", "source_row"]
@@ -278,12 +395,145 @@ def _opencellid_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _max_range_table(max_range_m: float | Mapping[str, float] | None) -> dict[str, float]:
+    """:data:`MAX_RANGE_M` with the user's override (a number for all, or per technology)."""
+    bounds = dict(MAX_RANGE_M)
+    if isinstance(max_range_m, Mapping):
+        unknown = sorted(set(max_range_m) - set(TECHNOLOGIES))
+        if unknown:
+            raise SchemaError(f"max_range_m: unknown technology key(s) {unknown}; valid keys "
+                              f"are {list(TECHNOLOGIES)}")
+        bounds.update({k: float(v) for k, v in max_range_m.items()})
+    elif max_range_m is not None:
+        bounds = {k: float(max_range_m) for k in TECHNOLOGIES}
+    bad = {k: v for k, v in bounds.items() if not (v > 0)}
+    if bad:
+        raise SchemaError(f"max_range_m: bounds must be positive numbers of metres, got {bad}")
+    return bounds
+
+
+def _tokens(header: Any) -> set[str]:
+    """Folded words of a header: "cellRange (km)" -> {"cell", "range", "km"}."""
+    words = re.split(r"[\W_]+|(?<=[a-z])(?=[A-Z])", str(header))
+    return {fold_text(w) for w in words if w}
+
+
+def _digit_values(values: pd.Series) -> bool:
+    return bool(codes_as_text(values).dropna().astype(str).str.contains(r"\d").any())
+
+
+def _free_columns(frame: pd.DataFrame, cols: Mapping[str, str]) -> list[Any]:
+    used = set(cols.values()) | {"source_file", "source_row"}
+    if has_geometry(frame):
+        used.add(frame.geometry.name)
+    return [c for c in frame.columns if c not in used]
+
+
+def _check_radius_lookalikes(frame: pd.DataFrame, cols: Mapping[str, str], file: str) -> None:
+    """A radius-like column that no alias matched is an error, never ignored.
+
+    "Looks like a radius": its folded header contains radius / bankinh (bán kính) / phusong
+    (phủ sóng) / tamphu (tầm phủ), or has the word range / coverage / reach; and some of its
+    values hold a digit (a yes/no "coverage" column is not a radius).
+    """
+    for col in _free_columns(frame, cols):
+        f = fold_text(col)
+        if not (any(w in f for w in _RADIUS_WORDS) or _tokens(col) & set(_RADIUS_TOKENS)):
+            continue
+        if not _digit_values(frame[col]):
+            continue
+        raise SchemaError(
+            f"{file}: column {str(col)!r} looks like a station radius but is not recognised, "
+            f"so the default radii per technology would be used instead of it. "
+            + hint(f"Say what it holds: columns={{'range_m': {str(col)!r}}} (metres) or "
+                   f"columns={{'range_km': {str(col)!r}}} (kilometres); or pass "
+                   f"columns={{'range_m': None}} to use the default radii.",
+                   f"Say what it holds: --stations-columns range_m='{col}' (metres) or "
+                   f"range_km='{col}' (kilometres); or --stations-columns range_m= (empty) "
+                   f"to use the default radii."))
+
+
+def _missing_tech(frame: pd.DataFrame, cols: Mapping[str, str], file: str) -> None:
+    """No technology column: name any column that looks like one, by header or by values."""
+    found: list[str] = []
+    for col in _free_columns(frame, cols):
+        if any(w in fold_text(col) for w in _TECH_WORDS):
+            found.append(f"{str(col)!r} (its name)")
+            continue
+        sample = frame[col].dropna().head(1000)
+        if len(sample) and not pd.api.types.is_float_dtype(sample.dtype):
+            known = _classify_labels(sample).notna().mean()
+            if known >= 0.5:
+                found.append(f"{str(col)!r} ({known:.0%} of its values are technologies)")
+    if found:
+        first = found[0].split(" (")[0].strip("'")
+        raise SchemaError(
+            f"{file}: required column 'tech' (technology) not found; column(s) "
+            f"{', '.join(found)} look like it. "
+            + hint(f"Pass columns={{'tech': {first!r}}}.",
+                   f"Pass --stations-columns tech='{first}'.")
+        )
+
+
+def _distance_m(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
+                geographic: bool) -> np.ndarray:
+    """Distance in metres: haversine for lon/lat degrees, planar otherwise."""
+    if not geographic:
+        return np.hypot(x1 - x0, y1 - y0)
+    lon0, lat0, lon1, lat1 = map(np.radians, (x0, y0, x1, y1))
+    a = (np.sin((lat1 - lat0) / 2) ** 2
+         + np.cos(lat0) * np.cos(lat1) * np.sin((lon1 - lon0) / 2) ** 2)
+    return 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _copy_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Rows equal in every column to an earlier row, and that earlier row's ``source_row``.
+
+    Provenance is left out (a row copied into a second file is a copy too); geometries
+    are compared by their WKB.
+    """
+    data = frame.drop(columns=["source_file", "source_row"])
+    if has_geometry(frame):
+        name = frame.geometry.name
+        data = pd.DataFrame(data.drop(columns=name)).assign(
+            **{name: shapely.to_wkb(np.asarray(frame.geometry.array, dtype=object))})
+    data = pd.DataFrame(data)
+    if not data.shape[1]:
+        return np.zeros(len(frame), dtype=bool), frame["source_row"].to_numpy()
+    try:
+        group = data.groupby(list(data.columns), dropna=False, sort=False).ngroup()
+    except TypeError:  # unhashable cells (lists): compare their text
+        group = data.astype(str).groupby(list(data.columns), sort=False).ngroup()
+    group = group.to_numpy()
+    copies = pd.Series(group).duplicated(keep="first").to_numpy()
+    first_row = pd.Series(frame["source_row"].to_numpy()).groupby(group).transform("first")
+    return copies, first_row.to_numpy()
+
+
+# Rows with the same station id and operator further apart than this are reported.
+DUPLICATE_ID_TOLERANCE_M = 100.0
+
+
+def _empty_stations(crs: Any) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"station_id": pd.Series(dtype=object), "technology": pd.Series(dtype=object),
+         "operator": pd.Series(dtype=object), "range_m": pd.Series(dtype=float),
+         "azimuth_deg": pd.Series(dtype=float), "beamwidth_deg": pd.Series(dtype=float),
+         "status": pd.Series(dtype=object), "source_file": pd.Series(dtype=str),
+         "source_row": pd.Series(dtype=np.int64)},
+        geometry=gpd.GeoSeries([], crs=CRS.from_user_input(crs)))[_COLUMNS]
+
+
 def read_stations(
     source: str | Path | pd.DataFrame,
     *,
-    columns: Mapping[str, str] | None = None,
+    columns: Mapping[str, str | None] | None = None,
     crs: Any = "EPSG:4326",
     rejects: RejectsReport | None = None,
+    layer: str | int | None = None,
+    opencellid_range: bool = False,
+    max_range_m: float | Mapping[str, float] | None = None,
+    decimal: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read base stations (one row per cell) into the normalised "Stations" schema.
 
@@ -294,17 +544,46 @@ def read_stations(
         format GDAL reads (Points), an OpenCelliD export (``.csv`` or ``.csv.gz``, with
         or without its header line), or a (Geo)DataFrame.
     columns : mapping, optional
-        Explicit column names, keys ``id, lon, lat, tech, operator, range_m, azimuth,
-        beamwidth, status``.  Otherwise aliases are matched (case, spaces, ``_``/``-`` and
-        diacritics ignored): id/site_id/cell/cellid/station_id (a ``station_id`` column
-        wins over ``id``/``site_id``: one row per cell), lon/lng/long/longitude/x,
-        lat/latitude/y, tech/technology/radio/generation/rat,
-        operator/mnc/net/carrier/nha_mang, range_m/range/radius/radius_m,
-        azimuth/azimuth_deg/az, beamwidth/beamwidth_deg/bw, status.
+        Explicit column names, keys ``id, lon, lat, tech, operator, range_m, range_km,
+        azimuth, beamwidth, status``; ``None`` (or ``""``) for an optional key means "the
+        file has no such column" (e.g. ``{"range_m": None}``: use the default radii).
+        Otherwise aliases are matched (case, spaces, ``_``/``-`` and diacritics ignored):
+
+        * id: id/site_id/cell/cellid/station_id/ma_tram/ma_cell/ma_bts/ten_tram (a
+          ``station_id`` column wins over ``id``/``site_id``: one row per cell);
+        * lon: lon/lng/long/longitude/x/kinh_do ("Kinh độ");
+          lat: lat/latitude/y/vi_do ("Vĩ độ");
+        * tech: tech/technology/radio/generation/rat/cong_nghe ("Công nghệ")/
+          loai_cong_nghe/the_he;
+        * operator: operator/mnc/net/carrier/nha_mang ("Nhà mạng")/nha_khai_thac/
+          doanh_nghiep;
+        * range_m (metres): range_m/range/radius/radius_m/ban_kinh_m ("Bán kính (m)")/
+          ban_kinh/ban_kinh_phu_song(_m)/coverage_radius(_m)/cell_radius(_m);
+          range_km (kilometres, converted to metres): range_km/radius_km/ban_kinh_km
+          ("Bán kính (km)")/ban_kinh_phu_song_km/coverage_radius_km/cell_radius_km;
+        * azimuth: azimuth/azimuth_deg/az/goc_phuong_vi/phuong_vi/huong/huong_anten;
+          beamwidth: beamwidth/beamwidth_deg/bw/do_rong_bup_song/do_rong_bup/bup_song;
+        * status: status/trang_thai/tinh_trang.
+
+        A column that looks like a radius (or, when no technology column is found, like a
+        technology) but matches no alias is an error naming it: it is never ignored.
     crs : CRS-like, default "EPSG:4326"
         CRS of the coordinate columns (vector layers and GeoDataFrames keep their own).
     rejects : RejectsReport, optional
         Lenient mode: bad rows are recorded there instead of raising.
+    layer : str or int, optional
+        Layer of a vector file with several layers (default: the first).
+    opencellid_range : bool, default False
+        OpenCelliD files only: use their ``range`` column as the radius.  It is the spread
+        of the crowd-sourced observations of a cell, not its serving footprint, so by
+        default it is not used and the technology defaults apply.
+    max_range_m : float or mapping, optional
+        Largest plausible radius, one number or a mapping per technology merged over
+        :data:`MAX_RANGE_M` (2G 35 km, 3G and 4G 20 km, 5G 10 km).  Rows beyond are errors
+        (rejects in lenient mode), never used.
+    decimal : {",", "."}, optional
+        Decimal mark of the whole file; by default decided from all its numeric columns
+        (:func:`geocov.io.file_decimal`).
 
     Returns
     -------
@@ -315,20 +594,42 @@ def read_stations(
         NaN azimuth or beamwidth means omnidirectional.  Rows without an id get
         ``"<file>:<row>"``; a missing operator becomes ``"unknown"``.
 
+        ``attrs["radius_note"]`` says where radii come from (for the model note) and
+        ``attrs["technologies_not_counted"]`` counts the rows left out per technology
+        (e.g. ``{"NB-IoT": 3}``).
+
         OpenCelliD files: ``station_id`` is ``mcc-net-area-cell``, ``operator`` comes from
-        :data:`VIETNAM_OPERATORS` for MCC 452 (else ``"<mcc>-<mnc>"``), ``range`` becomes
-        ``range_m`` (0 = unknown).
+        :data:`VIETNAM_OPERATORS` for MCC 452 (else ``"<mcc>-<mnc>"``); ``range`` is not
+        used unless ``opencellid_range=True`` (then 0 = unknown).
 
     Raises
     ------
     SchemaError
         Strict mode, for each class of bad rows (missing/unparseable coordinates,
-        latitude/longitude out of range, unknown technology, ``range_m <= 0``, unparseable
-        azimuth, beamwidth outside (0, 360]), listing file, rows, column and values.
+        latitude/longitude out of range, unknown technology, ``range_m <= 0`` or above
+        its bound, unparseable azimuth, beamwidth outside (0, 360], rows that copy an
+        earlier row), listing file, rows, column and values.  Also a radius-like column that is
+        not recognised.
     CRSError
         A vector layer or GeoDataFrame without a CRS.
     DataSourceError
         The file cannot be read.
+
+    Warns
+    -----
+    DataQualityWarning
+        An empty file; rows whose technology is not counted (NB-IoT, LTE-M, CDMA; strict
+        mode, in lenient mode they are rejects); the same station id (and operator) at
+        locations more than :data:`DUPLICATE_ID_TOLERANCE_M` apart.
+
+    Notes
+    -----
+    Duplicates: one row per cell is expected, so a site id repeated with another
+    technology, azimuth or band (or a second carrier) is normal and used.  A row equal to
+    an earlier one in every column is a copy that would count the cell twice: an error (a
+    reject in lenient mode), the first row is kept.  The same id and operator at locations
+    more than :data:`DUPLICATE_ID_TOLERANCE_M` apart is a warning: both may be real,
+    geocov cannot tell which coordinates are wrong, and both are used.
 
     Examples
     --------
@@ -341,27 +642,122 @@ def read_stations(
     [['A', '4G', 'unknown', 270.0], ['B', '2G', 'unknown', nan]]
     >>> s.crs.to_epsg(), s.geometry.x.tolist()
     (4326, [103.97, 104.01])
+    >>> v = pd.DataFrame({"Mã trạm": ["LC-1"], "Vĩ độ": ["22,48"], "Kinh độ": ["103,97"],
+    ...                   "Công nghệ": ["4G"], "Bán kính (km)": ["2,5"]})
+    >>> read_stations(v)[["station_id", "technology", "range_m"]].values.tolist()
+    [['LC-1', '4G', 2500.0]]
     """
-    frame, is_ocid = _read_station_source(source)
-    if is_ocid and not columns:
-        frame = _opencellid_columns(frame)
-    file = source_names(frame)
+    bounds = _max_range_table(max_range_m)
+    frame, is_ocid = _read_station_source(source, layer)
+    n = len(frame)
+    file = source_names(frame) if n else str(frame.attrs.get("file", source_names(frame)))
     count_rows_read(rejects, frame, "stations")
+    if n == 0:
+        warnings.warn(f"{file}: the station file has no rows, so no station covers anything. "
+                      f"Check that this is the right file (or layer).",
+                      DataQualityWarning, stacklevel=2)
+        if not _free_columns(frame, {}):
+            out = _empty_stations(crs)
+            out.attrs.update(radius_note="no stations", technologies_not_counted={})
+            return out
+    dec = file_decimal(frame, decimal=decimal, file=file)
+    copies, first_row = _copy_rows(frame)
+    if is_ocid and not columns:
+        frame = _opencellid_columns(frame, decimal=dec, use_range=opencellid_range)
     geo = has_geometry(frame)
     required = ["tech"] if geo else ["lon", "lat", "tech"]
-    given = dict(columns or {})
-    if "id" not in given:  # a cell-level "station_id" beats "id"/"site_id" (one site, many cells)
+
+    off = {k for k, v in (columns or {}).items()
+           if v is None or (isinstance(v, str) and not v.strip())}
+    for k in sorted(off):
+        if k not in _OPTIONAL:
+            raise SchemaError(f"{file}: "
+                              + hint(f"columns={{{k!r}: None}}", f"{_CLI_COLUMNS} {k}=")
+                              + f": only optional columns can be switched off "
+                              f"({', '.join(_OPTIONAL)}); {k!r} is needed")
+    given: dict[str, Any] = {k: v for k, v in (columns or {}).items() if k not in off}
+    if "id" not in given and "id" not in off:  # a cell-level "station_id" beats "id"/"site_id"
         exact = [c for c in frame.columns if fold_text(c) == "stationid"]
         if exact:
             given["id"] = exact[0]
-    cols = resolve_columns(frame, _ALIASES, given=given, required=required, file=file)
-    n = len(frame)
+    cols = resolve_columns(frame, _ALIASES, given=given,
+                           required=[k for k in required if k != "tech"], file=file,
+                           cli_option=_CLI_COLUMNS)
+    for k in off:
+        cols.pop(k, None)
+    if "tech" not in cols:
+        _missing_tech(frame, cols, file)
+        resolve_columns(frame, _ALIASES, given=given, required=required, file=file,
+                        cli_option=_CLI_COLUMNS)  # raises
+
+    # the radius: metres or kilometres, never OpenCelliD's spread unless asked, never ignored
+    if "range_m" in cols and "range_km" in cols:
+        if "range_m" in given and "range_km" not in given:
+            cols.pop("range_km")
+        elif "range_km" in given and "range_m" not in given:
+            cols.pop("range_m")
+        else:
+            rm, rk = cols["range_m"], cols["range_km"]
+            raise SchemaError(
+                f"{file}: two radius columns, {rm!r} (read as metres) and {rk!r} (read as "
+                f"kilometres); say which one to use: "
+                + hint(f"columns={{'range_m': {rm!r}, 'range_km': None}} or "
+                       f"columns={{'range_km': {rk!r}, 'range_m': None}}.",
+                       f"--stations-columns range_m='{rm}',range_km= or "
+                       f"--stations-columns range_km='{rk}',range_m=."))
+    ocid_spread = is_ocid and not opencellid_range
+    if ocid_spread and columns and "range_m" not in given:
+        cols.pop("range_m", None)  # OpenCelliD layout read with explicit columns
+    if ocid_spread:
+        radius_note = ("OpenCelliD range not used as radius (it is the spread of "
+                       "crowd-sourced observations, not a serving footprint); technology "
+                       "defaults")
+    elif is_ocid:
+        radius_note = "OpenCelliD range used as radius (opencellid_range=True)"
+    elif "range_km" in cols:
+        radius_note = (f"radius from column {str(cols['range_km'])!r} (km); technology "
+                       f"defaults where empty")
+    elif "range_m" in cols:
+        radius_note = (f"radius from column {str(cols['range_m'])!r} (m); technology "
+                       f"defaults where empty")
+    else:
+        radius_note = "no radius column; technology defaults"
+        if not is_ocid and not ({"range_m", "range_km"} & off):
+            _check_radius_lookalikes(frame, cols, file)
+
     keep = np.ones(n, dtype=bool)
 
-    use_columns = not geo or bool(columns and "lon" in columns and "lat" in columns)
+    # technologies that give no mobile broadband: accounted for, left out, never fatal
+    tech_raw = frame[cols["tech"]]
+    cls = _classify_labels(tech_raw)
+    nc_name = cls.astype("string").str.extract(r"^not:(.*)$", expand=False)
+    nc = nc_name.notna().to_numpy()
+    not_counted = {str(k): int(v) for k, v in nc_name.value_counts(sort=False).items()}
+    if nc.any():
+        if rejects is not None:
+            for name in not_counted:
+                keep = keep & reject_rows(
+                    keep & (nc_name == name).fillna(False).to_numpy(dtype=bool), frame,
+                    column=cols["tech"],
+                    values=tech_raw, reason=f"technology not counted ({name})",
+                    fix="It gives no mobile broadband to people.", rejects=rejects)
+        else:
+            rows = frame["source_row"].to_numpy()[nc]
+            listed = ", ".join(map(str, rows[:MAX_LISTED]))
+            more = f" and {len(rows) - MAX_LISTED} more" if len(rows) > MAX_LISTED else ""
+            counts = ", ".join(f"{k}: {v:,}" for k, v in not_counted.items())
+            warnings.warn(
+                f"{file}: {int(nc.sum()):,} row(s) left out, technology not counted as "
+                f"coverage ({counts}): rows {listed}{more}. NB-IoT and LTE-M are IoT "
+                f"carriers and Vietnam's CDMA networks have stopped: none gives mobile "
+                f"broadband to people.", DataQualityWarning, stacklevel=2)
+            keep = keep & ~nc
+    tech = cls.where(cls.isin(TECHNOLOGIES), pd.NA)
+
+    use_columns = not geo or bool(columns and columns.get("lon") and columns.get("lat"))
     if use_columns and "lon" in cols and "lat" in cols:
         points, keep = lonlat_points(frame, cols["lon"], cols["lat"], crs=crs, keep=keep,
-                                      rejects=rejects)
+                                      rejects=rejects, decimal=dec)
         out_crs = CRS.from_user_input(crs)
     elif geo:
         out_crs = _crs.require_crs(frame, what=f"station layer {file}")
@@ -369,23 +765,26 @@ def read_stations(
     else:  # pragma: no cover - resolve_columns already raised
         raise SchemaError(f"{file}: no coordinates")
 
-    tech_raw = frame[cols["tech"]]
-    tech = normalise_technology(tech_raw)
     keep = keep & reject_rows(
         keep & tech.isna().to_numpy(), frame, column=cols["tech"], values=tech_raw,
         reason="technology missing or not recognised",
-        fix=f"Use one of the accepted spellings ({_ACCEPTED_TEXT}).", rejects=rejects)
+        fix=f"Use one of the accepted spellings ({_ACCEPTED_TEXT}); a row naming two "
+            f"technologies (e.g. '2G/3G') must be split into one row per cell.",
+        rejects=rejects)
 
     def numbers(key: str) -> tuple[np.ndarray, pd.Series | None]:
         if key not in cols:
             return np.full(n, np.nan), None
         raw = frame[cols[key]]
-        return parse_numbers(raw).to_numpy(), raw
+        return parse_numbers(raw, decimal=dec).to_numpy(), raw
 
-    rng, rng_raw = numbers("range_m")
+    rng_key = "range_km" if "range_km" in cols else "range_m"
+    rng, rng_raw = numbers(rng_key)
+    if rng_key == "range_km":
+        rng = rng * 1000.0
     az, az_raw = numbers("azimuth")
     bw, bw_raw = numbers("beamwidth")
-    for key, val, raw in (("range_m", rng, rng_raw), ("azimuth", az, az_raw),
+    for key, val, raw in ((rng_key, rng, rng_raw), ("azimuth", az, az_raw),
                           ("beamwidth", bw, bw_raw)):
         if raw is None:
             continue
@@ -397,11 +796,28 @@ def read_stations(
     if rng_raw is not None:
         with np.errstate(invalid="ignore"):
             bad = keep & (rng <= 0)
-        keep = keep & reject_rows(bad, frame, column=cols["range_m"], values=rng_raw,
+        keep = keep & reject_rows(bad, frame, column=cols[rng_key], values=rng_raw,
                                   reason="range_m <= 0",
                                   fix="A cell range must be a positive number of metres; leave "
                                       "it empty to use the technology default.",
                                   rejects=rejects)
+        unit = "km" if rng_key == "range_km" else "m"
+        tech_arr = tech.fillna("").to_numpy(dtype=str)
+        for t in TECHNOLOGIES:
+            with np.errstate(invalid="ignore"):
+                bad = keep & (tech_arr == t) & (rng > bounds[t])
+            bound = bounds[t] / 1000 if unit == "km" else bounds[t]
+            keep = keep & reject_rows(
+                bad, frame, column=cols[rng_key], values=rng_raw,
+                reason=f"radius above the {t} bound of {bound:,.6g} {unit}",
+                fix=hint(f"Check the unit (a column in kilometres goes in "
+                         f"columns={{'range_km': ...}}) and the value, or leave the cell empty "
+                         f"to use the technology default; for a known long-range cell raise "
+                         f"the bound with max_range_m={{{t!r}: ...}} (metres).",
+                         "Check the unit (a column in kilometres goes in --stations-columns "
+                         "range_km=...) and the value, or leave the cell empty to use the "
+                         "technology default."),
+                rejects=rejects)
     if bw_raw is not None:
         with np.errstate(invalid="ignore"):
             bad = keep & ((bw <= 0) | (bw > 360))
@@ -410,39 +826,87 @@ def read_stations(
                                   fix="Give the horizontal beamwidth in degrees (e.g. 65 for a "
                                       "sector, 360 or empty for omni).", rejects=rejects)
 
-    src = frame.loc[keep, ["source_file", "source_row"]].reset_index(drop=True)
+    rows_all = frame["source_row"].to_numpy()
+    files_all = frame["source_file"].astype(str).to_numpy()
     if "id" in cols:
-        ids = codes_as_text(frame[cols["id"]])[keep].reset_index(drop=True)
+        ids_all = codes_as_text(frame[cols["id"]])
     else:
-        ids = pd.Series(pd.NA, index=src.index, dtype=object)
-    fallback = src["source_file"].astype(str) + ":" + src["source_row"].astype(str)
-    ids = ids.where(ids.notna(), fallback).astype(object)
+        ids_all = pd.Series(pd.NA, index=frame.index, dtype=object)
+    fallback = pd.Series(files_all, index=frame.index) + ":" + pd.Series(
+        rows_all, index=frame.index).astype(str)
+    has_id = ids_all.notna().to_numpy()
+    ids_all = ids_all.where(ids_all.notna(), fallback).astype(object)
     if "operator" in cols:
-        op = codes_as_text(frame[cols["operator"]])[keep].reset_index(drop=True)
-        op = op.where(op.notna(), "unknown").astype(object)
+        op_all = codes_as_text(frame[cols["operator"]])
+        op_all = op_all.where(op_all.notna(), "unknown").astype(object)
     else:
-        op = pd.Series("unknown", index=src.index, dtype=object)
+        op_all = pd.Series("unknown", index=frame.index, dtype=object)
+    az = np.mod(az, 360.0)
+
+    # duplicates: exact copies are errors/rejects; one id at two places is a warning
+    xs = np.full(n, np.nan)
+    ys = np.full(n, np.nan)
+    if keep.any():
+        xs[keep] = shapely.get_x(points[keep])
+        ys[keep] = shapely.get_y(points[keep])
+    if n:
+        bad = keep & copies
+        if bad.any():
+            vals = (ids_all.astype(str) + " = row "
+                    + pd.Series(first_row, index=frame.index).astype(str)).to_numpy()
+            keep = keep & reject_rows(
+                bad, frame, column=cols.get("id"), values=vals,
+                reason="copy of an earlier row (every column equal)",
+                fix="Remove the copy: one row per cell (a copy would count the cell twice).",
+                rejects=rejects)
+        sel = keep & has_id
+        if sel.any():
+            g = pd.DataFrame({"id": ids_all.to_numpy()[sel], "op": op_all.to_numpy()[sel],
+                              "x": xs[sel], "y": ys[sel], "row": rows_all[sel]})
+            grp = g.groupby(["id", "op"], sort=False)
+            d = _distance_m(grp["x"].transform("first").to_numpy(),
+                            grp["y"].transform("first").to_numpy(), g["x"].to_numpy(),
+                            g["y"].to_numpy(), CRS.from_user_input(out_crs).is_geographic)
+            g["d"] = d
+            spread = g.groupby(["id", "op"], sort=False)["d"].max()
+            far = spread[spread > DUPLICATE_ID_TOLERANCE_M]
+            if len(far):
+                shown = []
+                for (sid, op), dist in list(far.items())[:MAX_LISTED]:
+                    rws = g.loc[(g["id"] == sid) & (g["op"] == op), "row"].tolist()
+                    shown.append(f"{sid!r} ({op}; rows {', '.join(map(str, rws))}; up to "
+                                 f"{dist / 1000:,.1f} km apart)")
+                more = f" and {len(far) - MAX_LISTED} more" if len(far) > MAX_LISTED else ""
+                warnings.warn(
+                    f"{file}: {len(far):,} station id(s) appear at locations more than "
+                    f"{DUPLICATE_ID_TOLERANCE_M:g} m apart: {'; '.join(shown)}{more}. All rows "
+                    f"are used; the rows of one site share its location, so check the ids or "
+                    f"the coordinates.", DataQualityWarning, stacklevel=2)
+
     if "status" in cols:
         status = codes_as_text(frame[cols["status"]])[keep].reset_index(drop=True)
     else:
-        status = pd.Series(pd.NA, index=src.index, dtype=object)
-
+        status = pd.Series(pd.NA, index=range(int(keep.sum())), dtype=object)
     out = gpd.GeoDataFrame(
         {
-            "station_id": ids,
+            "station_id": ids_all[keep].reset_index(drop=True),
             "technology": tech[keep].reset_index(drop=True).astype(object),
-            "operator": op,
+            "operator": op_all[keep].reset_index(drop=True),
             "range_m": rng[keep].astype(float),
-            "azimuth_deg": np.mod(az[keep], 360.0),
+            "azimuth_deg": az[keep],
             "beamwidth_deg": bw[keep].astype(float),
             "status": status,
-            "source_file": src["source_file"].astype(str),
-            "source_row": src["source_row"].astype(np.int64),
+            "source_file": files_all[keep],
+            "source_row": rows_all[keep].astype(np.int64),
         },
         geometry=gpd.GeoSeries(points[keep], crs=out_crs),
-    )
-    logger.info("%s: %d stations read, %d rejected", file, len(out), int(n - keep.sum()))
-    return out[_COLUMNS]
+    )[_COLUMNS]
+    out.attrs["radius_note"] = radius_note
+    out.attrs["technologies_not_counted"] = not_counted
+    logger.info("%s: %d stations read, %d rejected, %d not counted", file, len(out),
+                int(n - keep.sum() - (nc.sum() if rejects is None else 0)),
+                int(nc.sum()))
+    return out
 
 
 # --------------------------------------------------------------------------------------

@@ -35,13 +35,19 @@ X0, Y0 = 500_000.0, 2_500_000.0
 
 @pytest.mark.parametrize(
     ("raw", "tech"),
-    [("GSM", "2G"), ("gprs", "2G"), ("EDGE", "2G"), ("2g", "2G"), ("CDMA", "2G"),
+    [("GSM", "2G"), ("gprs", "2G"), ("EDGE", "2G"), ("2g", "2G"),
      ("UMTS", "3G"), ("W-CDMA", "3G"), ("HSPA+", "3G"), ("hsdpa", "3G"), ("3G", "3G"),
      ("LTE", "4G"), ("LTE-A", "4G"), ("lte a", "4G"), ("4G+", "4G"), (" 4g ", "4G"),
      ("NR", "5G"), ("5G NR", "5G"), ("5g_nr", "5G"), ("5G", "5G"), (4.0, "4G"), (3, "3G")],
 )
 def test_normalise_technology_spellings(raw, tech):
     assert normalise_technology(pd.Series([raw], dtype=object)).tolist() == [tech]
+
+
+@pytest.mark.parametrize("raw", ["CDMA", "NBIOT", "NB-IoT", "LTE-M", "CAT-M1"])
+def test_normalise_technology_not_counted_is_na(raw):
+    # CDMA used to be 2G; it is now recognised but not counted (issue 6), like NB-IoT/LTE-M
+    assert normalise_technology(pd.Series([raw], dtype=object)).isna().tolist() == [True]
 
 
 def test_normalise_technology_unknown_is_na_and_index_kept():
@@ -150,20 +156,27 @@ OCID_ROWS = ("GSM,452,4,10101,2001,0,103.97,22.48,1200,5,1,1500000000,1600000000
              "LTE,310,260,7,8,0,-100.0,40.0,300,3,1,1500000000,1600000000,0\n")
 
 
-def _check_ocid(s):
+def _check_ocid(s, range_used=False):
     assert s["station_id"].tolist() == ["452-4-10101-2001", "452-1-3001-123456789",
                                         "452-8-11-12", "452-2-7-8", "310-260-7-8"]
     assert s["operator"].tolist() == ["Viettel", "MobiFone", "Viettel (ex-EVNTelecom)",
                                       "VinaPhone", "310-260"]
     assert s["technology"].tolist() == ["2G", "4G", "3G", "5G", "4G"]
     rng = s["range_m"].tolist()
-    assert rng[0] == 1200.0 and math.isnan(rng[1]) and rng[2] == 800.0  # 0 = unknown
+    if range_used:  # opencellid_range=True
+        assert rng[0] == 1200.0 and math.isnan(rng[1]) and rng[2] == 800.0  # 0 = unknown
+    else:  # issue 6: OpenCelliD's range is an observation spread, not a footprint
+        assert all(math.isnan(r) for r in rng)
+        assert s.attrs["radius_note"].startswith("OpenCelliD range not used as radius")
 
 
 def test_read_opencellid_with_header(tmp_path):
     s = read_stations(_write(tmp_path / "cell_towers.csv", OCID_HEADER + OCID_ROWS))
     _check_ocid(s)
     assert s["source_row"].tolist() == [2, 3, 4, 5, 6]
+    used = read_stations(tmp_path / "cell_towers.csv", opencellid_range=True)
+    _check_ocid(used, range_used=True)
+    assert used.attrs["radius_note"] == "OpenCelliD range used as radius (opencellid_range=True)"
 
 
 def test_read_opencellid_without_header(tmp_path):
