@@ -271,6 +271,8 @@ def coverage(
         :func:`geocov.read_fiber`. Villages without a unit code are placed spatially.
         Stations outside the study area still cover what their footprints reach inside
         it; they are counted as outside (``stations_outside_<T>`` on the total row).
+        Those more than ``FAR_STATION_KM`` (50 km) from every unit are also named in a
+        :class:`~geocov.errors.DataQualityWarning` (up to 20, farthest first).
     population : path, "villages", "units" or None
         A population raster (GeoTIFF, any CRS, people per pixel); or ``"villages"`` /
         ``"units"`` to use the ``population`` column of the villages / the units; or None
@@ -329,6 +331,7 @@ def coverage(
     layers = st.layer_names
     n_layers = len(layers)
     st_unit = _station_units(st, units_w, units[ucode].to_numpy(dtype=str))
+    _warn_far_stations(st, units_w, st_unit)
     timer.lap("prepare stations")
 
     # ---- grid: cells per (unit, pattern)
@@ -735,6 +738,47 @@ def _station_units(st: _Stations, units_w: gpd.GeoSeries, codes: np.ndarray) -> 
     from .boundaries import containing_unit
 
     return containing_unit(shapely.points(st.xy), units_w.values, codes)
+
+
+# Stations further than this from every unit are named in a warning: at that distance
+# they are far more often wrong coordinates (lat/lon swapped, a lost minus sign or decimal
+# mark, another province's file) than neighbours; they still count as outside.
+FAR_STATION_KM = 50.0
+
+
+def _warn_far_stations(st: _Stations, units_w: gpd.GeoSeries, st_unit: np.ndarray) -> None:
+    """Warn naming (up to 20) stations more than FAR_STATION_KM from every unit."""
+    out = np.flatnonzero(st_unit < 0)
+    if not len(out) or not len(units_w):
+        return
+    tree = shapely.STRtree(units_w.values)
+    (qi, _), dist = tree.query_nearest(shapely.points(st.xy[out]), return_distance=True,
+                                       all_matches=False)
+    dist_km = np.full(len(out), np.inf)
+    dist_km[qi] = dist / 1000.0
+    far = np.flatnonzero(dist_km > FAR_STATION_KM)
+    if not len(far):
+        return
+    far = far[np.argsort(-dist_km[far], kind="stable")]
+    f = st.frame
+    shown = []
+    for k in far[:20]:
+        i = out[k]
+        where = (f"{f['source_file'].iloc[i]} row {f['source_row'].iloc[i]}, "
+                 if "source_file" in f.columns and "source_row" in f.columns else "")
+        shown.append(f"{f['station_id'].iloc[i]!r} ({where}{dist_km[k]:,.1f} km)")
+    more = f" and {len(far) - 20:,} more" if len(far) > 20 else ""
+    import warnings
+
+    warnings.warn(
+        f"{len(far):,} of {len(st.xy):,} station(s) lie more than {FAR_STATION_KM:g} km from "
+        f"every unit of the study area (they count as outside): {'; '.join(shown)}{more}. "
+        f"Expected when the station file covers a larger area (e.g. a national export); "
+        f"otherwise check their coordinates (latitude and longitude swapped, a lost minus "
+        f"sign or decimal mark).",
+        DataQualityWarning,
+        stacklevel=3,
+    )
 
 
 def _point_bits(points_xy: np.ndarray, st: _Stations) -> np.ndarray:
