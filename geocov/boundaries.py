@@ -83,6 +83,7 @@ def read_units(
     codes: Mapping[str, str] | None = None,
     population: str | Literal[False] | None = None,
     decimal: str | None = None,
+    encoding: str | None = None,
     rejects: RejectsReport | None = None,
 ) -> gpd.GeoDataFrame:
     """Read an admin-unit layer into the normalised units schema.
@@ -122,6 +123,9 @@ def read_units(
     decimal : {",", "."}, optional
         Decimal mark of text numbers (the population column); ``None`` decides it for
         the whole layer with :func:`geocov.io.file_decimal`.
+    encoding : str, optional
+        Text encoding of a Shapefile DBF without ``.cpg`` (``"cp1258"``, ``"tcvn3"``,
+        ``"vni"``, ...); ``None`` detects it (see :func:`geocov.io.read_table`).
     rejects
         ``None`` (strict): the first kind of bad row raises, listing every such row.
         A :class:`~geocov.io.RejectsReport` (lenient): bad rows go to the report and the
@@ -168,7 +172,7 @@ def read_units(
     >>> units[["province_code", "province_name", "district_code"]].values.tolist()
     [['Lào Cai', 'Lào Cai', '82'], ['Lào Cai', 'Lào Cai', '83']]
     """
-    frame, file = _load(source, layer)
+    frame, file = _load(source, layer, encoding)
     require_crs(frame, what=f"{file} (admin units)")
     if rejects is not None:
         for f, n in frame["source_file"].value_counts(sort=False).items():
@@ -211,7 +215,10 @@ def read_units(
     _check_level_order(out, spec, keep, made_codes, file)
     if population is not None:
         raw = frame[population]
-        pop = parse_numbers(raw, decimal=file_decimal(frame, decimal=decimal, file=file))
+        # one decimal mark for the layer, from its number columns (not names and codes)
+        text = [c for _, n, cc in spec for c in (n, cc) if c is not None and c != population]
+        dec = file_decimal(frame.drop(columns=text), decimal=decimal, file=file)
+        pop = parse_numbers(raw, decimal=dec)
         given = (raw.notna() & raw.astype("string").str.strip().ne("")).fillna(False)
         unreadable = pop.isna().to_numpy() & given.to_numpy(dtype=bool)
         keep &= _check(unreadable & keep, frame, population, frame[population],
@@ -245,7 +252,8 @@ def read_units(
     return units
 
 
-def _load(source: Any, layer: str | int | None) -> tuple[gpd.GeoDataFrame, str]:
+def _load(source: Any, layer: str | int | None,
+          encoding: str | None) -> tuple[gpd.GeoDataFrame, str]:
     if isinstance(source, gpd.GeoDataFrame):
         frame = source.copy()
         if "source_file" not in frame.columns or "source_row" not in frame.columns:
@@ -253,13 +261,15 @@ def _load(source: Any, layer: str | int | None) -> tuple[gpd.GeoDataFrame, str]:
             frame["source_row"] = np.arange(1, len(frame) + 1)
         if layer is not None:
             raise SchemaError("layer= is only for files; a GeoDataFrame was given")
+        if encoding is not None:
+            raise SchemaError("encoding= is only for files; a GeoDataFrame was given")
     elif isinstance(source, pd.DataFrame):
         raise SchemaError(
             "read_units needs geometry: a DataFrame without geometry was given. Pass a "
             "GeoDataFrame or a vector file (GeoPackage, Shapefile, GeoJSON, GeoParquet)."
         )
     else:
-        frame = read_table(source, layer=layer)
+        frame = read_table(source, layer=layer, encoding=encoding)
         if not isinstance(frame, gpd.GeoDataFrame):
             raise SchemaError(
                 f"{Path(source).name}: has no geometry. Admin units need polygons: use a "

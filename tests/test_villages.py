@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from shapely import LineString, Point, box
 
-from geocov.errors import CRSError, DataQualityWarning, SchemaError
+from geocov.errors import CRSError, SchemaError
 from geocov.io import RejectsReport
 from geocov.villages import link_villages, read_villages
 
@@ -41,7 +41,9 @@ def test_read_csv_semicolon_decimal_comma(tmp_path):
     assert v.geometry.x.tolist() == [103.7512, 103.80]
     assert v["source_row"].tolist() == [2, 3]
     assert v.crs.to_epsg() == 4326
+    # issue 6: commune/district/province names are recognised and kept (never as a code)
     assert list(v.columns) == ["village_code", "village_name", "population", "unit_code",
+                               "unit_name", "district_name", "province_name",
                                "geometry", "source_file", "source_row"]
 
 
@@ -195,12 +197,15 @@ def test_link_lenient():
                                       "unit_code not found in the units' 'commune_code'"]
 
 
-def test_link_code_disagrees_with_location_warns():
+def test_link_code_disagrees_with_location_is_an_error():
+    # issue 6: was a warning and v1 was counted in C1; 15 km away it is now a bad row
     v = _villages([("v1", "C1", Point(25_000, 5_000)), ("v2", "C2", Point(15_000, 5_000))])
-    with pytest.warns(DataQualityWarning, match=r"1 village\(s\) lie in a different admin unit "
-                                                r"than their unit_code says; the code is used: "
-                                                r".*row 1 \(village v1: code C1, location in C3\)"):
-        out = link_villages(v, _units())
+    with pytest.raises(SchemaError, match=r"1 row\(s\) in column 'unit_code': lies more than "
+                                          r"500 m outside the commune its unit_code names: row 1 "
+                                          r"\('village v1: claims C1 \(A\), lies in C3 \(C\), "
+                                          r"15.0 km from C1'\)"):
+        link_villages(v, _units())
+    out = link_villages(v, _units(), tolerance_m=15_000)
     assert out["unit_code"].tolist() == ["C1", "C2"]
 
 
