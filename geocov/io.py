@@ -2,10 +2,10 @@
 
 Every reader in geocov goes through this module, so that:
 
-* CSV (``,``/``;``/tab separated, UTF-8, UTF-8 with BOM, UTF-16 or Windows-1258,
-  decimal point or Vietnamese-locale decimal comma), Excel and every vector format
-  GDAL reads (GeoPackage, Shapefile with ``.cpg``, GeoJSON, GeoParquet, ...) are read
-  the same way;
+* CSV (``,``/``;``/tab separated, UTF-8, UTF-8 with BOM, UTF-16, Windows-1258, TCVN3
+  or VNI, detected; decimal point or Vietnamese-locale decimal comma), Excel and every
+  vector format GDAL reads (GeoPackage, Shapefile with or without ``.cpg``, GeoJSON,
+  GeoParquet, ...) are read the same way, every name and text in Unicode NFC;
 * every record keeps its provenance: ``source_file`` and ``source_row``.  For CSV
   and Excel ``source_row`` is the spreadsheet row (the header is row 1, so the first
   record is row 2); for vector layers it is the 1-based feature number;
@@ -32,6 +32,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from .encoding import decode_bytes, encoding_name, nfc_frame, redecode_frame
 from .errors import DataQualityWarning, DataSourceError, GeocovError, SchemaError, hint
 
 __all__ = [
@@ -231,25 +232,91 @@ def reject_rows(
     return ~bad
 
 
-def _sniff_text(path: Path) -> tuple[str, str]:
-    raw = path.read_bytes()
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = raw.decode("utf-16")
-    else:
-        for enc in ("utf-8-sig", "cp1258"):
-            try:
-                text = raw.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:  # pragma: no cover - latin-1 decodes anything
-            text = raw.decode("latin-1")
+def _sniff_text(path: Path, encoding: str | None = None) -> tuple[str, str, str]:
+    """Decode a text file (detected encoding unless ``encoding``; NFC) and sniff its separator.
+
+    Returns ``(text, separator, encoding)``; warns (DataQualityWarning) when the detected
+    encoding is not certain, see :func:`geocov.encoding.decode_bytes`.
+    """
+    text, enc, _ = decode_bytes(path.read_bytes(), encoding=encoding, file=str(path))
     head = "\n".join(text.splitlines()[:50])
     try:
         sep = csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
     except csv.Error:
         sep = ","
-    return text, sep
+    return text, sep, enc
+
+
+# A Shapefile's DBF says nothing reliable about its encoding: a ``.cpg`` beside it may.
+# GDAL decodes Windows-1258 with iconv and loses the last letter of many fields, and knows
+# no TCVN3/VNI, so DBF text is read as ISO-8859-1 (one character per byte, lossless) and
+# decoded by geocov.encoding.  A Latin-1/1252 ``.cpg`` is only a hint: TCVN3 and VNI files
+# were made with "Latin-1" fonts, so they are detected.
+_WEAK_CPG = {"cp1252", "latin-1"}
+
+
+def _dbf_codepage(path: Path, layer: str | int | None) -> str | None:
+    """``None`` if ``path`` is not DBF-based; else the text of its ``.cpg`` (``""`` if none)."""
+    suffix = path.suffix.lower()
+    if suffix in (".shp", ".dbf"):
+        for cpg in (path.with_suffix(".cpg"), path.with_suffix(".CPG")):
+            if cpg.exists():
+                return cpg.read_text(encoding="latin-1").strip()
+        return ""
+    if suffix == ".tab":  # MapInfo: its "!charset" is often wrong for Vietnamese text
+        return ""
+    if suffix == ".zip":
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as zf:
+                members = zf.namelist()
+        except (OSError, zipfile.BadZipFile):
+            return None
+        dbfs = [m for m in members if m.lower().endswith(".dbf")]
+        if not dbfs:
+            return None
+        if isinstance(layer, str):
+            dbfs = [m for m in dbfs if Path(m).stem == layer] or dbfs
+        if len(dbfs) != 1:
+            return ""
+        cpgs = [m for m in members if m.lower() == dbfs[0][:-4].lower() + ".cpg"]
+        if not cpgs:
+            return ""
+        with zipfile.ZipFile(path) as zf:
+            return zf.read(cpgs[0]).decode("latin-1").strip()
+    return None
+
+
+def _read_vector(path: Path, layer: str | int | None, encoding: str | None) -> pd.DataFrame:
+    """A vector layer with its text decoded exactly (see :data:`_WEAK_CPG`); NFC."""
+    if path.suffix.lower() in (".parquet", ".geoparquet"):
+        return gpd.read_parquet(path)  # UTF-8 by definition
+    cpg = _dbf_codepage(path, layer)
+    if encoding is None and cpg is None:  # GeoPackage, GeoJSON, ...: UTF-8 by definition
+        return gpd.read_file(path, layer=layer, engine="pyogrio")
+    raw = gpd.read_file(path, layer=layer, engine="pyogrio", encoding="latin1")
+    if encoding is not None:
+        frame, enc, _ = redecode_frame(raw, encoding=encoding, file=str(path))
+    else:
+        try:
+            given = encoding_name(cpg) if cpg else None
+        except SchemaError:  # a code page Python does not know: detect instead
+            given = None
+        if given in _WEAK_CPG:
+            given = None
+        try:
+            frame, enc, _ = redecode_frame(raw, encoding=given, file=str(path))
+        except DataSourceError:
+            warnings.warn(
+                f"{path}: its .cpg says {cpg!r}, but the text is not valid {given}; the "
+                f"encoding is detected instead",
+                DataQualityWarning,
+                stacklevel=3,
+            )
+            frame, enc, _ = redecode_frame(raw, encoding=None, file=str(path))
+    frame.attrs["encoding"] = enc
+    return frame
 
 
 def read_table(
@@ -257,12 +324,20 @@ def read_table(
     *,
     layer: str | int | None = None,
     sheet: str | int | None = None,
+    encoding: str | None = None,
 ) -> pd.DataFrame:
     """Read a CSV, Excel sheet or vector layer with provenance columns.
 
     Text cells of CSV and Excel files are kept as strings (use :func:`parse_numbers`);
     vector layers come back as a GeoDataFrame in their own CRS.  Adds ``source_file``
     (the file's name) and ``source_row``.
+
+    Text encodings: CSV/TXT files and Shapefile DBFs without a ``.cpg`` are decoded with
+    the encoding detected among UTF-8, UTF-16, Windows-1258, TCVN3 and VNI (a
+    :class:`~geocov.errors.DataQualityWarning` says when the detection is not certain);
+    ``encoding=`` forces one (``"utf-8"``, ``"cp1258"``, ``"tcvn3"``, ``"vni"``, ...) and
+    wins over a ``.cpg``.  Every column name and text value comes back in Unicode NFC, and
+    ``attrs["encoding"]`` says how a CSV or DBF was decoded.
 
     Raises
     ------
@@ -288,7 +363,7 @@ def read_table(
     name = path.name
     try:
         if suffix in TEXT_SUFFIXES:
-            text, sep = _sniff_text(path)
+            text, sep, enc = _sniff_text(path, encoding)
             frame = pd.read_csv(
                 _io.StringIO(text),
                 sep=sep,
@@ -300,16 +375,13 @@ def read_table(
             frame.columns = [str(c).strip() for c in frame.columns]
             rows = np.arange(len(frame)) + 2
             frame.attrs["csv_separator"] = sep
+            frame.attrs["encoding"] = enc
         elif suffix in EXCEL_SUFFIXES:
             frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
             frame.columns = [str(c).strip() for c in frame.columns]
             rows = np.arange(len(frame)) + 2
         else:
-            frame = (
-                gpd.read_file(path, layer=layer, engine="pyogrio")
-                if suffix not in (".parquet", ".geoparquet")
-                else gpd.read_parquet(path)
-            )
+            frame = _read_vector(path, layer, encoding)
             rows = np.arange(len(frame)) + 1
     except GeocovError:
         raise
@@ -318,6 +390,7 @@ def read_table(
     frame = frame.copy()
     frame["source_file"] = name
     frame["source_row"] = rows
+    frame = nfc_frame(frame)  # composed and decomposed names match and sort alike
     return frame
 
 
@@ -654,11 +727,15 @@ def codes_as_text(values: pd.Series) -> pd.Series:
     return out
 
 
-def frame_from_source(source: Any, *, layer: str | int | None = None) -> pd.DataFrame:
+def frame_from_source(
+    source: Any, *, layer: str | int | None = None, encoding: str | None = None
+) -> pd.DataFrame:
     """Read ``source`` (path or (Geo)DataFrame) into a frame with provenance columns.
 
     In-memory frames keep their ``source_file``/``source_row`` if they have them; otherwise
     they are called ``"<DataFrame>"`` and rows are numbered from 1 in frame order.
+    Column names and text values come back in Unicode NFC; ``encoding`` is passed to
+    :func:`read_table` for files.
     """
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
@@ -667,9 +744,9 @@ def frame_from_source(source: Any, *, layer: str | int | None = None) -> pd.Data
                 else "<DataFrame>"
         if "source_row" not in frame.columns:
             frame["source_row"] = np.arange(1, len(frame) + 1)
-        return frame.reset_index(drop=True)
+        return nfc_frame(frame.reset_index(drop=True))
     if isinstance(source, (str, Path)):
-        return read_table(source, layer=layer)
+        return read_table(source, layer=layer, encoding=encoding)
     raise SchemaError(
         f"cannot read {type(source).__name__!r}: pass a file path (CSV, Excel or a vector "
         f"file) or a (Geo)DataFrame"
