@@ -357,6 +357,7 @@ def _read_station_source(source: Any, layer: str | int | None) -> tuple[pd.DataF
         frame.columns = [str(c).strip() for c in frame.columns]
         frame["source_file"] = path.name
         frame["source_row"] = np.arange(len(frame)) + (1 if headerless else 2)
+        frame.attrs["csv_separator"] = ","
     else:
         frame = read_table(path, layer=layer)
     frame.attrs["file"] = path.name
@@ -660,7 +661,12 @@ def read_stations(
             out = _empty_stations(crs)
             out.attrs.update(radius_note="no stations", technologies_not_counted={})
             return out
-    dec = file_decimal(frame, decimal=decimal, file=file)
+    if is_ocid and decimal is None and frame.attrs.get("csv_separator", ",") == ",":
+        # OpenCelliD's own layout: comma-separated, so its decimal mark is the point (the
+        # evidence scan of every column would cost ~15 s on a national export)
+        dec = "."
+    else:
+        dec = file_decimal(frame, decimal=decimal, file=file)
     copies, first_row = _copy_rows(frame)
     if is_ocid and not columns:
         frame = _opencellid_columns(frame, decimal=dec, use_range=opencellid_range)
