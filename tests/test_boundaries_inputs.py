@@ -15,7 +15,7 @@ import pytest
 from shapely import Polygon, box
 
 import geocov
-from geocov.boundaries import read_units, validate_units
+from geocov.boundaries import read_units
 from geocov.errors import SchemaError, cli_hints
 from geocov.io import RejectsReport
 
@@ -283,11 +283,3 @@ def test_real_2009_census_escaped_names_decoded(shared_data) -> None:
     lao_cai = units[units["province_name"] == "Lao Cai"]
     assert len(lao_cai) == 164
     assert "Xã Bản Cái" in set(lao_cai["commune_name"])
-
-
-@pytest.mark.realdata
-def test_real_gadm_validation_levels(shared_data) -> None:
-    units = read_units(shared_data / REAL)
-    lao_cai = units[units["province_name"] == "LàoCai"]
-    report = validate_units(lao_cai)
-    assert set(report["level"]) <= {"province", "district", "commune"}

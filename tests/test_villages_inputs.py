@@ -328,3 +328,35 @@ def test_lenient_accounts_for_every_village(kinds) -> None:
     expected = sum(1 for k in kinds if KINDS[k][2]) + ("dup" in kinds)
     assert len(out) == expected
     assert set(out["unit_code"]) <= {"C1", "C2"}
+
+
+# ------------------------------------------------------------------ real communes
+
+
+@pytest.mark.realdata
+def test_real_commune_tolerance(shared_data) -> None:
+    """Villages 200 m and 3 km outside a real 2025 Lào Cai commune that their code names."""
+    from geocov.boundaries import read_units
+
+    path = shared_data / "boundaries/vn_communes_2025_5prov_sapnhap.gpkg"
+    units = read_units(path, layer="communes_2025",
+                       levels={"province": "province_code", "commune": "fullName"},
+                       codes={"province": "province_code", "commune": "code"})
+    lao_cai = units[units["province_code"] == "15"].reset_index(drop=True)
+    lao_cai.attrs = units.attrs
+    commune = lao_cai.iloc[0]
+    shape = gpd.GeoSeries([commune.geometry], crs=units.crs).to_crs(UTM).iloc[0]
+    # points on the outline of the commune grown by 200 m / 3 km lie that far from it
+    p200, p3k = (Point(shape.buffer(d, quad_segs=64).exterior.coords[0]) for d in (200, 3000))
+    pts = gpd.GeoSeries([p200, p3k], crs=UTM).to_crs(4326)
+    v = read_villages(gpd.GeoDataFrame({"ma_thon": ["near", "far"],
+                                        "ma_xa": [commune["commune_code"]] * 2},
+                                       geometry=pts.to_numpy(), crs=4326))
+    rej = RejectsReport()
+    out = link_villages(v, lao_cai, rejects=rej)
+    assert out["village_code"].tolist() == ["near"]
+    assert out["unit_code"].tolist() == [commune["commune_code"]]
+    value = rej.to_frame()["value"].iloc[0]
+    assert value.startswith(f"village far: claims {commune['commune_code']} "
+                            f"({commune['commune_name']})")
+    assert value.endswith(f"3.0 km from {commune['commune_code']}")
