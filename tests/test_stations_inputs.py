@@ -270,6 +270,15 @@ def test_opencellid_with_explicit_columns_still_ignores_its_range(tmp_path):
         == [1500.0]
 
 
+def test_opencellid_layout_resaved_with_semicolons_and_decimal_commas(tmp_path):
+    text = (OCID_HEADER.replace(",", ";")
+            + _ocid("LTE", 1, lon="104,25", lat="22,5", rng="1.500").replace(",", ";")
+            .replace("104;25", "104,25").replace("22;5", "22,5"))
+    s = read_stations(_write(tmp_path / "c.csv", text), opencellid_range=True)
+    assert (s.geometry.x.iloc[0], s.geometry.y.iloc[0]) == (104.25, 22.5)
+    assert s["range_m"].tolist() == [1500.0]
+
+
 def test_lte_m_and_nb_iot_spellings_are_not_counted(tmp_path):
     rows = [["A", "22,48", "103,97", t, "Viettel", ""]
             for t in ("NB-IoT", "LTE-M", "CAT-M1", "LTEM", "cdma2000", "4G")]
