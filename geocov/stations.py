@@ -461,9 +461,11 @@ def _missing_tech(frame: pd.DataFrame, cols: Mapping[str, str], file: str) -> No
         if any(w in fold_text(col) for w in _TECH_WORDS):
             found.append(f"{str(col)!r} (its name)")
             continue
-        sample = frame[col].dropna().head(1000)
-        if len(sample) and not pd.api.types.is_float_dtype(sample.dtype):
-            known = _classify_labels(sample).notna().mean()
+        sample = codes_as_text(frame[col]).dropna().head(1000)
+        # bare numbers are evidence only in a column named like one (a row number is not)
+        words = sample[~sample.astype(str).str.fullmatch(r"[\d.,\s]+")]
+        if len(words) and len(words) >= len(sample) / 2:
+            known = _classify_labels(words).notna().sum() / len(sample)
             if known >= 0.5:
                 found.append(f"{str(col)!r} ({known:.0%} of its values are technologies)")
     if found:

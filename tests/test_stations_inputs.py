@@ -184,6 +184,10 @@ def test_no_technology_column_at_all_keeps_the_standard_message(tmp_path):
     p = _write(tmp_path / "t.csv", "id;lat;lon;ghi_chu\nA;22,48;103,97;abc\n")
     with pytest.raises(SchemaError, match=r"required column\(s\) \['tech'\] not found"):
         read_stations(p)
+    # a row-number column (2, 3, 4 read alone would be generations) is not suggested
+    stt = _write(tmp_path / "stt.csv", "stt;lat;lon\n2;22;104\n3;22;104\n4;22;104\n")
+    with pytest.raises(SchemaError, match=r"required column\(s\) \['tech'\] not found"):
+        read_stations(stt)
 
 
 # ------------------------------------------------------------------ technologies
