@@ -27,6 +27,7 @@ import shapely
 from pyproj import CRS
 
 from . import crs as _crs
+from .encoding import nfc_frame
 from .errors import DataQualityWarning, DataSourceError, SchemaError, hint
 from .io import (
     MAX_LISTED,
@@ -321,12 +322,17 @@ def _first_line(path: Path) -> str:
         raise DataSourceError(f"{path}: cannot be read ({exc})") from exc
 
 
-def _read_station_source(source: Any, layer: str | int | None) -> tuple[pd.DataFrame, bool]:
+def _read_station_source(source: Any, layer: str | int | None,
+                         encoding: str | None) -> tuple[pd.DataFrame, bool]:
     """Read the source; return ``(frame, is_opencellid)``.
 
     An empty text file (0 bytes, or only blank lines) gives a frame without data columns.
     """
     if not isinstance(source, (str, Path)):
+        for key, value in (("layer", layer), ("encoding", encoding)):
+            if value is not None and isinstance(source, pd.DataFrame):
+                raise SchemaError(f"{key}= is only for files; a {type(source).__name__} "
+                                  f"was given")
         frame = frame_from_source(source)
         cols = {fold_text(c) for c in frame.columns}
         return frame, {"radio", "mcc", "net", "area", "cell", "lon", "lat"} <= cols
@@ -350,7 +356,9 @@ def _read_station_source(source: Any, layer: str | int | None) -> tuple[pd.DataF
         try:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
                                 header=None if headerless else "infer",
-                                names=list(OPENCELLID_COLUMNS) if headerless else None)
+                                names=list(OPENCELLID_COLUMNS) if headerless else None,
+                                encoding=encoding or "utf-8-sig")
+            frame = nfc_frame(frame)
         except Exception as exc:
             raise DataSourceError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") \
                 from exc
@@ -359,7 +367,7 @@ def _read_station_source(source: Any, layer: str | int | None) -> tuple[pd.DataF
         frame["source_row"] = np.arange(len(frame)) + (1 if headerless else 2)
         frame.attrs["csv_separator"] = ","
     else:
-        frame = read_table(path, layer=layer)
+        frame = read_table(path, layer=layer, encoding=encoding)
     frame.attrs["file"] = path.name
     cols = {fold_text(c) for c in frame.columns}
     return frame, {"radio", "mcc", "net", "area", "cell", "lon", "lat"} <= cols
@@ -534,6 +542,7 @@ def read_stations(
     crs: Any = "EPSG:4326",
     rejects: RejectsReport | None = None,
     layer: str | int | None = None,
+    encoding: str | None = None,
     opencellid_range: bool = False,
     max_range_m: float | Mapping[str, float] | None = None,
     decimal: str | None = None,
@@ -575,7 +584,10 @@ def read_stations(
     rejects : RejectsReport, optional
         Lenient mode: bad rows are recorded there instead of raising.
     layer : str or int, optional
-        Layer of a vector file with several layers (default: the first).
+        Layer of a vector file with several layers (default: the first); files only.
+    encoding : str, optional
+        Text encoding of a CSV or a DBF without ``.cpg`` (``"cp1258"``, ``"tcvn3"``,
+        ``"vni"``, ...); ``None`` detects it (see :func:`geocov.io.read_table`); files only.
     opencellid_range : bool, default False
         OpenCelliD files only: use their ``range`` column as the radius.  It is the spread
         of the crowd-sourced observations of a cell, not its serving footprint, so by
@@ -612,7 +624,7 @@ def read_stations(
         latitude/longitude out of range, unknown technology, ``range_m <= 0`` or above
         its bound, unparseable azimuth, beamwidth outside (0, 360], rows that copy an
         earlier row), listing file, rows, column and values.  Also a radius-like column that is
-        not recognised.
+        not recognised, and ``layer=``/``encoding=`` with an in-memory frame.
     CRSError
         A vector layer or GeoDataFrame without a CRS.
     DataSourceError
@@ -651,7 +663,7 @@ def read_stations(
     [['LC-1', '4G', 2500.0]]
     """
     bounds = _max_range_table(max_range_m)
-    frame, is_ocid = _read_station_source(source, layer)
+    frame, is_ocid = _read_station_source(source, layer, encoding)
     n = len(frame)
     file = source_names(frame) if n else str(frame.attrs.get("file", source_names(frame)))
     count_rows_read(rejects, frame, "stations")

@@ -388,6 +388,23 @@ def test_layer_is_read(tmp_path):
     assert read_stations(p, layer="old")["station_id"].tolist() == ["A"]
 
 
+def test_layer_and_encoding_are_for_files_only():
+    t = pd.DataFrame({"lat": [22.0], "lon": [104.0], "tech": ["LTE"]})
+    with pytest.raises(SchemaError, match=r"layer= is only for files; a DataFrame was given"):
+        read_stations(t, layer="x")
+    with pytest.raises(SchemaError, match=r"encoding= is only for files"):
+        read_stations(t, encoding="cp1258")
+
+
+def test_encoding_is_used(tmp_path):
+    p = tmp_path / "tram.csv"
+    # Windows-1258 writes "ả" as "a" + a separate hook-above tone mark
+    p.write_bytes("ma_tram;vi_do;kinh_do;cong_nghe;nha_mang\n"
+                  "Ba\u0309n Khoang;22,48;103,97;LTE;Viettel\n".encode("cp1258"))
+    s = read_stations(p, encoding="cp1258")
+    assert s["station_id"].tolist() == ["Bản Khoang"]
+
+
 # ------------------------------------------------------------------ planner's file
 
 
