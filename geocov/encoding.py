@@ -31,6 +31,7 @@ import unicodedata
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -336,7 +337,13 @@ _SYLLABLE = re.compile(f"{_INITIAL}(?:{_CLOSED}(?:ng|nh|ch|[cmnptkh])?|{_OPEN})"
 
 
 def _plausible_syllable(word: str) -> bool:
-    """Whether ``word`` (NFC) is a well-formed Vietnamese syllable with at most one tone."""
+    """Whether ``word`` (NFC) is a well-formed Vietnamese syllable with at most one tone.
+
+    Mixed case inside a word ("HơÌ", "QuƠ") counts as not well-formed: misread bytes
+    often turn into capitals.
+    """
+    if not word.isupper() and any(c.isupper() for c in word[1:]):
+        return False
     nfd = unicodedata.normalize("NFD", word.lower())
     if sum(c in _TONE_MARKS for c in nfd) > 1:
         return False
@@ -369,6 +376,7 @@ SAMPLE_BYTES = 16 * 2**20
 MAX_TOKENS = 20_000
 MIN_SCORE = 0.5
 MIN_MARGIN = 0.3
+MIN_TOKENS_FOREIGN = 5  # fewer words say too little to call a text "not Vietnamese"
 _TOKEN = re.compile(rb"[^\x00-\x20,;|\"']*[\x80-\xff][^\x00-\x20,;|\"']*")
 
 
@@ -401,8 +409,9 @@ def detect_encoding(raw: bytes, *, candidates: Iterable[str] | None = None) -> E
     Otherwise the distinct non-ASCII words of the first 16 MB are decoded with each of
     ``cp1258``, ``tcvn3``, ``vni`` and ``cp1252`` (or ``candidates``) and scored for how
     Vietnamese they read.  The guess is confident when the best scores at least 0.5 and
-    beats the runner-up by 0.3.  When no candidate reads as Vietnamese, charset-normalizer
-    (if installed) gets a say, never confidently.
+    beats the runner-up by 0.3.  When no candidate reads as Vietnamese (all score below 0 on
+    at least 5 words), the text is taken as Windows-1252, or as what charset-normalizer
+    (if installed) finds if that is another script, never confidently.
 
     Examples
     --------
@@ -448,7 +457,7 @@ def detect_encoding(raw: bytes, *, candidates: Iterable[str] | None = None) -> E
     runner = rivals[0] if rivals else None
     margin = scores[best] - scores[runner] if runner else 1.0
     example = _example(tokens, best, runner) if runner else None
-    if scores[best] < MIN_SCORE:
+    if scores[best] < 0 and len(tokens) >= MIN_TOKENS_FOREIGN:
         # not Vietnamese: Windows-1252, unless charset-normalizer reads another script
         other = _charset_normalizer_guess(sample)
         fallback = other if other and _mostly_non_latin(sample, other) else "cp1252"
@@ -581,9 +590,12 @@ def decode_bytes(
 
 
 # ---------------------------------------------------------------- frames: NFC, DBF text
+def _is_object(dtype: Any) -> bool:
+    return isinstance(dtype, np.dtype) and dtype == np.dtype(object)
+
+
 def _is_text_column(values: pd.Series) -> bool:
-    dtype = values.dtype
-    return bool(dtype == np.dtype(object)) or isinstance(dtype, pd.StringDtype)
+    return _is_object(values.dtype) or isinstance(values.dtype, pd.StringDtype)
 
 
 def _map_distinct(values: pd.Series, func) -> pd.Series | None:  # type: ignore[no-untyped-def]
@@ -606,8 +618,8 @@ def _map_distinct(values: pd.Series, func) -> pd.Series | None:  # type: ignore[
     arr = values.to_numpy(dtype=object, copy=True)
     sel = codes >= 0
     arr[sel] = new_uni[codes[sel]]
-    out = pd.Series(arr, index=values.index, name=values.name)
-    return out.astype(values.dtype) if values.dtype != object else out
+    out = pd.Series(arr, index=values.index, name=values.name, dtype=object)
+    return out if _is_object(values.dtype) else out.astype(values.dtype)
 
 
 def _nfc_if_needed(text: str) -> str:
