@@ -137,6 +137,22 @@ def test_stations_layer_through_cli(world):
         assert int(total["villages_covered_4g"].iloc[0]) == covered
 
 
+@pytest.mark.parametrize("layer, villages", [("some", 2), ("all", 4)])
+def test_villages_layer_in_toml_is_read(world, layer, villages):
+    gpkg = world / "villages.gpkg"
+    for name, n in (("all", 4), ("some", 2)):
+        gpd.GeoDataFrame(
+            {"village_code": [f"V{i + 1}" for i in range(n)]},
+            geometry=[Point(*_centre(i)) for i in range(n)],
+            crs=CRS,
+        ).to_file(gpkg, layer=name)
+    a = _toml(world, f'[villages]\npath = "villages.gpkg"\nlayer = "{layer}"\n')
+    assert int(run_analysis(a).table("total")["villages"].iloc[0]) == villages
+    r = invoke("report", "--analysis", a, "--villages-layer", "all", "-o", world / "r.csv")
+    assert r.exit_code == 0, r.output
+    assert int(pd.read_csv(world / "r_total.csv", encoding="utf-8-sig")["villages"].iloc[0]) == 4
+
+
 def test_every_section_key_goes_to_its_reader(world, monkeypatch):
     import geocov.fiber
     import geocov.stations
@@ -370,6 +386,16 @@ def test_cli_strict_error_names_lenient_not_python(world):
     assert "add --lenient" in r.output and "RejectsReport" not in r.output
 
 
+def test_cli_missing_column_names_the_cli_option(world):
+    pd.DataFrame({"station_id": ["A"], "technology": ["4G"], "kinh_do_x": ["105.0"],
+                  "lat": ["21.7"]}).to_csv(world / "bts.csv", index=False)  # fmt: skip
+    a = _toml(world, '[stations]\npath = "bts.csv"\n')
+    r = invoke("run", a, "-o", world / "o")
+    assert_clean_error(r)
+    assert "pass --stations-columns lon='<your column>'" in r.output
+    assert "columns={" not in r.output
+
+
 def test_villages_columns_option_reaches_the_reader(world):
     v = pd.read_csv(world / "villages.csv").rename(columns={"ma_xa": "where", "ma_thon": "id_t"})
     v.to_csv(world / "odd.csv", index=False)
@@ -426,6 +452,19 @@ def test_validate_reports_unknown_fiber_codes(world):
     assert r.exit_code == 1
     assert "  fiber.csv (fiber): 2 read, 1 used, 1 rejected" in r.output
     assert "  fiber.csv: 1 row(s) rejected: listed unit code(s) ['C9'] not found" in r.output
+
+
+def test_validate_reports_villages_outside_their_commune(world):
+    v = pd.read_csv(world / "villages.csv")
+    v.loc[3, ["x", "y"]] = _centre(0)  # V4 says C4 but lies in C1, 4 km away
+    v.to_csv(world / "villages.csv", index=False)
+    r = invoke("validate", "--analysis", _toml(world, VILLAGES_TOML),
+               "--rejects", world / "rej.csv")  # fmt: skip
+    assert r.exit_code == 1, r.output
+    problems = r.output[r.output.index("problems that change figures:") :]
+    assert re.search(r"\n  villages\.csv: 1 row\(s\) rejected: lies more than 500 m outside "
+                     r"the commune", problems), r.output  # fmt: skip
+    assert pd.read_csv(world / "rej.csv")["row"].tolist() == [5]
 
 
 def test_validate_analysis_counts_are_integers(world):
