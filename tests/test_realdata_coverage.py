@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import shapely
 import pytest
 
 import geocov
@@ -22,11 +23,17 @@ def pop2020(shared_data):
 
 
 def _stations_near(units, n=60, seed=1):
-    """A few synthetic stations inside and around the units (no real station data exists)."""
+    """A few synthetic stations inside the units or within ~5 km of them (no real station
+    data exists); a station in a far corner of the bounding box would rightly be named as
+    far from every unit."""
     rng = np.random.default_rng(seed)
-    minx, miny, maxx, maxy = units.to_crs(4326).total_bounds
-    lon = rng.uniform(minx - 0.05, maxx + 0.05, n)
-    lat = rng.uniform(miny - 0.05, maxy + 0.05, n)
+    lonlat = units.to_crs(4326)
+    minx, miny, maxx, maxy = lonlat.total_bounds
+    lon = rng.uniform(minx - 0.05, maxx + 0.05, 20 * n)
+    lat = rng.uniform(miny - 0.05, maxy + 0.05, 20 * n)
+    near = shapely.dwithin(shapely.points(lon, lat), lonlat.union_all(), 0.05)
+    lon, lat = lon[near][:n], lat[near][:n]
+    assert len(lon) == n
     frame = gpd.GeoDataFrame(
         {
             "station_id": [f"s{i}" for i in range(n)],
