@@ -493,35 +493,51 @@ def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> pd.Series
     """
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         return values.astype("float64")
-    text = pd.Series(
-        [
-            None if _isna(v) else str(v).strip().replace(" ", "").replace("\u00a0", "")
-            for v in values
-        ],
-        index=values.index,
-        dtype=object,
-    )
-    t = text.dropna().astype(str)
-    is_comma_dec = t.str.fullmatch(_COMMA_DECIMAL.pattern)
-    is_point_dec = t.str.fullmatch(_POINT_DECIMAL.pattern) & ~t.str.fullmatch(_DOT_GROUPS.pattern)
+    import pyarrow.compute as pc
+
+    text = _arrow_text(values)
     if decimal is None:
-        decimal = "," if is_comma_dec.any() and not is_point_dec.any() else "."
+        is_comma_dec = pc.any(pc.match_substring_regex(text, _COMMA_DECIMAL.pattern)).as_py()
+        is_point_dec = pc.any(pc.and_(
+            pc.match_substring_regex(text, _POINT_DECIMAL.pattern),
+            pc.invert(pc.match_substring_regex(text, _DOT_GROUPS.pattern)))).as_py()
+        decimal = "," if is_comma_dec and not is_point_dec else "."
     if decimal not in (",", "."):
         raise SchemaError(f"decimal must be ',' or '.', got {decimal!r}")
-    thousands, groups = (".", _DOT_GROUPS) if decimal == "," else (",", _COMMA_GROUPS)
-    out = text.copy()
-    has_sep = t.str.contains(thousands, regex=False)
-    int_part = t.str.split(decimal, n=1).str[0]
-    ok_groups = int_part.str.fullmatch(groups.pattern) | ~int_part.str.contains(
-        thousands, regex=False
-    )
-    bad = has_sep & ~ok_groups
-    cleaned = t.str.replace(thousands, "", regex=False)
+    thousands = "." if decimal == "," else ","
+    sep, dec = re.escape(thousands), re.escape(decimal)
+    # a thousands separator is only accepted in proper groups of three before the mark
+    grouped = rf"^[-+]?\d{{1,3}}({sep}\d{{3}})+({dec}\d*)?([eE][-+]?\d+)?$"
+    bad = pc.and_(pc.match_substring(text, thousands),
+                  pc.invert(pc.match_substring_regex(text, grouped)))
+    cleaned = pc.replace_substring(text, thousands, "")
     if decimal == ",":
-        cleaned = cleaned.str.replace(",", ".", regex=False)
-    cleaned[bad] = "nan"
-    out.loc[cleaned.index] = cleaned
-    return pd.to_numeric(out, errors="coerce").astype("float64")
+        cleaned = pc.replace_substring(cleaned, ",", ".")
+    cleaned = pc.if_else(bad, None, cleaned)
+    out = pd.to_numeric(
+        pd.Series(cleaned.to_numpy(zero_copy_only=False), index=values.index, dtype=object),
+        errors="coerce")
+    return out.astype("float64")
+
+
+def _arrow_text(values: pd.Series):
+    """``values`` as an Arrow string array, stripped, without spaces (null where missing)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_object_dtype(values.dtype):
+        try:
+            arr = pa.array(values, type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed cells (Excel): text them
+            na = values.isna().to_numpy()
+            arr = pa.array(values.astype(str).to_numpy(dtype=object), type=pa.string(),
+                           mask=na)
+    else:
+        arr = pa.array(values.astype(str).to_numpy(dtype=object), type=pa.string(),
+                       mask=values.isna().to_numpy())
+    arr = pc.utf8_trim_whitespace(arr)
+    arr = pc.replace_substring(arr, " ", "")
+    return pc.replace_substring(arr, "\u00a0", "")
 
 
 _NUMBER_LIKE = re.compile(r"^[-+]?[\d.,]*\d[\d.,]*$")
@@ -534,21 +550,30 @@ def _decimal_evidence(values: pd.Series) -> tuple[list[str], list[str], list[str
     ``1.234.567`` prove a comma; ``22.48``, ``1,234.5`` and ``1,234,567`` prove a point;
     ``2.662`` and ``1,234`` are ambiguous (a decimal, or a thousands group).
     """
-    text = pd.Series(pd.unique(values.dropna().astype(str)), dtype=object)
-    text = text.str.strip().str.replace(" ", "", regex=False).str.replace("\u00a0", "",
-                                                                         regex=False)
-    text = text[text.str.fullmatch(_NUMBER_LIKE.pattern)]
-    if text.empty:
+    import pyarrow.compute as pc
+
+    text = pc.unique(_arrow_text(values).drop_null())
+    text = text.filter(pc.match_substring_regex(text, _NUMBER_LIKE.pattern))
+    if len(text) == 0:
         return [], [], []
-    dot_groups = text.str.fullmatch(_DOT_GROUPS.pattern)
-    comma_groups = text.str.fullmatch(_COMMA_GROUPS.pattern)
-    many_dots = text.str.count(r"\.") > 1
-    many_commas = text.str.count(",") > 1
-    comma = (text.str.fullmatch(_COMMA_DECIMAL.pattern) & ~comma_groups) | (dot_groups & many_dots)
-    point = (text.str.fullmatch(_POINT_DECIMAL.pattern) & ~dot_groups) | (
-        comma_groups & many_commas)
-    ambiguous = (dot_groups | comma_groups) & ~comma & ~point
-    return text[comma].tolist(), text[point].tolist(), text[ambiguous].tolist()
+
+    def match(pattern: re.Pattern) -> Any:
+        return pc.match_substring_regex(text, pattern.pattern)
+
+    dot_groups, comma_groups = match(_DOT_GROUPS), match(_COMMA_GROUPS)
+    many_dots = pc.greater(pc.count_substring(text, "."), 1)
+    many_commas = pc.greater(pc.count_substring(text, ","), 1)
+    comma = pc.or_(pc.and_(match(_COMMA_DECIMAL), pc.invert(comma_groups)),
+                   pc.and_(dot_groups, many_dots))
+    point = pc.or_(pc.and_(match(_POINT_DECIMAL), pc.invert(dot_groups)),
+                   pc.and_(comma_groups, many_commas))
+    ambiguous = pc.and_(pc.or_(dot_groups, comma_groups),
+                        pc.invert(pc.or_(comma, point)))
+
+    def first(mask: Any) -> list[str]:
+        return text.filter(mask)[:5].to_pylist()
+
+    return first(comma), first(point), first(ambiguous)
 
 
 def file_decimal(
