@@ -602,8 +602,10 @@ class Validation:
         (integers; read = used + rejected).
     problems
         Problems that change figures, one row each: ``kind`` (``"rejected_rows"`` or
-        ``"overlap"``), ``where`` (file, or unit), ``count`` (rows; 0 for overlaps),
-        ``area_km2`` (NaN for rows), ``detail``.
+        ``"overlap"``), ``where`` (file, or unit), ``level`` (of the unit; None for rows),
+        ``count`` (rows; 0 for overlaps), ``area_km2`` (NaN for rows), ``detail``.  Rows:
+        one per file and reason; overlaps: one per unit whose area figure is too large
+        (:func:`unit_overlaps`), coarse levels first.
     notes
         Topology notes that change no figure, one row per level and kind: ``level,
         problem, count, area_km2`` (total area, NaN for kinds without one).
@@ -638,6 +640,7 @@ def _reject_problems(rejects: RejectsReport) -> pd.DataFrame:
         {
             "kind": "rejected_rows",
             "where": g["file"].astype(str),
+            "level": None,
             "count": g["count"].astype(int),
             "area_km2": np.nan,
             "detail": g["reason"].astype(str),
@@ -711,6 +714,7 @@ def validate_analysis(
                 "total",
                 table["level"] + " " + table["name"] + " (" + table["code"] + ")",
             ),
+            "level": table["level"].to_numpy(object),
             "count": 0,
             "area_km2": table["overlap_km2"].to_numpy(float),
             "detail": [

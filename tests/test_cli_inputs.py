@@ -197,6 +197,22 @@ def test_every_section_key_goes_to_its_reader(world, monkeypatch):
     assert seen["fiber"] == {"encoding": "cp1258", "decimal": ",", "reach_m": 500, "rejects": None}
 
 
+def test_every_toml_input_key_is_an_argument_of_the_real_reader():
+    import inspect
+
+    from geocov.analysis import _SECTIONS
+
+    readers = {
+        "units": geocov.read_units,
+        "villages": geocov.read_villages,
+        "stations": geocov.read_stations,
+        "fiber": geocov.read_fiber,
+    }
+    for section, reader in readers.items():
+        params = set(inspect.signature(reader).parameters)
+        assert set(_SECTIONS[section]) - {"path"} <= params, section
+
+
 def test_cli_options_set_section_keys(world, monkeypatch):
     import geocov.analysis
 
@@ -428,6 +444,30 @@ def test_validate_separates_problems_from_topology_notes(world):
     topo = pd.read_csv(world / "topology.csv")
     assert topo.loc[topo["problem"] == "overlap", "changes_figures"].all()
     assert not topo.loc[topo["problem"] != "overlap", "changes_figures"].any()
+
+
+def test_validate_lists_ten_units_per_level_then_counts_the_rest(tmp_path):
+    """12 districts of two 1 km² communes, each pair overlapping by 0.1 km²."""
+    rows = []
+    for d in range(12):
+        x = X0 + d * 3_000
+        rows += [
+            (f"D{d:02}", f"Huyện {d:02}", f"C{d:02}a", box(x, Y0, x + 1_100, Y0 + 1_000)),
+            (f"D{d:02}", f"Huyện {d:02}", f"C{d:02}b", box(x + 1_000, Y0, x + 2_000, Y0 + 1_000)),
+        ]
+    gpd.GeoDataFrame(
+        [r[:3] for r in rows], columns=["district_code", "district_name", "commune_code"],
+        geometry=[r[3] for r in rows], crs=CRS,
+    ).assign(commune_name=lambda t: t["commune_code"]).to_file(
+        tmp_path / "units.gpkg", layer="communes")  # fmt: skip
+    r = invoke("validate", "--analysis", _toml(tmp_path, ""), "--rejects", tmp_path / "r.csv")
+    assert r.exit_code == 1, r.output
+    listed = [ln for ln in r.output.splitlines() if ln.startswith("  district Huyện")]
+    assert len(listed) == 10
+    assert "  ... and 2 more district(s) whose area figure counts overlapping land twice" in (
+        r.output
+    )
+    assert re.search(r"\n  total: overlapping communes count 1\.20\d km² twice", r.output)
 
 
 def test_validate_topology_notes_alone_exit_zero(world):

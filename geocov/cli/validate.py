@@ -8,6 +8,12 @@ import click
 
 from .options import build_analysis, handles_errors, input_options
 
+MAX_LISTED = 10  # units listed per level; the topology file has them all
+
+
+def _area(km2: float) -> str:
+    return f"{km2:,.3f} km²" if km2 >= 0.001 else f"{km2 * 1e6:,.0f} m²"
+
 
 @click.command("validate")
 @input_options
@@ -44,17 +50,24 @@ def command(rejects_path: str, topology_path: str | None, **inputs) -> None:
         )
     if v.changes_figures:
         click.echo("problems that change figures:")
-        for p in v.problems.itertuples():
-            if p.kind == "rejected_rows":
-                click.echo(f"  {p.where}: {p.count} row(s) rejected: {p.detail}")
-            else:
+        rows = v.problems.loc[v.problems["kind"] == "rejected_rows"]
+        for p in rows.itertuples():
+            click.echo(f"  {p.where}: {p.count} row(s) rejected: {p.detail}")
+        overlaps = v.problems.loc[v.problems["kind"] == "overlap"]
+        for level, group in overlaps.groupby("level", sort=False):  # coarse levels first
+            for p in group.head(MAX_LISTED).itertuples():
                 click.echo(f"  {p.where}: {p.detail}")
+            if len(group) > MAX_LISTED:
+                click.echo(
+                    f"  ... and {len(group) - MAX_LISTED} more {level}(s) whose area figure "
+                    f"counts overlapping land twice (topology file: changes_figures)"
+                )
     else:
         click.echo("no problem that changes figures")
     if len(v.notes):
         click.echo("topology notes (they change no figure):")
         for n in v.notes.itertuples():
-            area = "" if n.area_km2 != n.area_km2 else f", {n.area_km2:,.3f} km² in total"
+            area = "" if n.area_km2 != n.area_km2 else f", {_area(n.area_km2)} in total"
             click.echo(f"  {n.level}: {n.count} {n.problem.replace('_', ' ')}(s){area}")
     out = v.rejects.write(rejects_path)
     click.echo(f"{len(v.rejects)} rejected row(s) -> {out}")
