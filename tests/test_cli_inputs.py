@@ -349,6 +349,13 @@ def test_missing_toml_file_is_a_usage_error(tmp_path, command):
     assert "does not exist" in r.output
 
 
+def test_output_that_cannot_be_written_is_one_error_line(world):
+    (world / "afile").write_text("x", encoding="utf-8")
+    r = invoke("report", "--analysis", _toml(world, ""), "-o", world / "afile" / "r.csv")
+    assert_clean_error(r)
+    assert "afile" in r.output
+
+
 def test_read_analysis_missing_file_names_it(tmp_path):
     with pytest.raises(geocov.DataSourceError, match=r"missing\.toml: analysis file not found"):
         read_analysis(tmp_path / "missing.toml")

@@ -254,7 +254,8 @@ def cli_session() -> Iterator[None]:
 
     Fix hints name command-line options (:func:`geocov.errors.cli_hints`); geocov's
     warnings print as one ``warning: ...`` line each (not Python's ``file:line`` form);
-    a :class:`~geocov.errors.GeocovError` becomes one ``Error: ...`` line and exit code 1.
+    a :class:`~geocov.errors.GeocovError` (or an ``OSError``: an output that cannot be
+    written) becomes one ``Error: ...`` line and exit code 1.
     """
     with cli_hints(), warnings.catch_warnings():
         warnings.simplefilter("always", GeocovWarning)
@@ -263,6 +264,8 @@ def cli_session() -> Iterator[None]:
             yield
         except GeocovError as exc:
             fail(exc)
+        except OSError as exc:  # a file the command cannot write (or read)
+            raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
 
 
 def handles_errors(f: Callable) -> Callable:
