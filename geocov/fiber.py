@@ -45,7 +45,7 @@ from .io import (
     resolve_columns,
     source_names,
 )
-from .villages import _finest_code_column, _representative_points
+from .villages import REJECTED_VILLAGES_ATTR, _finest_code_column, _representative_points
 
 __all__ = ["read_fiber", "fiber_reach", "check_fiber_codes", "REJECTED_VILLAGES_ATTR"]
 
@@ -70,10 +70,6 @@ _ALIASES: dict[str, list[str]] = {
 _VILLAGE_LEVELS = {"village", "hamlet", "thon", "ban", "ap", "lang", "thonban"}
 _UNIT_LEVELS = {"unit", "commune", "ward", "township", "xa", "phuong", "thitran", "xaphuong"}
 _COLUMNS = ["kind", "code", "reach_m", "connected", "geometry", "source_file", "source_row"]
-#: ``villages.attrs`` key of the villages a reader or :func:`~geocov.villages.link_villages`
-#: rejected: ``{village_code: (source_file, source_row)}``.  A fiber row that lists one of
-#: them is rejected with that reason instead of "not found".
-REJECTED_VILLAGES_ATTR = "geocov_rejected_villages"
 
 
 def _check_kind(kind: str) -> None:

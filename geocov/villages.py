@@ -62,6 +62,11 @@ _ALIASES: dict[str, list[str]] = {
     "wkt": ["geometry", "geom", "the_geom", "shape"],
 }
 _NAMES = ("unit_name", "district_name", "province_name")
+#: ``attrs`` key under which :func:`read_villages` records the codes of the villages it
+#: rejected: ``{village_code: (source_file, source_row)}``.  A fiber row that lists one of
+#: them is rejected with that reason instead of "not found".
+REJECTED_VILLAGES_ATTR = "geocov_rejected_villages"
+
 _COLUMNS = ["village_code", "village_name", "population", "unit_code", *_NAMES, "geometry",
             "source_file", "source_row"]
 _ALLOWED_TYPES = (shapely.GeometryType.POINT, shapely.GeometryType.POLYGON,
@@ -313,7 +318,15 @@ def read_villages(
         geometry=gpd.GeoSeries(geoms[keep], crs=out_crs),
     )
     logger.info("%s: %d villages read, %d rejected", file, len(out), int(n - keep.sum()))
-    return out[_COLUMNS]
+    out = out[_COLUMNS]
+    # so that a fiber row listing a rejected village can say why it cannot be used
+    gone = ~keep & code.notna().to_numpy() & ~code.isin(set(out["village_code"])).to_numpy()
+    gone &= ~code.duplicated(keep="first").to_numpy()
+    out.attrs[REJECTED_VILLAGES_ATTR] = dict(zip(
+        code[gone].astype(str),
+        zip(src["source_file"][gone].astype(str), src["source_row"][gone].astype(int).tolist(),
+            strict=True), strict=True))
+    return out
 
 
 def _finest_code_column(units: pd.DataFrame) -> str:

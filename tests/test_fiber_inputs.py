@@ -266,8 +266,6 @@ def test_villages_rejected_by_the_reader_are_named(tmp_path):
         "cannot be used"]
 
 
-@pytest.mark.xfail(strict=True, reason="read_villages does not yet record the codes of the "
-                                       "villages it rejects (attrs[REJECTED_VILLAGES_ATTR])")
 def test_village_rejected_while_read_is_named_end_to_end(tmp_path):
     v = tmp_path / "villages.csv"
     v.write_text("ma_thon,ma_xa,lon,lat\n0101,01,103.0,22.0\n0102,01,abc,22.0\n",
