@@ -199,10 +199,17 @@ class CoverageResult:
             total = int(sum(t[f"stations_{k}"] for k in ("2g", "3g", "4g", "5g")))
             outside = int(t["stations_outside_any"])
             excluded = int(self.metadata.get("stations_excluded") or 0)
+            not_counted = self.metadata.get("technologies_not_counted") or {}
             parts.append(
                 f"{total:,} stations inside ({', '.join(stations)})"
                 + (f", {outside:,} more outside still counted for coverage" if outside else "")
                 + (f"; {excluded:,} left out by status" if excluded else "")
+                + (
+                    "; not counted: "
+                    + ", ".join(f"{n:,} {t}" for t, n in sorted(not_counted.items()))
+                    if not_counted
+                    else ""
+                )
             )
         return "; ".join(parts) + "."
 
@@ -490,11 +497,15 @@ def coverage(
             {str(f) for f in _sources(units, villages, stations, fiber)}
             | ({Path(str(population)).name} if pop_mode == "raster" else set())
         ),
-        "model": _model_text(st, grid, pop_label, resolution_m, wcrs),
+        "model": _model_text(st, grid, pop_label, resolution_m, wcrs,
+                             stations.attrs if stations is not None else {}),
         "working_crs": wcrs.to_string(),
         "grid": grid.description,
         "population_source": pop_label,
         "stations_excluded": st.excluded,
+        "technologies_not_counted": dict(
+            (stations.attrs.get("technologies_not_counted") or {}) if stations is not None else {}
+        ),
         "villages_missing_population": missing,
     }
     timer.lap("assemble")
@@ -1187,15 +1198,23 @@ def _column_order(finest: str) -> list[str]:
     return cols
 
 
-def _model_text(st: _Stations, grid: _Groups, pop_label: str, resolution_m: float, wcrs) -> str:
+def _model_text(st: _Stations, grid: _Groups, pop_label: str, resolution_m: float, wcrs,
+                station_attrs: Mapping[str, Any]) -> str:
     from .stations import DEFAULT_RADIUS_M
 
     defaults = ", ".join(f"{k} {v / 1000:g} km" for k, v in DEFAULT_RADIUS_M.items())
+    notes = ""
+    if station_attrs.get("radius_note"):
+        notes += f" Radii: {station_attrs['radius_note']}."
+    not_counted = station_attrs.get("technologies_not_counted") or {}
+    if not_counted:
+        listed = ", ".join(f"{n:,} {t}" for t, n in sorted(not_counted.items()))
+        notes += (f" Not counted (no mobile broadband for people): {listed} cell(s).")
     return (
         f"Footprints: discs of each station's range_m, else a default radius per technology "
         f"({defaults}); sector wedges where azimuth and beamwidth are given; built in "
         f"{wcrs.name}. A village is covered when its point (or a polygon's representative "
         f"point) lies in a footprint; a unit has a technology when any footprint of it "
         f"touches the unit. Covered area and population on a {grid.description}. "
-        f"Population: {pop_label}."
+        f"Population: {pop_label}.{notes}"
     )

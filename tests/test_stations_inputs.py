@@ -518,3 +518,19 @@ def test_far_stations_are_named_by_coverage():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         geocov.coverage(units, stations=stations.iloc[:2])
+
+
+def test_opencellid_choices_reach_the_model_note_and_summary(tmp_path):
+    """The radius choice and the cells not counted are said where the figures are read."""
+    units = gpd.GeoDataFrame({"province": ["P"], "commune": ["C"], "commune_code": ["1"]},
+                             geometry=[box(103.9, 22.4, 104.1, 22.6)], crs=4326)
+    units = geocov.read_units(units, levels={"province": "province", "commune": "commune"},
+                              codes={"commune": "commune_code"})
+    text = OCID_HEADER + _ocid("LTE", 1) + _ocid("NBIOT", 2) + _ocid("NBIOT", 3)
+    with pytest.warns(DataQualityWarning, match=r"NB-IoT: 2"):
+        s = read_stations(_write(tmp_path / "cell_towers.csv", text))
+    result = geocov.coverage(units, stations=s)
+    assert "Radii: OpenCelliD range not used as radius" in result.metadata["model"]
+    assert "Not counted (no mobile broadband for people): 2 NB-IoT cell(s)." in \
+        result.metadata["model"]
+    assert result.summary().endswith("1 stations inside (1 4G); not counted: 2 NB-IoT.")
