@@ -421,7 +421,16 @@ class EncodingGuess:
 
 
 def _sample_tokens(raw: bytes) -> list[bytes]:
-    tokens = dict.fromkeys(_TOKEN.findall(raw[:SAMPLE_BYTES]))
+    """Distinct words with non-ASCII bytes: from the first 16 MB (cut at a line end), or
+    from the whole file when that holds fewer than 1,000 (the text may come later)."""
+    window = raw
+    if len(raw) > SAMPLE_BYTES:
+        window = raw[:SAMPLE_BYTES]
+        cut = window.rfind(b"\n")
+        window = window[:cut] if cut > 0 else window
+    tokens = dict.fromkeys(_TOKEN.findall(window))
+    if len(tokens) < 1000 and len(window) < len(raw):
+        tokens.update(dict.fromkeys(_TOKEN.findall(raw)))
     return list(tokens)[:MAX_TOKENS]
 
 
@@ -429,12 +438,12 @@ def detect_encoding(raw: bytes, *, candidates: Iterable[str] | None = None) -> E
     """Detect the encoding of Vietnamese text ``raw``.
 
     A BOM decides (UTF-8 or UTF-16); so does text that is pure ASCII or valid UTF-8.
-    Otherwise the distinct non-ASCII words of the first 16 MB are decoded with each of
-    ``cp1258``, ``tcvn3``, ``vni`` and ``cp1252`` (or ``candidates``) and scored for how
-    Vietnamese they read.  The guess is confident when the best scores at least 0.5 and
-    beats the runner-up by 0.3.  When no candidate reads as Vietnamese (all score below 0 on
-    at least 5 words), the text is taken as Windows-1252, or as what charset-normalizer
-    (if installed) finds if that is another script, never confidently.
+    Otherwise the distinct non-ASCII words (of the first 16 MB if they hold enough) are
+    decoded with each of ``cp1258``, ``tcvn3``, ``vni`` and ``cp1252`` (or ``candidates``)
+    and scored for how Vietnamese they read.  The guess is confident when the best scores
+    at least 0.5 and beats the runner-up by 0.3.  When no candidate reads as Vietnamese
+    (all score below 0 on at least 5 words), the text is taken as Windows-1252, or as what
+    charset-normalizer finds if that is another script, never confidently.
 
     Examples
     --------
@@ -456,9 +465,7 @@ def detect_encoding(raw: bytes, *, candidates: Iterable[str] | None = None) -> E
     sample = b"\n".join(tokens)
     try:
         sample.decode("utf-8")
-        # a 16 MB cut may split a character: judge on whole tokens, then the rest of raw
-        if len(raw) <= SAMPLE_BYTES:
-            raw.decode("utf-8")
+        raw.decode("utf-8")
         return EncodingGuess("utf-8", True)
     except UnicodeDecodeError:
         pass

@@ -126,6 +126,16 @@ def test_detects_boms_ascii_and_utf8() -> None:
     assert decode_bytes(nfd("Bản").encode("utf-8"))[0] == "Bản"  # composed on the way
 
 
+def test_detection_finds_text_beyond_the_first_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    import geocov.encoding as encoding
+
+    monkeypatch.setattr(encoding, "SAMPLE_BYTES", 64)
+    raw = b"id;ten\n" + b"1;Lao Cai\n" * 20 + encode_text("2;Mường Khương\n3;Đồng Văn\n", "vni")
+    assert detect_encoding(raw).encoding == "vni"
+    head = "Lào Cai\n".encode() * 10  # a window cut inside a UTF-8 letter is still UTF-8
+    assert detect_encoding(head + "Đồng Văn\n".encode()).encoding == "utf-8"
+
+
 def test_not_vietnamese_falls_back_to_windows_1252_with_a_warning() -> None:
     raw = "Café;Genève;Zürich;Málaga;Peñalolén;Córdoba\n".encode("cp1252")
     with pytest.warns(DataQualityWarning,
