@@ -46,6 +46,7 @@ __all__ = [
     "encode_text",
     "encoding_name",
     "nfc_frame",
+    "redecode_frame",
     "to_nfc",
 ]
 
@@ -148,6 +149,7 @@ def _charmap(mapping: dict[int, str]) -> tuple[str, dict[str, str]]:
 
 
 _TCVN3_CHARMAP = _charmap(_TCVN3_DECODE)
+_TCVN3_ENCODE = {ch: bytes([b]) for b, ch in _TCVN3_DECODE.items()}
 _VNI_CHARMAP = _charmap(_VNI_DECODE)
 
 # ---------------------------------------------------------------------- names
@@ -248,13 +250,13 @@ def decode_text(raw: bytes, encoding: str) -> str:
 # A TCVN3 (VN3) font has no upper-case letters with tone marks; some converters write
 # "À" as "A" followed by "à".  Such a pair never occurs in Vietnamese: make it one capital.
 _VN_BASES = "aăâeêioôơuưy"
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
 
 def _base_of(ch: str) -> str:
     return to_nfc("".join(c for c in unicodedata.normalize("NFD", ch) if c not in _TONE_MARKS))
 
 
-_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _TCVN3_PAIR = re.compile(r"([AĂÂEÊIOÔƠUƯY])([^\W\d_])")
 
 
@@ -298,10 +300,13 @@ def encode_text(text: str, encoding: str) -> bytes:
                 out.append(base.encode("cp1258") + tones.encode("cp1258"))
         return b"".join(out)
     if enc == "tcvn3":
-        inverse = {ch: bytes([b]) for b, ch in _TCVN3_DECODE.items() if len(ch) == 1}
-        return b"".join(
-            inverse[ch] if ord(ch) >= 0x80 else ch.encode("ascii") for ch in text
-        )
+        out = []
+        for i, ch in enumerate(text):
+            code = ch.encode("ascii") if ord(ch) < 0x80 else _TCVN3_ENCODE.get(ch)
+            if code is None:
+                raise UnicodeEncodeError("tcvn3", text, i, i + 1, "not in TCVN3")
+            out.append(code)
+        return b"".join(out)
     if enc == "vni":
         return b"".join(_vni_encode_char(ch) for ch in text)
     return text.encode(enc)
@@ -543,7 +548,7 @@ def _charset_normalizer_guess(sample: bytes) -> str | None:
         return None
 
 
-def unsure_message(guess: EncodingGuess, file: str) -> str:
+def _unsure_message(guess: EncodingGuess, file: str) -> str:
     """The warning text for a guess that is not confident (names the file and the fix)."""
     label = f" ({_LABELS[guess.encoding]})" if guess.encoding in _LABELS else ""
     runner = guess.runner_up or "cp1258"
@@ -590,11 +595,13 @@ def decode_bytes(
     name = file or "<bytes>"
     if encoding is not None:
         enc, confident = encoding_name(encoding), True
+        if enc == "utf-8" and raw.startswith(codecs.BOM_UTF8):
+            enc = "utf-8-sig"
     else:
         guess = detect_encoding(raw)
         enc, confident = guess.encoding, guess.confident
         if not confident:
-            warnings.warn(unsure_message(guess, name), DataQualityWarning, stacklevel=2)
+            warnings.warn(_unsure_message(guess, name), DataQualityWarning, stacklevel=2)
     try:
         return decode_text(raw, enc), enc, confident
     except UnicodeDecodeError as exc:
@@ -756,7 +763,7 @@ def redecode_frame(
         if enc == "utf-8-sig":
             enc = "utf-8"
         if not confident:
-            warnings.warn(unsure_message(guess, name), DataQualityWarning, stacklevel=2)
+            warnings.warn(_unsure_message(guess, name), DataQualityWarning, stacklevel=2)
     if enc == "latin-1":
         return nfc_frame(frame), enc, confident
     failed: list[str] = []

@@ -124,6 +124,7 @@ def test_detects_boms_ascii_and_utf8() -> None:
     assert detect_encoding(b"Lao Cai").encoding == "utf-8"
     assert detect_encoding(nfd("Lào Cai").encode("utf-8")).encoding == "utf-8"
     assert decode_bytes(nfd("Bản").encode("utf-8"))[0] == "Bản"  # composed on the way
+    assert decode_bytes("\ufeffma_xa".encode(), encoding="UTF-8")[0] == "ma_xa"  # no BOM left
 
 
 def test_detection_finds_text_beyond_the_first_window(monkeypatch: pytest.MonkeyPatch) -> None:
