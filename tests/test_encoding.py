@@ -224,6 +224,20 @@ def test_shapefile_without_cpg_reads_exact_names(tmp_path: Path, encoding: str) 
     assert sorted(units["commune_name"]) == sorted(names)
 
 
+def test_shapefile_written_by_gdal_in_cp1258_then_cpg_lost(tmp_path: Path) -> None:
+    # what QGIS/ogr2ogr make with "Windows-1258" (GDAL's writer is right), minus the .cpg
+    path = tmp_path / "xa.shp"
+    gpd.GeoDataFrame({"ten_xa": NAMES},
+                     geometry=[shapely.box(i, 0, i + 1, 1) for i in range(len(NAMES))],
+                     crs=4326).to_file(path, engine="pyogrio", encoding="cp1258")
+    assert path.with_suffix(".cpg").read_text() == "CP1258"
+    path.with_suffix(".cpg").unlink()
+    assert b"Thi\xf2 tr\xe2\xecn" in path.with_suffix(".dbf").read_bytes()
+    frame = read_table(path)
+    assert frame["ten_xa"].tolist() == NAMES
+    assert frame.attrs["encoding"] == "cp1258"
+
+
 def test_shapefile_with_cp1258_cpg_keeps_the_last_letter(tmp_path: Path) -> None:
     # GDAL itself decodes this file as 'Lào Ca', 'Thị trấ', ... (its iconv is not flushed)
     path = write_shapefile(tmp_path / "xa.shp", NAMES, "cp1258", cpg="CP1258")
