@@ -19,7 +19,8 @@ _EXPORTS = {
     "CRSError": "errors", "TopologyError": "errors", "GeocovWarning": "errors",
     "TopologyWarning": "errors", "DataQualityWarning": "errors",
     # io
-    "RejectsReport": "io", "read_table": "io",
+    "RejectsReport": "io", "read_table": "io", "file_decimal": "io", "parse_flags": "io",
+    "hint": "errors", "cli_hints": "errors",
     # inputs
     "read_units": "boundaries", "validate_units": "boundaries", "unit_levels": "boundaries",
     "unit_areas_km2": "boundaries",
@@ -27,11 +28,14 @@ _EXPORTS = {
     "read_stations": "stations", "normalise_technology": "stations",
     "station_footprints": "stations", "DEFAULT_RADIUS_M": "stations",
     "station_radius_m": "stations", "covering_pairs": "stations",
-    "read_fiber": "fiber", "fiber_reach": "fiber",
+    "MAX_RANGE_M": "stations", "NOT_COUNTED": "stations",
+    "read_fiber": "fiber", "fiber_reach": "fiber", "check_fiber_codes": "fiber",
     # coverage
     "coverage": "coverage", "CoverageResult": "coverage",
     # analysis files, sample, maps
     "read_analysis": "analysis", "run_analysis": "analysis",
+    "validate_analysis": "analysis", "Validation": "analysis", "unit_overlaps": "analysis",
+    "detect_encoding": "encoding", "decode_bytes": "encoding",
     "sample_paths": "sample", "write_sample": "sample",
     "coverage_map": "maps", "save_map": "maps", "save_png": "maps",
     "flag_unconnected_remote": "priorities", "RemoteRules": "priorities",

@@ -54,6 +54,7 @@
     crs = "EPSG:3405"             # working CRS (default: UTM zone of the data)
     radius_m = { "4G" = 3000 }    # default radius per technology (or one number)
     statuses = ["active"]         # use only stations with these statuses
+    village_tolerance_m = 500     # a village may lie this far outside the commune its code names
 
     [output]
     folder = "geocov-out"
@@ -147,7 +148,8 @@ _SECTIONS: dict[str, dict[str, str]] = {
         "decimal": "decimal",
     },
     "population": {"raster": "str", "source": "str"},
-    "model": {"resolution_m": "number", "crs": "crs", "radius_m": "radius", "statuses": "names"},
+    "model": {"resolution_m": "number", "crs": "crs", "radius_m": "radius", "statuses": "names",
+              "village_tolerance_m": "number"},
     "output": {"folder": "str", "levels": "names", "formats": "names"},
 }
 _TOP = {"title", "data_date", *_SECTIONS}
@@ -584,6 +586,7 @@ def run_analysis(analysis: Analysis | str | Path, *, rejects: RejectsReport | No
         crs=model.get("crs"),
         resolution_m=float(model.get("resolution_m", 100.0)),
         statuses=model.get("statuses"),
+        village_tolerance_m=float(model.get("village_tolerance_m", 500.0)),
         rejects=rejects,
         title=analysis.title,
         data_date=analysis.data_date,

@@ -262,6 +262,7 @@ def coverage(
     crs: Any = None,
     resolution_m: float = 100.0,
     statuses: Sequence[str] | None = None,
+    village_tolerance_m: float = 500.0,
     rejects: RejectsReport | None = None,
     title: str | None = None,
     data_date: str | None = None,
@@ -295,6 +296,10 @@ def coverage(
     statuses : sequence of str, optional
         Use only stations whose ``status`` is one of these (case-insensitive); stations
         with another status are excluded and counted in ``metadata["stations_excluded"]``.
+    village_tolerance_m : float, default 500
+        How far (metres) a village's point may lie outside the commune its code names
+        and still be counted in it (boundaries are generalised); farther is an error, or
+        a reject in lenient mode (see :func:`geocov.villages.link_villages`).
     rejects : RejectsReport, optional
         Lenient mode: villages that cannot be placed, fiber codes that match nothing and
         fiber rows naming a rejected village go to this report instead of raising.
@@ -327,7 +332,8 @@ def coverage(
     if villages is not None:
         from .villages import link_villages
 
-        villages = link_villages(villages, units, rejects=rejects).reset_index(drop=True)
+        villages = link_villages(villages, units, tolerance_m=village_tolerance_m,
+                                 rejects=rejects).reset_index(drop=True)
         code_to_idx = pd.Series(np.arange(n_units), index=units[ucode].values)
         v_unit = code_to_idx.reindex(villages["unit_code"].values).to_numpy()
         v_pts = shapely.point_on_surface(villages.geometry.to_crs(wcrs).values)

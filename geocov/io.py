@@ -41,6 +41,7 @@ __all__ = [
     "resolve_columns",
     "parse_numbers",
     "file_decimal",
+    "parse_flags",
     "reject_rows",
     "fold_text",
     "codes_as_text",

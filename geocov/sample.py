@@ -853,7 +853,8 @@ def sample_paths() -> dict[str, Path]:
     if missing:
         raise DataSourceError(
             "the sample province files are missing (" + "; ".join(missing) + "). "
-            "Regenerate them: run `geocov sample` (or geocov.write_sample())."
+            "Regenerate them: run `geocov sample --update-shipped` in a checkout (or "
+            "geocov.write_sample())."
         )
     return {k: paths[k] for k in SAMPLE_KEYS}
 

@@ -242,7 +242,8 @@ def read_villages(
                       f"the file (or the layer/sheet read).", DataQualityWarning, stacklevel=2)
     count_rows_read(rejects, frame, "villages")
     geo = has_geometry(frame)
-    cols = resolve_columns(frame, _ALIASES, given=columns, required=[], file=file)
+    cols = resolve_columns(frame, _ALIASES, given=columns, required=[], file=file,
+                           cli_option="--villages-columns")
     use_columns = not geo or bool(columns and "lon" in columns and "lat" in columns)
     n = len(frame)
     keep = np.ones(n, dtype=bool)
@@ -565,8 +566,10 @@ def link_villages(
         fix = (f"Villages up to {tolerance_m:g} m outside are kept (boundaries are "
                f"generalised). Check the coordinates (swapped lon/lat? wrong CRS? 0,0 for an "
                f"unknown location?) and the {{}}, or leave it empty to place the village by "
-               f"its location" + hint(" (link_villages(tolerance_m=...) sets the tolerance)",
-                                      "") + ".")
+               f"its location; if the boundaries are coarser than that, raise the tolerance: "
+               + hint("coverage(..., village_tolerance_m=...) or link_villages(tolerance_m=...)",
+                      "--village-tolerance-m, or village_tolerance_m in [model] of the "
+                      "analysis TOML") + ".")
         for mask, column in ((far & coded, "unit_code"), (far & ~coded, "unit_name")):
             keep &= reject_rows(mask, frame, column=column, values=values,
                                 reason=why.format(column), fix=fix.format(column),

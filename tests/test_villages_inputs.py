@@ -360,3 +360,34 @@ def test_real_commune_tolerance(shared_data) -> None:
     assert value.startswith(f"village far: claims {commune['commune_code']} "
                             f"({commune['commune_name']})")
     assert value.endswith(f"3.0 km from {commune['commune_code']}")
+
+
+def test_tolerance_reaches_coverage_the_toml_and_the_cli(tmp_path) -> None:
+    """A village 3 km outside the commune its code names: rejected at the default 500 m,
+    counted in that commune with a 3.1 km tolerance, from Python, analysis.toml and CLI."""
+    import geocov
+    from click.testing import CliRunner
+
+    from geocov.cli import main
+
+    units = units_2x1()
+    v = gpd.GeoDataFrame({"ma_thon": ["a", "b"], "ma_xa": ["C1", "C1"]},
+                         geometry=[at(5), at(13)], crs=UTM)
+    with pytest.raises(SchemaError, match=r"village b: .*3\.0 km.*village_tolerance_m="):
+        geocov.coverage(units, villages=read_villages(v))
+    r = geocov.coverage(units, villages=read_villages(v), village_tolerance_m=3_100)
+    assert r.table("commune")["villages"].tolist() == [2, 0]
+
+    units.drop(columns=[]).to_file(tmp_path / "u.gpkg", engine="pyogrio")
+    v.to_file(tmp_path / "v.gpkg", engine="pyogrio")
+    toml = tmp_path / "a.toml"
+    toml.write_text('[units]\npath = "u.gpkg"\nlevels = { district = "district_name", '
+                    'commune = "commune_name" }\ncodes = { district = "district_code", '
+                    'commune = "commune_code" }\n[villages]\npath = "v.gpkg"\n'
+                    '[model]\nvillage_tolerance_m = 3100\n', encoding="utf-8")
+    assert geocov.run_analysis(toml).table("commune")["villages"].tolist() == [2, 0]
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["report", "--analysis", str(toml), "--level", "commune",
+                                    "--village-tolerance-m", "0", "-o", str(out / "r.xlsx")])
+    assert res.exit_code == 1, res.output
+    assert "village b" in res.output and "--village-tolerance-m" in res.output, res.output

@@ -158,6 +158,9 @@ def input_options(f: Callable) -> Callable:
             "--population", help="Population raster path, or 'villages' / 'units' for a column."
         ),
         click.option("--resolution-m", type=float, help="Grid cell size (m). Default 100."),
+        click.option("--village-tolerance-m", type=float,
+                     help="How far (m) a village may lie outside the commune its code names "
+                          "and still count in it. Default 500."),
         click.option("--crs", "working_crs", help="Metric working CRS, e.g. EPSG:3405."),
     ]
     for o in reversed(opts):
@@ -173,6 +176,7 @@ def build_analysis(
     fiber: str | None,
     population: str | None,
     resolution_m: float | None,
+    village_tolerance_m: float | None,
     working_crs: str | None,
     **options: Any,
 ) -> Analysis:
@@ -207,6 +211,8 @@ def build_analysis(
     model = dict(a.model)
     if resolution_m:
         model["resolution_m"] = resolution_m
+    if village_tolerance_m is not None:
+        model["village_tolerance_m"] = village_tolerance_m
     if working_crs:
         model["crs"] = working_crs
     pop = a.population
