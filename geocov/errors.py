@@ -6,6 +6,10 @@ value) and how to fix it.  Library code raises or warns; only the CLI prints.
 
 from __future__ import annotations
 
+import contextlib as _contextlib
+import contextvars as _contextvars
+from collections.abc import Iterator as _Iterator
+
 __all__ = [
     "GeocovError",
     "DataSourceError",
@@ -54,10 +58,6 @@ class DataQualityWarning(GeocovWarning):
 # Fix hints name what the user can change: Python arguments when geocov is called from
 # Python, command-line options when it is called from the ``geocov`` command.  The CLI
 # enters :func:`cli_hints` around its work; library code words its hints with :func:`hint`.
-
-import contextlib as _contextlib
-import contextvars as _contextvars
-from collections.abc import Iterator as _Iterator
 
 _HINT_STYLE: _contextvars.ContextVar[str] = _contextvars.ContextVar(
     "geocov_hint_style", default="python"

@@ -9,12 +9,11 @@ import unicodedata
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from planner_province import DEFECTS, write_english, write_vietnamese
 
 import geocov
 from geocov.cli import main
 from geocov.errors import GeocovError
-
-from planner_province import DEFECTS, write_english, write_vietnamese
 
 LEVELS = ("province", "district", "commune", "total")
 

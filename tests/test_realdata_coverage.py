@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import shapely
 import pytest
+import shapely
 
 import geocov
 

@@ -67,7 +67,8 @@ def test_sample_paths_finds_every_shipped_file(shipped):
 def test_sample_paths_missing_files_name_the_fix(tmp_path, monkeypatch):
     monkeypatch.setattr(sample, "_shipped_dirs", lambda: (tmp_path / "b", tmp_path / "d"))
     with pytest.raises(
-        DataSourceError, match=r"units: .*sample_province.gpkg.*run `geocov sample --update-shipped`"
+        DataSourceError,
+        match=r"units: .*sample_province.gpkg.*run `geocov sample --update-shipped`",
     ):
         sample_paths()
 

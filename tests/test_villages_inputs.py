@@ -365,9 +365,9 @@ def test_real_commune_tolerance(shared_data) -> None:
 def test_tolerance_reaches_coverage_the_toml_and_the_cli(tmp_path) -> None:
     """A village 3 km outside the commune its code names: rejected at the default 500 m,
     counted in that commune with a 3.1 km tolerance, from Python, analysis.toml and CLI."""
-    import geocov
     from click.testing import CliRunner
 
+    import geocov
     from geocov.cli import main
 
     units = units_2x1()
