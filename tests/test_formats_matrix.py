@@ -22,7 +22,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from shapely import LineString, Point, box
+from shapely import LineString, box
 
 import geocov
 from geocov.cli import main
