@@ -404,21 +404,29 @@ def _opencellid_columns(frame: pd.DataFrame, *, decimal: str | None,
     return out
 
 
+def _per_technology_m(defaults: Mapping[str, float],
+                      override: float | Mapping[str, float] | None, *, what: str,
+                      kind: str) -> dict[str, float]:
+    """``defaults`` with the user's override (one number for all, or per technology),
+    checked: known technology keys, positive finite metres."""
+    table = dict(defaults)
+    if isinstance(override, Mapping):
+        unknown = sorted(set(override) - set(TECHNOLOGIES))
+        if unknown:
+            raise SchemaError(f"{what}: unknown technology key(s) {unknown}; valid keys are "
+                              f"{list(TECHNOLOGIES)}")
+        table.update({k: float(v) for k, v in override.items()})
+    elif override is not None:
+        table = {k: float(override) for k in TECHNOLOGIES}
+    bad = {k: v for k, v in table.items() if not (np.isfinite(v) and v > 0)}
+    if bad:
+        raise SchemaError(f"{what}: {kind} must be positive numbers of metres, got {bad}")
+    return table
+
+
 def _max_range_table(max_range_m: float | Mapping[str, float] | None) -> dict[str, float]:
     """:data:`MAX_RANGE_M` with the user's override (a number for all, or per technology)."""
-    bounds = dict(MAX_RANGE_M)
-    if isinstance(max_range_m, Mapping):
-        unknown = sorted(set(max_range_m) - set(TECHNOLOGIES))
-        if unknown:
-            raise SchemaError(f"max_range_m: unknown technology key(s) {unknown}; valid keys "
-                              f"are {list(TECHNOLOGIES)}")
-        bounds.update({k: float(v) for k, v in max_range_m.items()})
-    elif max_range_m is not None:
-        bounds = {k: float(max_range_m) for k in TECHNOLOGIES}
-    bad = {k: v for k, v in bounds.items() if not (v > 0)}
-    if bad:
-        raise SchemaError(f"max_range_m: bounds must be positive numbers of metres, got {bad}")
-    return bounds
+    return _per_technology_m(MAX_RANGE_M, max_range_m, what="max_range_m", kind="bounds")
 
 
 def _tokens(header: Any) -> set[str]:
@@ -959,18 +967,7 @@ def station_radius_m(
     >>> station_radius_m(s, radius_m={"4G": 2000}).tolist()
     [5000.0, 2000.0, 800.0]
     """
-    radii = dict(DEFAULT_RADIUS_M)
-    if isinstance(radius_m, Mapping):
-        unknown = sorted(set(radius_m) - set(TECHNOLOGIES))
-        if unknown:
-            raise SchemaError(f"radius_m: unknown technology key(s) {unknown}; valid keys are "
-                              f"{list(TECHNOLOGIES)}")
-        radii.update({k: float(v) for k, v in radius_m.items()})
-    elif radius_m is not None:
-        radii = {k: float(radius_m) for k in TECHNOLOGIES}
-    badr = {k: v for k, v in radii.items() if not (np.isfinite(v) and v > 0)}
-    if badr:
-        raise SchemaError(f"radius_m: radii must be positive numbers of metres, got {badr}")
+    radii = _per_technology_m(DEFAULT_RADIUS_M, radius_m, what="radius_m", kind="radii")
     tech = stations["technology"].astype(object)
     default = tech.map(radii).to_numpy(dtype=float, na_value=np.nan)
     rng = (stations["range_m"].to_numpy(dtype=float, na_value=np.nan)
