@@ -8,6 +8,9 @@ True
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import sys
+import types
 from typing import Any
 
 __version__ = "0.1.0"
@@ -46,9 +49,12 @@ __all__ = sorted(_EXPORTS)
 
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
-    if module is None:
+    if module is not None:
+        value = getattr(importlib.import_module(f".{module}", __name__), name)
+    elif not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}"):
+        value = importlib.import_module(f".{name}", __name__)  # a submodule: geocov.crs, ...
+    else:
         raise AttributeError(f"module 'geocov' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
 
@@ -57,6 +63,22 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
-# `geocov.coverage` is both a module and the main function: bind the function now, so that
-# a later `import geocov.coverage` (already in sys.modules) cannot rebind the name.
-from .coverage import coverage  # noqa: E402, F401
+class _Package(types.ModuleType):
+    """The type of the ``geocov`` module: ``geocov.coverage`` stays the function.
+
+    ``geocov.coverage`` names both a submodule and the main function. Importing a submodule
+    makes Python set it as an attribute of its package (``setattr(geocov, "coverage",
+    module)``), which would replace the function by the module the first time anything
+    imports ``geocov.coverage``; this hook binds the module's function instead, so the
+    module is imported only when first needed (it pulls in geopandas). The module itself
+    stays reachable as ``sys.modules["geocov.coverage"]`` (or ``from geocov.coverage import
+    ...``).
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "coverage" and isinstance(value, types.ModuleType):
+            value = value.coverage
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

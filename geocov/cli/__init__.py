@@ -11,26 +11,37 @@ import logging
 
 import click
 
-# command name -> module in geocov.cli that defines a click command of the same name
+# command name (also the module in geocov.cli that defines it as `command`) -> its one-line
+# summary. The summaries let `geocov --help` list the commands without importing them (each
+# pulls in the library and geopandas); a test checks they match the commands' own help.
 _COMMANDS = {
-    "demo": "demo",
-    "report": "report",
-    "validate": "validate",
-    "run": "run",
-    "map": "map",
-    "sample": "sample",
+    "demo": "Run read → coverage → tables (→ maps) on the built-in sample province: no arguments.",
+    "map": "Compute coverage from an analysis TOML (or input files) and write an offline HTML map.",
+    "report": "Coverage report: one row per unit with numerators, denominators and percentages.",
+    "run": "Compute coverage for ANALYSIS (a TOML file) and write every table it asks for.",
+    "sample": "Generate the synthetic sample province (units, villages, stations, fiber, rasters).",
+    "validate": "Read every input leniently, check the admin units' topology, and report.",
 }
 
 
 class _LazyGroup(click.Group):
+    """A group that imports a command's module only when that command runs (or shows help)."""
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(_COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        module = _COMMANDS.get(cmd_name)
-        if module is None:
+        if cmd_name not in _COMMANDS:
             return None
-        return importlib.import_module(f"{__name__}.{module}").command
+        return importlib.import_module(f"{__name__}.{cmd_name}").command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(n) for n in names)  # not map(): the submodule shadows it
+        # a bare Command shortens the summary exactly as click shortens a command's help
+        rows = [(n, click.Command(n, help=_COMMANDS[n]).get_short_help_str(limit)) for n in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=_LazyGroup)
