@@ -39,6 +39,7 @@ from .io import (
     read_table,
     reject_rows,
 )
+from .vocabulary import unit_levels  # re-exported: geocov.unit_levels
 
 __all__ = ["read_units", "unit_levels", "validate_units", "unit_areas_km2"]
 
@@ -593,42 +594,6 @@ def _check_hierarchy(units: gpd.GeoDataFrame, levels: Sequence[str],
 
 
 # --------------------------------------------------------------------------- levels, areas
-
-
-def unit_levels(units: pd.DataFrame) -> tuple[str, ...]:
-    """The admin levels of ``units``, coarse → fine.
-
-    From ``units.attrs["geocov_levels"]`` (set by :func:`read_units`), else inferred from
-    ``<level>_code``/``<level>_name`` column pairs, coarsest = fewest distinct codes.
-
-    Raises
-    ------
-    SchemaError
-        No level can be found.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> t = pd.DataFrame({"commune_code": ["1", "2", "3"], "commune_name": ["a", "b", "c"],
-    ...                   "province_code": ["9", "9", "9"], "province_name": ["P", "P", "P"]})
-    >>> unit_levels(t)
-    ('province', 'commune')
-    """
-    attr = units.attrs.get("geocov_levels")
-    if attr and all(f"{lvl}_code" in units.columns and f"{lvl}_name" in units.columns
-                    for lvl in attr):
-        return tuple(attr)
-    cols = [str(c) for c in units.columns]
-    found = [c[: -len("_code")] for c in cols
-             if c.endswith("_code") and f"{c[: -len('_code')]}_name" in cols]
-    if not found:
-        raise SchemaError(
-            f"cannot find admin levels: no <level>_code/<level>_name column pairs among "
-            f"{cols}. Read the units with geocov.boundaries.read_units."
-        )
-    counts = [units[f"{lvl}_code"].nunique() for lvl in found]
-    order = sorted(range(len(found)), key=lambda i: (counts[i], i))
-    return tuple(found[i] for i in order)
 
 
 def unit_areas_km2(units: gpd.GeoDataFrame | gpd.GeoSeries) -> pd.Series:

@@ -47,22 +47,23 @@ import shapely
 from . import crs as _crs
 from .errors import CRSError, DataQualityWarning, DataSourceError, SchemaError
 from .io import RejectsReport
+from .vocabulary import (
+    DENOMINATORS,
+    MEASURES,
+    TECH_LAYER,
+    TECH_LAYERS,
+    TECHNOLOGIES,
+    covered_column,
+    is_sector,
+    metric_columns,
+    pct_column,
+    unit_levels,
+)
 
 __all__ = ["coverage", "CoverageResult", "TECH_LAYERS", "TECHNOLOGIES"]
 
 log = logging.getLogger(__name__)
 
-TECHNOLOGIES: tuple[str, ...] = ("2G", "3G", "4G", "5G")
-#: reported layer -> technologies it includes ("T or better" and "any signal")
-TECH_LAYERS: dict[str, tuple[str, ...]] = {
-    "2g": ("2G",),
-    "3g": ("3G",),
-    "4g": ("4G",),
-    "5g": ("5G",),
-    "3g_plus": ("3G", "4G", "5G"),
-    "4g_plus": ("4G", "5G"),
-    "any": ("2G", "3G", "4G", "5G"),
-}
 MAX_GRID_CELLS = 1_500_000_000
 GRID_QUAD_SEGS = 8  # polygon detail of footprints on the grid (area-preserving, see _Stations)
 
@@ -192,11 +193,11 @@ class CoverageResult:
         parts.append(f"4G covers {_fmt_pct(t['area_pct_4g'])} of {t['area_km2']:,.1f} km²")
         stations = [
             f"{int(t[f'stations_{k}']):,} {k.upper()}"
-            for k in ("2g", "3g", "4g", "5g")
+            for k in TECH_LAYER.values()
             if t[f"stations_{k}"] > 0
         ]
         if stations:
-            total = int(sum(t[f"stations_{k}"] for k in ("2g", "3g", "4g", "5g")))
+            total = int(sum(t[f"stations_{k}"] for k in TECH_LAYER.values()))
             outside = int(t["stations_outside_any"])
             excluded = int(self.metadata.get("stations_excluded") or 0)
             not_counted = self.metadata.get("technologies_not_counted") or {}
@@ -534,8 +535,6 @@ def coverage(
 
 # --------------------------------------------------------------------------- checks
 def _basic_checks(units, villages, stations, fiber, resolution_m) -> tuple[tuple[str, ...], str]:
-    from .boundaries import unit_levels
-
     if not isinstance(units, gpd.GeoDataFrame):
         raise SchemaError("units must be a GeoDataFrame as returned by geocov.read_units(...)")
     levels = tuple(unit_levels(units))
@@ -816,7 +815,7 @@ def _unit_bits(units_w: gpd.GeoSeries, st: _Stations) -> np.ndarray:
     if not len(st.xy):
         return bits
     tree = shapely.STRtree(units_w.values)
-    omni = np.isnan(st.azimuth_deg) | np.isnan(st.beamwidth_deg) | (st.beamwidth_deg >= 360)
+    omni = ~is_sector(st.azimuth_deg, st.beamwidth_deg)
     if omni.any():
         idx = np.flatnonzero(omni)
         si, ui = tree.query(
@@ -1152,7 +1151,7 @@ def _rollup(
     out["population_source"] = base["population_source"].iloc[0] if len(base) else "none"
     _percentages(out, finest)
     ordered = [c for c in group if c in out] + (["level", "name"] if level == "total" else [])
-    rest = [c for c in _column_order(finest) if c in out.columns]
+    rest = [c for c in metric_columns(finest) if c in out.columns]
     extra = [c for c in out.columns if c not in ordered and c not in rest]
     out = out[ordered + rest + extra]
     if level != "total":
@@ -1174,34 +1173,14 @@ def _percentages(out: pd.DataFrame, finest: str) -> None:
             return np.where(den > 0, 100.0 * num / np.where(den > 0, den, 1), np.nan)
 
     for name in TECH_LAYERS:
-        out[f"area_pct_{name}"] = pct(
-            out[f"covered_area_km2_{name}"].to_numpy(float), out["area_km2"].to_numpy(float)
-        )
-        out[f"villages_pct_{name}"] = pct(
-            out[f"villages_covered_{name}"].to_numpy(float), out["villages"].to_numpy(float)
-        )
-        out[f"population_pct_{name}"] = pct(
-            out[f"population_covered_{name}"].to_numpy(float), out["population"].to_numpy(float)
-        )
+        for measure in MEASURES:
+            out[pct_column(measure, name)] = pct(
+                out[covered_column(measure, name)].to_numpy(float),
+                out[DENOMINATORS[measure]].to_numpy(float),
+            )
     out["villages_fiber_pct"] = pct(
         out["villages_fiber"].to_numpy(float), out["villages"].to_numpy(float)
     )
-
-
-def _column_order(finest: str) -> list[str]:
-    n = f"{finest}s"
-    cols = ["area_km2"]
-    cols += [c for t in TECH_LAYERS for c in (f"covered_area_km2_{t}", f"area_pct_{t}")]
-    cols += ["villages"]
-    cols += [c for t in TECH_LAYERS for c in (f"villages_covered_{t}", f"villages_pct_{t}")]
-    cols += ["population", "population_source"]
-    cols += [c for t in TECH_LAYERS for c in (f"population_covered_{t}", f"population_pct_{t}")]
-    cols += ["villages_fiber", "villages_fiber_pct", n, f"{n}_with_signal"]
-    cols += [f"{n}_with_{t}" for t in TECH_LAYERS if t != "any"]
-    cols += [f"{n}_with_fiber"]
-    cols += [f"stations_{t}" for t in TECH_LAYERS]
-    cols += [f"stations_outside_{t}" for t in TECH_LAYERS]
-    return cols
 
 
 def _model_text(st: _Stations, grid: _Groups, pop_label: str, resolution_m: float, wcrs,

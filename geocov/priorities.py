@@ -32,22 +32,21 @@ import shapely
 
 from .crs import require_crs, working_crs
 from .errors import SchemaError
+from .vocabulary import (
+    LAYER_NOUNS,
+    LAYERS,
+    code_column,
+    covered_column,
+    unit_levels,
+    units_with_column,
+)
 
 __all__ = ["RemoteRules", "flag_unconnected_remote", "TECHNOLOGIES"]
 
 log = logging.getLogger(__name__)
 
-TECHNOLOGIES = ("2g", "3g", "4g", "5g", "3g_plus", "4g_plus", "any")
-
-_TECH_LABEL = {
-    "2g": "2G",
-    "3g": "3G",
-    "4g": "4G",
-    "5g": "5G",
-    "3g_plus": "3G",
-    "4g_plus": "4G",
-    "any": "signal",
-}
+#: The layers a rule can name (:data:`geocov.vocabulary.LAYERS`: "4g", "4g_plus", "any", ...).
+TECHNOLOGIES: tuple[str, ...] = tuple(LAYERS)
 
 
 @dataclass(frozen=True)
@@ -89,17 +88,6 @@ class RemoteRules:
                     f"RemoteRules.{name}={value!r} must be a distance in km >= 0, or None to "
                     f"switch the rule off"
                 )
-
-
-def _levels_of(table: pd.DataFrame) -> list[str]:
-    """Level names of ``table``, coarse → fine (attrs, else by number of distinct codes)."""
-    levels = table.attrs.get("geocov_levels")
-    cols = [c[: -len("_code")] for c in table.columns if str(c).endswith("_code")]
-    if levels:
-        found = [lv for lv in levels if lv in cols]
-        if found:
-            return found
-    return sorted(cols, key=lambda lv: table[f"{lv}_code"].nunique())
 
 
 def _require(table: pd.DataFrame, columns: list[str], what: str) -> None:
@@ -168,23 +156,20 @@ def flag_unconnected_remote(
             f"rules must be a geocov.priorities.RemoteRules, got {type(rules).__name__}"
         )
     require_crs(table, what="the coverage table")
-    levels = _levels_of(table)
-    if not levels:
+    if not any(str(c).endswith("_code") for c in table.columns):
         raise SchemaError(
             "the coverage table has no '<level>_code' column; pass result.table(level)"
         )
+    levels = unit_levels(table, names=False)
     level = levels[-1]
     parent = levels[-2] if len(levels) > 1 else None
     t = rules.technology
-    _require(
-        table, ["villages", f"villages_covered_{t}", "villages_fiber"], "flag_unconnected_remote"
-    )
+    villages_col = covered_column("villages", t)
+    _require(table, ["villages", villages_col, "villages_fiber"], "flag_unconnected_remote")
 
     villages = pd.to_numeric(table["villages"], errors="coerce").fillna(0).to_numpy(float)
-    covered = (
-        pd.to_numeric(table[f"villages_covered_{t}"], errors="coerce").fillna(0).to_numpy(float)
-    )
-    area_col = f"covered_area_km2_{t}"
+    covered = pd.to_numeric(table[villages_col], errors="coerce").fillna(0).to_numpy(float)
+    area_col = covered_column("area", t)
     covered_area = (
         pd.to_numeric(table[area_col], errors="coerce").fillna(0).to_numpy(float)
         if area_col in table.columns
@@ -194,7 +179,7 @@ def flag_unconnected_remote(
     no_fiber = (
         pd.to_numeric(table["villages_fiber"], errors="coerce").fillna(0).to_numpy(float) == 0
     )
-    with_fiber = f"{level}s_with_fiber"
+    with_fiber = units_with_column(level, "fiber")
     if with_fiber in table.columns:
         no_fiber &= pd.to_numeric(table[with_fiber], errors="coerce").fillna(0).to_numpy(float) == 0
     unconnected = no_coverage & no_fiber
@@ -213,7 +198,7 @@ def flag_unconnected_remote(
         cen = shapely.centroid(np.asarray(geoms.values))
         frame = pd.DataFrame(
             {
-                "p": table[f"{parent}_code"].to_numpy(),
+                "p": table[code_column(parent)].to_numpy(),
                 "w": areas,
                 "wx": shapely.get_x(cen) * areas,
                 "wy": shapely.get_y(cen) * areas,
@@ -254,7 +239,7 @@ def flag_unconnected_remote(
         if "population" in table.columns
         else np.full(len(table), np.nan)
     )
-    pop_cov_col = f"population_covered_{t}"
+    pop_cov_col = covered_column("population", t)
     pop_cov = (
         pd.to_numeric(table[pop_cov_col], errors="coerce").fillna(0).to_numpy(float)
         if pop_cov_col in table.columns
@@ -266,7 +251,7 @@ def flag_unconnected_remote(
         flagged=flagged,
         no_coverage=no_coverage,
         no_fiber=no_fiber,
-        tech=_TECH_LABEL[t],
+        tech=LAYER_NOUNS[t],
         fiber_km=fiber_km,
         far_fiber=far_fiber,
         rules=rules,
@@ -278,7 +263,7 @@ def flag_unconnected_remote(
     )
     out = pd.DataFrame(
         {
-            f"{level}_code": table[f"{level}_code"].to_numpy(),
+            code_column(level): table[code_column(level)].to_numpy(),
             "no_coverage": no_coverage,
             "no_fiber": no_fiber,
             "unconnected": unconnected,

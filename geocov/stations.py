@@ -45,6 +45,7 @@ from .io import (
     resolve_columns,
     source_names,
 )
+from .vocabulary import TECHNOLOGIES, is_sector
 
 __all__ = [
     "TECHNOLOGIES",
@@ -61,7 +62,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-TECHNOLOGIES: tuple[str, ...] = ("2G", "3G", "4G", "5G")
 
 # Spellings accepted for each technology, compared after folding (case, spaces and
 # punctuation removed: "LTE-A" -> "ltea", "5G NR" -> "5gnr", "HSPA+" -> "hspa").  Bare
@@ -1032,7 +1032,7 @@ def station_footprints(
     radius = station_radius_m(stations, radius_m=radius_m)
     geoms = np.asarray(pts.array, dtype=object)
     az, bw = _sector_arrays(stations)
-    sector = np.isfinite(az) & np.isfinite(bw) & (bw < 360)
+    sector = is_sector(az, bw)
     out_geoms = shapely.buffer(geoms, radius, quad_segs=quad_segs)
     if sector.any():
         k = 4 * quad_segs + 1
@@ -1130,7 +1130,7 @@ def covering_pairs(
     dx = p[pt_idx, 0] - s[st_idx, 0]
     dy = p[pt_idx, 1] - s[st_idx, 1]
     inside = dx * dx + dy * dy <= r[st_idx] ** 2
-    sec = np.isfinite(az) & np.isfinite(bw) & (bw < 360)
+    sec = is_sector(az, bw)
     chk = inside & sec[st_idx] & ((dx != 0) | (dy != 0))
     if chk.any():
         bearing = np.degrees(np.arctan2(dx[chk], dy[chk]))

@@ -1,0 +1,320 @@
+"""The words geocov's tables are written in: technologies, layers, labels, columns, levels.
+
+Every module that names a technology, a reported layer, a metric column or the levels of
+a table takes the word from here, so that a new layer or a renamed column is one edit.
+
+* **Technologies** (:data:`TECHNOLOGIES`): what a station radiates, worst to best.
+* **Layers** (:data:`LAYERS`): what a coverage table reports, each a set of technologies:
+  exactly one (``"2g"`` .. ``"5g"``), "T or better" (``"3g_plus"``, ``"4g_plus"``) or any
+  signal (``"any"``).
+* **Columns**: ``<measure>`` is one of :data:`MEASURES` (``"area"``, ``"villages"``,
+  ``"population"``); :func:`covered_column` and :func:`pct_column` name its numerator and
+  percentage for a layer, :data:`DENOMINATORS` its denominator.
+* **Levels**: admin levels coarse → fine (:func:`unit_levels` finds them in a table,
+  :func:`result_levels` in a coverage result); ``<level>_code`` / ``<level>_name``.
+* **Sectors**: a station with a finite azimuth and a beamwidth under 360° radiates a
+  wedge, any other a disc (:func:`is_sector`).
+
+Nothing here imports more than NumPy (and pandas only for the type of a table), so every
+module can use it.
+
+Examples
+--------
+>>> LAYERS["4g_plus"]
+('4G', '5G')
+>>> covered_column("villages", "4g_plus"), pct_column("area", "any")
+('villages_covered_4g_plus', 'area_pct_any')
+>>> units_with_column("commune", "any"), units_with_column("commune", "3g")
+('communes_with_signal', 'communes_with_3g')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from .errors import SchemaError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = [
+    "TECHNOLOGIES",
+    "LAYERS",
+    "TECH_LAYERS",
+    "TECH_LAYER",
+    "LAYER_LABELS",
+    "LAYER_NOUNS",
+    "NO_SIGNAL",
+    "MEASURES",
+    "DENOMINATORS",
+    "TOTAL",
+    "code_column",
+    "name_column",
+    "covered_column",
+    "pct_column",
+    "units_column",
+    "units_with_column",
+    "stations_column",
+    "metric_columns",
+    "unit_levels",
+    "result_levels",
+    "UnknownLevelError",
+    "check_level",
+    "is_sector",
+]
+
+#: Station technologies, worst to best (what :func:`geocov.read_stations` normalises to).
+TECHNOLOGIES: tuple[str, ...] = ("2G", "3G", "4G", "5G")
+
+#: Reported layer -> the technologies it counts (exact, "T or better", any signal).
+LAYERS: dict[str, tuple[str, ...]] = {
+    "2g": ("2G",),
+    "3g": ("3G",),
+    "4g": ("4G",),
+    "5g": ("5G",),
+    "3g_plus": ("3G", "4G", "5G"),
+    "4g_plus": ("4G", "5G"),
+    "any": TECHNOLOGIES,
+}
+#: The former name of :data:`LAYERS` (``geocov.coverage.TECH_LAYERS``).
+TECH_LAYERS = LAYERS
+
+#: Technology -> the layer that counts exactly it ("4G" -> "4g").
+TECH_LAYER: dict[str, str] = {t: t.lower() for t in TECHNOLOGIES}
+
+#: Layer -> words for a reader ("4g_plus" -> "4G or better").
+LAYER_LABELS: dict[str, str] = {
+    "any": "any signal",
+    "2g": "2G",
+    "3g": "3G",
+    "4g": "4G",
+    "5g": "5G",
+    "3g_plus": "3G or better",
+    "4g_plus": "4G or better",
+}
+#: Layer -> the noun after "no" in a reason ("no 4G", "no signal").
+LAYER_NOUNS: dict[str, str] = {
+    "2g": "2G",
+    "3g": "3G",
+    "4g": "4G",
+    "5g": "5G",
+    "3g_plus": "3G",
+    "4g_plus": "4G",
+    "any": "signal",
+}
+#: ``best_technology`` of a village that no footprint reaches.
+NO_SIGNAL = "none"
+
+Measure = Literal["area", "villages", "population"]
+#: What a coverage table measures, each with a numerator per layer and one denominator.
+MEASURES: tuple[str, ...] = ("area", "villages", "population")
+#: Measure -> its denominator column.
+DENOMINATORS: dict[str, str] = {
+    "area": "area_km2",
+    "villages": "villages",
+    "population": "population",
+}
+_COVERED = {
+    "area": "covered_area_km2_{}",
+    "villages": "villages_covered_{}",
+    "population": "population_covered_{}",
+}
+#: Name of the level of the whole study area in a coverage result.
+TOTAL = "total"
+
+
+# --------------------------------------------------------------------------- columns
+def code_column(level: str) -> str:
+    """``"<level>_code"``: the code of a unit of ``level``."""
+    return f"{level}_code"
+
+
+def name_column(level: str) -> str:
+    """``"<level>_name"``: the name of a unit of ``level``."""
+    return f"{level}_name"
+
+
+def _check_measure(measure: str) -> None:
+    if measure not in _COVERED:
+        raise SchemaError(f"measure={measure!r} is not valid; use one of {', '.join(MEASURES)}")
+
+
+def covered_column(measure: Measure, layer: str) -> str:
+    """The numerator column of ``measure`` for ``layer``.
+
+    Examples
+    --------
+    >>> [covered_column(m, "4g") for m in MEASURES]
+    ['covered_area_km2_4g', 'villages_covered_4g', 'population_covered_4g']
+    """
+    _check_measure(measure)
+    return _COVERED[measure].format(layer)
+
+
+def pct_column(measure: Measure, layer: str) -> str:
+    """The percentage column (0-100) of ``measure`` for ``layer``, e.g. ``villages_pct_4g``."""
+    _check_measure(measure)
+    return f"{measure}_pct_{layer}"
+
+
+def units_column(finest: str) -> str:
+    """The column counting finest units, named after the level (``"communes"``)."""
+    return f"{finest}s"
+
+
+def units_with_column(finest: str, layer: str) -> str:
+    """The count of finest units that have ``layer`` (``"any"`` reads ``..._with_signal``)."""
+    return f"{units_column(finest)}_with_{'signal' if layer == 'any' else layer}"
+
+
+def stations_column(layer: str, *, outside: bool = False) -> str:
+    """Stations of ``layer`` inside each unit (``outside=True``: outside the study area)."""
+    return f"stations_{'outside_' if outside else ''}{layer}"
+
+
+def metric_columns(finest: str, layers: Iterable[str] = tuple(LAYERS)) -> list[str]:
+    """Every metric column of a coverage table, in table order (after the unit's codes).
+
+    Examples
+    --------
+    >>> metric_columns("commune", ["4g"])[:4]
+    ['area_km2', 'covered_area_km2_4g', 'area_pct_4g', 'villages']
+    """
+    layers = tuple(layers)
+    cols: list[str] = []
+    for measure in MEASURES:
+        cols.append(DENOMINATORS[measure])
+        if measure == "population":
+            cols.append("population_source")
+        cols += [
+            c for t in layers for c in (covered_column(measure, t), pct_column(measure, t))
+        ]
+    n = units_column(finest)
+    cols += ["villages_fiber", "villages_fiber_pct", n, units_with_column(finest, "any")]
+    cols += [units_with_column(finest, t) for t in layers if t != "any"]
+    cols += [f"{n}_with_fiber"]
+    cols += [stations_column(t) for t in layers]
+    cols += [stations_column(t, outside=True) for t in layers]
+    return cols
+
+
+# --------------------------------------------------------------------------- levels
+def unit_levels(table: pd.DataFrame, *, names: bool = True) -> tuple[str, ...]:
+    """The admin levels of a units frame or coverage table, coarse → fine.
+
+    The levels in ``table.attrs["geocov_levels"]`` (set by :func:`geocov.read_units`) that
+    the table has columns for; else every ``<level>_code`` column (with its
+    ``<level>_name`` when ``names``), coarsest = fewest distinct codes.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Units (:func:`geocov.read_units`) or a coverage table (``result.table(level)``,
+        which holds the codes of the level and its ancestors).
+    names : bool, default True
+        Count a level only when its name column is there too.
+
+    Raises
+    ------
+    SchemaError
+        No level can be found.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"commune_code": ["1", "2", "3"], "commune_name": ["a", "b", "c"],
+    ...                   "province_code": ["9", "9", "9"], "province_name": ["P", "P", "P"]})
+    >>> unit_levels(t)
+    ('province', 'commune')
+    >>> unit_levels(t[["province_code", "commune_code"]], names=False)
+    ('province', 'commune')
+    """
+    cols = [str(c) for c in table.columns]
+    present = set(cols)
+
+    def has(level: str) -> bool:
+        return code_column(level) in present and (not names or name_column(level) in present)
+
+    attr = table.attrs.get("geocov_levels")
+    if attr:
+        found = [lv for lv in attr if has(lv)]
+        if found:
+            return tuple(found)
+    suffix = len(code_column(""))
+    found = [c[:-suffix] for c in cols if c.endswith(code_column("")) and has(c[:-suffix])]
+    if not found:
+        pairs = "<level>_code/<level>_name column pairs" if names else "<level>_code columns"
+        raise SchemaError(
+            f"cannot find admin levels: no {pairs} among {cols}. Read the units with "
+            f"geocov.read_units, or pass a table from geocov.coverage(...).table(level)."
+        )
+    counts = [table[code_column(lv)].nunique() for lv in found]
+    order = sorted(range(len(found)), key=lambda i: (counts[i], i))
+    return tuple(found[i] for i in order)
+
+
+def result_levels(result: Any) -> list[str]:
+    """The unit levels of a coverage result, coarse → fine, without :data:`TOTAL`.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> result_levels(SimpleNamespace(levels=("province", "commune", "total")))
+    ['province', 'commune']
+    """
+    return [lv for lv in getattr(result, "levels", ()) if lv != TOTAL]
+
+
+class UnknownLevelError(SchemaError):
+    """A level that the units (or the coverage result) do not have.
+
+    ``level`` is what was asked for, ``valid`` the levels there are (the CLI turns this
+    error into a usage error of its ``--level`` option).
+    """
+
+    def __init__(self, message: str, *, level: str, valid: Sequence[str]):
+        super().__init__(message)
+        self.level = level
+        self.valid = tuple(valid)
+
+
+def check_level(level: str, levels: Sequence[str]) -> str:
+    """Return ``level`` if it is one of ``levels``, else raise :class:`UnknownLevelError`.
+
+    Examples
+    --------
+    >>> check_level("district", ["province", "district"])
+    'district'
+    >>> check_level("ward", ["province", "district"])
+    Traceback (most recent call last):
+    ...
+    geocov.vocabulary.UnknownLevelError: 'ward' is not a level of these units; use one of ...
+    """
+    if level not in levels:
+        raise UnknownLevelError(
+            f"{level!r} is not a level of these units; use one of {', '.join(levels)}",
+            level=level,
+            valid=levels,
+        )
+    return level
+
+
+# --------------------------------------------------------------------------- stations
+def is_sector(azimuth_deg: Any, beamwidth_deg: Any) -> np.ndarray:
+    """Which stations radiate a sector wedge rather than a disc.
+
+    A sector has a finite azimuth and a finite beamwidth below 360°; a missing azimuth or
+    beamwidth (NaN), or a beamwidth of 360° or more, means an omnidirectional disc.
+
+    Examples
+    --------
+    >>> nan = float("nan")
+    >>> is_sector([90.0, nan, 90.0, 0.0], [65.0, 65.0, nan, 360.0]).tolist()
+    [True, False, False, False]
+    """
+    az = np.asarray(azimuth_deg, dtype=float)
+    bw = np.asarray(beamwidth_deg, dtype=float)
+    return np.isfinite(az) & np.isfinite(bw) & (bw < 360)
