@@ -306,6 +306,50 @@ def _with_population(poly, grid, values):
         return grid_coverage([poly], grid=grid, population=tif)
 
 
+@given(
+    discs=st.lists(
+        st.tuples(
+            st.floats(-30, 50),
+            st.floats(-30, 50),
+            st.floats(0, 25),
+            st.integers(0, 9),
+            st.one_of(st.just(np.nan), st.floats(0, 360)),
+            st.floats(10, 360),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    resolution_m=st.sampled_from([1.0, 0.7, 2.5]),
+)
+@settings(max_examples=60, deadline=None)
+def test_footprints_match_a_per_cell_test(discs, resolution_m):
+    """Discs and wedges anywhere (also centred off the grid) against covering_pairs at
+    every cell centre."""
+    d = np.array(discs)
+    unit = box(0, 0, 20, 15)
+    grid = GridSpec.from_bounds(unit.bounds, resolution_m=resolution_m, crs=UTM)
+    s = grid_coverage(
+        [box(*shapely.bounds(unit))],
+        grid=grid,
+        centres_xy=d[:, :2],
+        radius_m=d[:, 2],
+        bit_of_station=d[:, 3].astype(int),
+        azimuth_deg=d[:, 4],
+        beamwidth_deg=d[:, 5],
+        weights="centre",
+    )
+    rows, cols = np.mgrid[0 : grid.height, 0 : grid.width]
+    x, y = grid.transform * (cols.ravel() + 0.5, rows.ravel() + 0.5)
+    inside = shapely.contains_xy(unit, x, y)
+    pi, si = geocov.covering_pairs(np.column_stack([x, y]), d[:, :2], d[:, 2], d[:, 4], d[:, 5])
+    bits = np.zeros(len(x), np.uint64)
+    np.bitwise_or.at(bits, pi, np.left_shift(np.uint64(1), d[si, 3].astype(np.uint64)))
+    pat, cells = np.unique(bits[inside], return_counts=True)
+    assert {k[1]: v[0] for k, v in groups(s).items()} == dict(
+        zip(pat.tolist(), cells.astype(float).tolist(), strict=True)
+    )
+
+
 # --------------------------------------------------------------------------- invariants
 @given(
     boxes=st.lists(

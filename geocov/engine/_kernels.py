@@ -233,6 +233,8 @@ def burn_discs(
                     hi = t
             c0 = max(math.ceil(cx[s] + lo - 0.5), 0)  # centres on the circle are inside
             c1 = min(math.floor(cx[s] + hi - 0.5), w - 1)
+            if c1 < c0:  # the span lies left or right of the grid
+                continue
             row = bits[j - r0]
             if not sector[s]:
                 span = row[c0 : c1 + 1]  # from 0: no negative-index checks, vectorised
