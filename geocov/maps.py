@@ -38,21 +38,31 @@ import shapely
 from .crs import require_crs
 from .errors import DataSourceError, SchemaError
 from .priorities import RemoteRules, flag_unconnected_remote
+from .vocabulary import (
+    DENOMINATORS,
+    LAYER_LABELS,
+    NO_SIGNAL,
+    CoverageLike,
+    code_column,
+    covered_column,
+    name_column,
+    pct_column,
+    result_levels,
+)
 
 __all__ = ["coverage_map", "save_map", "save_png", "write_demo_maps", "map_metrics", "CLASSES"]
 
 log = logging.getLogger(__name__)
 
-TECH_LABELS = {
-    "any": "any signal",
-    "2g": "2G",
-    "3g": "3G",
-    "4g": "4G",
-    "5g": "5G",
-    "3g_plus": "3G or better",
-    "4g_plus": "4G or better",
-}
+# layers in the order of the metric switcher, and the metrics a unit's tooltip shows
 _TECH_ORDER = ["any", "4g", "4g_plus", "5g", "3g", "3g_plus", "2g"]
+_TOOLTIP_METRICS = (
+    "villages_pct_any",
+    "villages_pct_4g_plus",
+    "villages_pct_4g",
+    "population_pct_4g_plus",
+    "villages_fiber_pct",
+)
 
 #: Class breaks of every percentage metric (0-100), with their colours (ColorBrewer RdYlGn).
 CLASSES: list[dict[str, Any]] = [
@@ -74,7 +84,7 @@ VILLAGE_STATUSES = [  # best_technology value, label, colour
     ("4G", "4G", "#1a9850"),
     ("3G", "3G (no 4G)", "#fee08b"),
     ("2G", "2G only", "#f46d43"),
-    ("none", "no signal", "#a50026"),
+    (NO_SIGNAL, "no signal", "#a50026"),
 ]
 STATION_COLORS = {"2G": "#8c510a", "3G": "#bf812d", "4G": "#5e3c99", "5G": "#01665e"}
 
@@ -147,56 +157,48 @@ class _Metric:
         }
 
 
+@dataclass(frozen=True)
+class _MapMeasure:
+    """How the map shows one measure of :data:`geocov.vocabulary.MEASURES`."""
+
+    group: str  # switcher group, and the first word of a metric's label
+    noun: str  # unit of the counts ("villages", "people", "km²")
+    whole: str  # what a percentage is of ("the villages", "the area (km²)")
+    prop_digits: int  # decimals of the numbers in the page
+    shown_digits: int  # decimals shown in tooltips
+
+    def prop(self, measure: str) -> str:
+        """Page property of the denominator ("v", "p", "a"); numerators add ``c_<layer>``."""
+        return measure[0]
+
+
+# in the order of the switcher
+_MAP_MEASURES: dict[str, _MapMeasure] = {
+    "villages": _MapMeasure("Villages", "villages", "the villages", 0, 0),
+    "population": _MapMeasure("Population", "people", "the people", 0, 0),
+    "area": _MapMeasure("Area", "km²", "the area (km²)", 2, 1),
+}
+
+
 def _metrics_for(table: pd.DataFrame, level: str) -> list[_Metric]:
     cols = set(table.columns)
     out: list[_Metric] = []
-    specs = [
-        (
-            "villages",
-            "Villages",
-            "villages_covered_{t}",
-            "villages",
-            "villages",
-            0,
-            "% of the villages of each {level} covered by {tl}",
-        ),
-        (
-            "population",
-            "Population",
-            "population_covered_{t}",
-            "population",
-            "people",
-            0,
-            "% of the people of each {level} covered by {tl}",
-        ),
-        (
-            "area",
-            "Area",
-            "covered_area_km2_{t}",
-            "area_km2",
-            "km²",
-            1,
-            "% of the area (km²) of each {level} covered by {tl}",
-        ),
-    ]
-    for kind, group, num_tpl, den_col, noun, digits, note in specs:
+    for measure, how in _MAP_MEASURES.items():
         for t in _TECH_ORDER:
-            num_col = num_tpl.format(t=t)
-            if num_col not in cols or den_col not in cols:
+            if covered_column(measure, t) not in cols or DENOMINATORS[measure] not in cols:
                 continue
-            tl = TECH_LABELS[t]
-            what = {"villages": "Villages", "population": "Population", "area": "Area"}[kind]
+            tl = LAYER_LABELS[t]
             out.append(
                 _Metric(
-                    key=f"{kind}_pct_{t}",
-                    group=group,
-                    label=f"{what} with {tl} (% of {noun})",
+                    key=pct_column(measure, t),
+                    group=how.group,
+                    label=f"{how.group} with {tl} (% of {how.noun})",
                     short=tl[0].upper() + tl[1:],
-                    noun=noun,
-                    num=f"{kind[0]}c_{t}",
-                    den=kind[0],
-                    digits=digits,
-                    unit_note=note.format(level=level, tl=tl),
+                    noun=how.noun,
+                    num=f"{how.prop(measure)}c_{t}",
+                    den=how.prop(measure),
+                    digits=how.shown_digits,
+                    unit_note=f"% of {how.whole} of each {level} covered by {tl}",
                 )
             )
     if {"villages_fiber", "villages"} <= cols:
@@ -310,10 +312,6 @@ def _name_path(table: pd.DataFrame, level: str, levels: list[str]) -> pd.Series:
     return path
 
 
-def _levels(result: Any) -> list[str]:
-    return [lv for lv in list(getattr(result, "levels", [])) if lv != "total"]
-
-
 def _check_choice(name: str, value: Any, valid: list[str]) -> None:
     if value not in valid:
         raise SchemaError(
@@ -406,7 +404,7 @@ def _offline_root(m: Any, folium: Any, title: str | None) -> None:
 
 
 def coverage_map(
-    result: Any,
+    result: CoverageLike,
     *,
     level: str,
     metric: str = "villages_pct_4g",
@@ -498,7 +496,86 @@ def coverage_map(
     True
     """
     folium = _import_folium()
-    levels = _levels(result)
+    levels, table, metrics = _checked_table(result, level, metric, renderer)
+    metadata = dict(getattr(result, "metadata", None) or {})
+    title = title or metadata.get("title") or f"Coverage by {level}"
+    rules = RemoteRules() if rules is None else rules
+    tol = _auto_tolerance_m(table.geometry, len(table)) if simplify_m == "auto" else simplify_m
+    vil, sta, fib = (_layer(result, name) for name in ("villages", "stations", "fiber"))
+
+    # --- units: numbers, highlight flags, parent outlines, the layer's settings
+    props = _unit_props(table, level, levels)
+    flags = None
+    if highlight:
+        flags = flag_unconnected_remote(table, fiber=fib, rules=rules)
+        props.update(_flag_props(flags))
+    parent_geoms = _parent_outlines(result, levels, level, tol)
+    cfg = _units_config(
+        table,
+        level=level,
+        metric=metric,
+        metrics=metrics,
+        props=props,
+        rules_text=_rules_text(rules, levels, level, has_fiber=fib is not None),
+        highlight=highlight,
+        parent_geoms=parent_geoms,
+        renderer=renderer,
+        max_labels=max_labels,
+        style_kwds=style_kwds,
+        highlight_kwds=highlight_kwds,
+    )
+
+    # --- the map, then its layers: info panel, units, highlight, names, points, fiber
+    m, fit = _base_map(folium, m, table, tiles=tiles, renderer=renderer, map_kwds=map_kwds)
+    _offline_root(m, folium, title)
+    # the marker clusters need the map's zoom range, which folium only gives tile layers
+    m.options.setdefault("maxZoom", 18)
+    m.options.setdefault("minZoom", 2)
+
+    layer_cls = _make_layer_class(folium)
+    draw_stations, note = _stations_choice(sta, stations)
+    info = _info(metadata, title, note)
+    layer_cls("infoPanel", _js_json(info), name="info", control=False, show=False).add_to(m)
+    payload = _units_payload(cfg, _simplified(table.geometry, tol), parent_geoms, fit)
+    level_plural = cfg["levelPlural"]
+    layer_cls("unitsLayer", payload, name=f"{level_plural.capitalize()}: coverage").add_to(m)
+    if flags is not None:
+        layer_cls(
+            "highlightLayer",
+            "null",
+            name=f"Unconnected remote {level_plural} ({int(flags['flagged'].sum()):,})",
+        ).add_to(m)
+    layer_cls("labelsLayer", "null", name="Names").add_to(m)
+    if villages is not False and vil is not None and len(vil):
+        _add_villages(
+            m,
+            layer_cls,
+            result,
+            vil,
+            levels,
+            show=villages if villages is not None else len(vil) <= 5_000,
+        )
+    if draw_stations:
+        _add_stations(m, layer_cls, sta, show=bool(stations))
+    if fiber and fib is not None and len(fib):
+        _add_fiber(m, layer_cls, fib, tol)
+
+    if layer_control and not any(type(c).__name__ == "LayerControl" for c in m._children.values()):
+        folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    return m
+
+
+# --------------------------------------------------------------------------- map steps
+def _layer(result: CoverageLike, name: str) -> gpd.GeoDataFrame | None:
+    """``result.villages`` / ``stations`` / ``fiber``, or None when it has none."""
+    return getattr(result, name, None)
+
+
+def _checked_table(
+    result: CoverageLike, level: str, metric: str, renderer: str
+) -> tuple[list[str], gpd.GeoDataFrame, list[_Metric]]:
+    """Check the choices; return the levels, the level's table in EPSG:4326, its metrics."""
+    levels = result_levels(result)
     _check_choice("level", level, levels)
     _check_choice("renderer", renderer, ["canvas", "svg"])
     table = result.table(level)
@@ -507,8 +584,7 @@ def coverage_map(
             f"result.table({level!r}) is not a GeoDataFrame; got {type(table).__name__}"
         )
     table = _to_4326(table, f"result.table({level!r})")
-    code_col, name_col = f"{level}_code", f"{level}_name"
-    for col in (code_col, name_col):
+    for col in (code_column(level), name_column(level)):
         if col not in table.columns:
             raise SchemaError(
                 f"result.table({level!r}) has no column {col!r}; columns: {list(table.columns)}"
@@ -521,75 +597,91 @@ def coverage_map(
             f"villages_fiber)"
         )
     _check_choice("metric", metric, [mt.key for mt in metrics])
-    metadata = dict(getattr(result, "metadata", None) or {})
-    title = title or metadata.get("title") or f"Coverage by {level}"
+    return levels, table, metrics
 
-    # --- units -----------------------------------------------------------------------
-    tol = _auto_tolerance_m(table.geometry, len(table)) if simplify_m == "auto" else simplify_m
-    geoms = _simplified(table.geometry, tol)
+
+def _unit_props(table: gpd.GeoDataFrame, level: str, levels: list[str]) -> dict[str, list[Any]]:
+    """Per unit: index, code, name, ancestors' names, label point, numbers of every metric."""
     label_pts = shapely.point_on_surface(np.asarray(table.geometry.values))
     props: dict[str, list[Any]] = {
         "i": list(range(len(table))),
-        "c": _texts(table[code_col]),
-        "n": _texts(table[name_col]),
+        "c": _texts(table[code_column(level)]),
+        "n": _texts(table[name_column(level)]),
         "f": _texts(_name_path(table, level, levels)),
         "lx": _nullable(shapely.get_x(label_pts), 5),
         "ly": _nullable(shapely.get_y(label_pts), 5),
     }
-    for col, key, digits in (
-        ("villages", "v", 0),
-        ("population", "p", 0),
-        ("area_km2", "a", 2),
-        ("villages_fiber", "vf", 0),
-    ):
-        if col in table.columns:
-            props[key] = _nullable(table[col], digits)
+    for measure, how in _MAP_MEASURES.items():
+        if DENOMINATORS[measure] in table.columns:
+            props[how.prop(measure)] = _nullable(table[DENOMINATORS[measure]], how.prop_digits)
+    if "villages_fiber" in table.columns:
+        props["vf"] = _nullable(table["villages_fiber"], 0)
     for t in _TECH_ORDER:
-        for col, key, digits in (
-            (f"villages_covered_{t}", f"vc_{t}", 0),
-            (f"population_covered_{t}", f"pc_{t}", 0),
-            (f"covered_area_km2_{t}", f"ac_{t}", 2),
-        ):
+        for measure, how in _MAP_MEASURES.items():
+            col = covered_column(measure, t)
             if col in table.columns:
-                props[key] = _nullable(table[col], digits)
+                props[f"{how.prop(measure)}c_{t}"] = _nullable(table[col], how.prop_digits)
+    return props
 
-    rules = RemoteRules() if rules is None else rules
-    flags = None
-    if highlight:
-        fiber_gdf = getattr(result, "fiber", None)
-        flags = flag_unconnected_remote(table, fiber=fiber_gdf, rules=rules)
-        props["h"] = flags["flagged"].astype(int).tolist()
-        props["r"] = _texts(flags["reason"])
-        props["u"] = _nullable(flags["population_uncovered"], 0)
-    parent_geoms = "[]"
+
+def _flag_props(flags: pd.DataFrame) -> dict[str, list[Any]]:
+    """Per unit: flagged (0/1), the reason in words, people uncovered."""
+    return {
+        "h": flags["flagged"].astype(int).tolist(),
+        "r": _texts(flags["reason"]),
+        "u": _nullable(flags["population_uncovered"], 0),
+    }
+
+
+def _parent_outlines(result: CoverageLike, levels: list[str], level: str, tol: float | None) -> str:
+    """GeoJSON list of the parent level's outlines ("[]" at the coarsest level)."""
     idx = levels.index(level)
-    if idx > 0:
-        try:
-            parent_table = _to_4326(result.table(levels[idx - 1]), "parent table")
-            parent_geoms = _geojson_list(shapely.boundary(_simplified(parent_table.geometry, tol)))
-        except Exception as exc:  # the parent outline is a nicety, never a reason to fail
-            log.info("no parent outlines drawn: %s", exc)
+    if idx == 0:
+        return "[]"
+    try:
+        parent_table = _to_4326(result.table(levels[idx - 1]), "parent table")
+        return _geojson_list(shapely.boundary(_simplified(parent_table.geometry, tol)))
+    except Exception as exc:  # the parent outline is a nicety, never a reason to fail
+        log.info("no parent outlines drawn: %s", exc)
+        return "[]"
 
-    level_plural = f"{level}s"
-    tech_label = TECH_LABELS[rules.technology].replace(" or better", "")
-    rules_text = (
+
+def _rules_text(rules: RemoteRules, levels: list[str], level: str, *, has_fiber: bool) -> str:
+    """The highlight rules in words, for the side panel."""
+    idx = levels.index(level)
+    tech_label = LAYER_LABELS[rules.technology].replace(" or better", "")
+    remote = [
+        f"more than {rules.centre_km:g} km from the {levels[idx - 1]} centre"
+        if rules.centre_km is not None and idx > 0
+        else "",
+        f"no fiber within {rules.fiber_km:g} km"
+        if rules.fiber_km is not None and has_fiber
+        else "",
+    ]
+    return (
         f"Unconnected: no fiber and no {tech_label} in any village. Remote: "
-        + " or ".join(
-            filter(
-                None,
-                [
-                    f"more than {rules.centre_km:g} km from the {levels[idx - 1]} centre"
-                    if rules.centre_km is not None and idx > 0
-                    else "",
-                    f"no fiber within {rules.fiber_km:g} km"
-                    if rules.fiber_km is not None and getattr(result, "fiber", None) is not None
-                    else "",
-                ],
-            )
-            or ["(no remoteness rule applies)"]
-        )
+        + " or ".join(filter(None, remote) or ["(no remoteness rule applies)"])
         + "."
     )
+
+
+def _units_config(
+    table: gpd.GeoDataFrame,
+    *,
+    level: str,
+    metric: str,
+    metrics: list[_Metric],
+    props: dict[str, list[Any]],
+    rules_text: str,
+    highlight: bool,
+    parent_geoms: str,
+    renderer: str,
+    max_labels: int,
+    style_kwds: dict[str, Any] | None,
+    highlight_kwds: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """What the page's units layer draws: metrics, legend classes, styles, panel, props."""
+    level_plural = f"{level}s"
     unit_style = {
         "color": "#ffffff",
         "weight": 0.6 if len(table) > 2000 else 1.0,
@@ -605,23 +697,14 @@ def coverage_map(
         "dashArray": None,
     }
     hl_style.update(highlight_kwds or {})
-    cfg = {
+    keys = {mt.key for mt in metrics}
+    return {
         "level": level,
         "levelLabel": level,
         "levelPlural": level_plural,
         "metric": metric,
         "metrics": [mt.as_js() for mt in metrics],
-        "tooltipMetrics": [
-            k
-            for k in (
-                "villages_pct_any",
-                "villages_pct_4g_plus",
-                "villages_pct_4g",
-                "population_pct_4g_plus",
-                "villages_fiber_pct",
-            )
-            if k in {mt.key for mt in metrics}
-        ][:4],
+        "tooltipMetrics": [k for k in _TOOLTIP_METRICS if k in keys][:4],
         "classes": CLASSES,
         "noDataColor": NO_DATA_COLOR,
         "style": unit_style,
@@ -645,92 +728,95 @@ def coverage_map(
         "geoms": "__GEOMS__",
         "parentGeoms": "__PARENTS__",
     }
+
+
+def _units_payload(
+    cfg: dict[str, Any], geoms: np.ndarray, parent_geoms: str, fit: list[list[float]] | None
+) -> str:
+    """The units layer's JSON, geometries spliced in as GeoJSON text (not re-encoded)."""
     payload = (
         _js_json(cfg)
         .replace('"__GEOMS__"', _geojson_list(geoms), 1)
         .replace('"__PARENTS__"', parent_geoms, 1)
     )
+    if fit is not None:  # fitted in the page, without animation
+        payload = payload.replace('{"level":', '{"fit":' + json.dumps(fit) + ',"level":', 1)
+    return payload
 
-    # --- the map ---------------------------------------------------------------------
-    layer_cls = _make_layer_class(folium)
-    if m is None:
-        kw: dict[str, Any] = {
-            "tiles": tiles, "control_scale": True, "prefer_canvas": renderer == "canvas"
-        }
-        kw.update(map_kwds or {})
-        minx, miny, maxx, maxy = (float(v) for v in table.total_bounds)
-        kw.setdefault("location", [(miny + maxy) / 2, (minx + maxx) / 2])
-        kw.setdefault("zoom_start", 6)
-        m = folium.Map(**kw)
-        cfg["fit"] = [[miny, minx], [maxy, maxx]]  # fitted in the page, without animation
-        payload = payload.replace('{"level":', '{"fit":' + json.dumps(cfg["fit"]) + ',"level":', 1)
-    elif tiles is not None:
-        folium.TileLayer(tiles).add_to(m)
-    _offline_root(m, folium, title)
-    # the marker clusters need the map's zoom range, which folium only gives tile layers
-    m.options.setdefault("maxZoom", 18)
-    m.options.setdefault("minZoom", 2)
 
-    sources = [str(s) for s in (metadata.get("sources") or [])]
-    sta = getattr(result, "stations", None)
+def _base_map(
+    folium: Any,
+    m: Any,
+    table: gpd.GeoDataFrame,
+    *,
+    tiles: str | None,
+    renderer: str,
+    map_kwds: dict[str, Any] | None,
+) -> tuple[Any, list[list[float]] | None]:
+    """A new folium map around ``table`` (and the bounds to fit), or ``m`` with ``tiles``."""
+    if m is not None:
+        if tiles is not None:
+            folium.TileLayer(tiles).add_to(m)
+        return m, None
+    kw: dict[str, Any] = {
+        "tiles": tiles,
+        "control_scale": True,
+        "prefer_canvas": renderer == "canvas",
+    }
+    kw.update(map_kwds or {})
+    minx, miny, maxx, maxy = (float(v) for v in table.total_bounds)
+    kw.setdefault("location", [(miny + maxy) / 2, (minx + maxx) / 2])
+    kw.setdefault("zoom_start", 6)
+    return folium.Map(**kw), [[miny, minx], [maxy, maxx]]
+
+
+def _stations_choice(
+    sta: gpd.GeoDataFrame | None, stations: bool | None
+) -> tuple[bool, str | None]:
+    """Whether to draw the station markers, and the note when too many are left out."""
     n_sta = 0 if sta is None else len(sta)
-    draw_stations = bool(n_sta) and stations is not False and (
-        stations is True or n_sta <= MAX_AUTO_STATIONS)
+    draw = (
+        bool(n_sta) and stations is not False and (stations is True or n_sta <= MAX_AUTO_STATIONS)
+    )
     note = None
-    if n_sta and stations is None and not draw_stations:
-        note = (f"Station markers left out: {n_sta:,} stations is more than "
-                f"{MAX_AUTO_STATIONS:,} for one file (make per-province maps, or pass "
-                f"stations=True); each unit's popup gives its station counts.")
+    if n_sta and stations is None and not draw:
+        note = (
+            f"Station markers left out: {n_sta:,} stations is more than "
+            f"{MAX_AUTO_STATIONS:,} for one file (make per-province maps, or pass "
+            f"stations=True); each unit's popup gives its station counts."
+        )
+    return draw, note
+
+
+def _info(metadata: dict[str, Any], title: str, note: str | None) -> dict[str, Any]:
+    """The title panel: title, data date, sources, the coverage model (and ``note``)."""
     model = None if metadata.get("model") is None else str(metadata["model"])
     if note:
         model = note if model is None else f"{model} {note}"
-    info = {
+    return {
         "title": str(title),
         "date": None if metadata.get("data_date") is None else str(metadata["data_date"]),
-        "sources": sources,
+        "sources": [str(s) for s in (metadata.get("sources") or [])],
         "model": model,
         "credit": "Map: geocov; Leaflet (BSD-2-Clause), Leaflet.markercluster (MIT)",
     }
-    layer_cls("infoPanel", _js_json(info), name="info", control=False, show=False).add_to(m)
-    layer_cls("unitsLayer", payload, name=f"{level_plural.capitalize()}: coverage").add_to(m)
-    if flags is not None:
-        layer_cls(
-            "highlightLayer",
-            "null",
-            name=f"Unconnected remote {level_plural} ({int(flags['flagged'].sum()):,})",
-        ).add_to(m)
-    layer_cls("labelsLayer", "null", name="Names").add_to(m)
-
-    vil = getattr(result, "villages", None)
-    if villages is not False and vil is not None and len(vil):
-        _add_villages(
-            m,
-            layer_cls,
-            result,
-            vil,
-            levels,
-            show=villages if villages is not None else len(vil) <= 5_000,
-        )
-    if draw_stations:
-        _add_stations(m, layer_cls, sta, show=bool(stations))
-    fib = getattr(result, "fiber", None)
-    if fiber and fib is not None and len(fib):
-        _add_fiber(m, layer_cls, fib, tol)
-
-    if layer_control and not any(type(c).__name__ == "LayerControl" for c in m._children.values()):
-        folium.LayerControl(collapsed=True, position="topright").add_to(m)
-    return m
 
 
 def _add_villages(
-    m: Any, layer_cls: Any, result: Any, vil: gpd.GeoDataFrame, levels: list[str], *, show: bool
+    m: Any,
+    layer_cls: Any,
+    result: CoverageLike,
+    vil: gpd.GeoDataFrame,
+    levels: list[str],
+    *,
+    show: bool,
 ) -> None:
     vil = _to_4326(vil, "result.villages")
     pts = shapely.point_on_surface(np.asarray(vil.geometry.values))
     status = (
-        vil["best_technology"].astype(object).where(vil["best_technology"].notna(), "none")
+        vil["best_technology"].astype(object).where(vil["best_technology"].notna(), NO_SIGNAL)
         if "best_technology" in vil.columns
-        else pd.Series(["none"] * len(vil), index=vil.index)
+        else pd.Series([NO_SIGNAL] * len(vil), index=vil.index)
     )
     codes = [s for s, _, _ in VILLAGE_STATUSES]
     unknown = ~status.isin(codes)
@@ -867,7 +953,9 @@ def save_map(m: Any, path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def write_demo_maps(result: Any, folder: str | os.PathLike[str], **kwds: Any) -> list[Path]:
+def write_demo_maps(
+    result: CoverageLike, folder: str | os.PathLike[str], **kwds: Any
+) -> list[Path]:
     """Write one map per level of ``result`` into ``folder`` (``coverage_<level>.html``).
 
     ``folder`` is created when missing; ``kwds`` go to :func:`coverage_map`. Used by
@@ -876,7 +964,7 @@ def write_demo_maps(result: Any, folder: str | os.PathLike[str], **kwds: Any) ->
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for level in _levels(result):
+    for level in result_levels(result):
         m = coverage_map(result, level=level, **kwds)
         written.append(save_map(m, folder / f"coverage_{level}.html"))
     return written

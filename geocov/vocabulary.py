@@ -12,6 +12,7 @@ a table takes the word from here, so that a new layer or a renamed column is one
   percentage for a layer, :data:`DENOMINATORS` its denominator.
 * **Levels**: admin levels coarse → fine (:func:`unit_levels` finds them in a table,
   :func:`result_levels` in a coverage result); ``<level>_code`` / ``<level>_name``.
+* **Results**: what maps read from a coverage result (:class:`CoverageLike`).
 * **Sectors**: a station with a finite azimuth and a beamwidth under 360° radiates a
   wedge, any other a disc (:func:`is_sector`).
 
@@ -30,14 +31,15 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from .errors import SchemaError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
     import pandas as pd
 
 __all__ = [
@@ -64,6 +66,7 @@ __all__ = [
     "UnknownLevelError",
     "check_level",
     "is_sector",
+    "CoverageLike",
 ]
 
 #: Station technologies, worst to best (what :func:`geocov.read_stations` normalises to).
@@ -108,7 +111,6 @@ LAYER_NOUNS: dict[str, str] = {
 #: ``best_technology`` of a village that no footprint reaches.
 NO_SIGNAL = "none"
 
-Measure = Literal["area", "villages", "population"]
 #: What a coverage table measures, each with a numerator per layer and one denominator.
 MEASURES: tuple[str, ...] = ("area", "villages", "population")
 #: Measure -> its denominator column.
@@ -142,8 +144,8 @@ def _check_measure(measure: str) -> None:
         raise SchemaError(f"measure={measure!r} is not valid; use one of {', '.join(MEASURES)}")
 
 
-def covered_column(measure: Measure, layer: str) -> str:
-    """The numerator column of ``measure`` for ``layer``.
+def covered_column(measure: str, layer: str) -> str:
+    """The numerator column of ``measure`` (one of :data:`MEASURES`) for ``layer``.
 
     Examples
     --------
@@ -154,7 +156,7 @@ def covered_column(measure: Measure, layer: str) -> str:
     return _COVERED[measure].format(layer)
 
 
-def pct_column(measure: Measure, layer: str) -> str:
+def pct_column(measure: str, layer: str) -> str:
     """The percentage column (0-100) of ``measure`` for ``layer``, e.g. ``villages_pct_4g``."""
     _check_measure(measure)
     return f"{measure}_pct_{layer}"
@@ -189,9 +191,7 @@ def metric_columns(finest: str, layers: Iterable[str] = tuple(LAYERS)) -> list[s
         cols.append(DENOMINATORS[measure])
         if measure == "population":
             cols.append("population_source")
-        cols += [
-            c for t in layers for c in (covered_column(measure, t), pct_column(measure, t))
-        ]
+        cols += [c for t in layers for c in (covered_column(measure, t), pct_column(measure, t))]
     n = units_column(finest)
     cols += ["villages_fiber", "villages_fiber_pct", n, units_with_column(finest, "any")]
     cols += [units_with_column(finest, t) for t in layers if t != "any"]
@@ -318,3 +318,34 @@ def is_sector(azimuth_deg: Any, beamwidth_deg: Any) -> np.ndarray:
     az = np.asarray(azimuth_deg, dtype=float)
     bw = np.asarray(beamwidth_deg, dtype=float)
     return np.isfinite(az) & np.isfinite(bw) & (bw < 360)
+
+
+# --------------------------------------------------------------------------- results
+@runtime_checkable
+class CoverageLike(Protocol):
+    """What :func:`geocov.coverage_map` (and the application layer) read from a result.
+
+    :class:`geocov.CoverageResult` is one; anything with these attributes can be drawn
+    (e.g. a result whose tables were changed for a report). ``table(level)`` is a
+    GeoDataFrame with ``<level>_code``, ``<level>_name``, the codes and names of the
+    ancestors and the metric columns (:func:`metric_columns`); ``villages``, ``stations``
+    and ``fiber`` are the result's point/line layers (or None); ``metadata`` holds at
+    least ``title``, ``data_date``, ``sources`` and ``model`` when known.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> isinstance(SimpleNamespace(levels=("commune", "total"), table=lambda lv: None,
+    ...     villages=None, stations=None, fiber=None, metadata={}), CoverageLike)
+    True
+    """
+
+    levels: Sequence[str]
+    villages: gpd.GeoDataFrame | None
+    stations: gpd.GeoDataFrame | None
+    fiber: gpd.GeoDataFrame | None
+    metadata: Mapping[str, Any]
+
+    def table(self, level: str) -> gpd.GeoDataFrame:
+        """One row per unit of ``level``."""
+        ...
