@@ -1,30 +1,34 @@
 """Maps in a real headless Chromium with no network (selenium + Debian's chromium-driver).
 
-Skipped when /usr/bin/chromium (or chromedriver, or selenium) is absent. Screenshots are
-kept in test-artifacts/ (gitignored).
+Chromium is found as :func:`geocov.maps.save_png` finds it (:func:`geocov.maps.find_chromium`:
+``$GEOCOV_CHROMIUM``, else chromium/chrome on the PATH); skipped when it, chromedriver or
+selenium is absent. Screenshots are kept in test-artifacts/ (gitignored).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
-import time
+import struct
+import unicodedata
 from pathlib import Path
 
 import pytest
 from map_fixtures import HOSTILE, fake_result
 
-from geocov.maps import CHROMIUM_OFFLINE_FLAGS, coverage_map, save_map, save_png
+from geocov.io import fold_text
+from geocov.maps import CHROMIUM_OFFLINE_FLAGS, coverage_map, find_chromium, save_map, save_png
 
-CHROMIUM = Path("/usr/bin/chromium")
-DRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM = find_chromium()  # the browser save_png would use
+DRIVER = shutil.which("chromedriver")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
-        not CHROMIUM.exists() or not DRIVER.exists(),
-        reason="needs /usr/bin/chromium and /usr/bin/chromedriver "
+        CHROMIUM is None or DRIVER is None,
+        reason="needs Chromium (on the PATH or $GEOCOV_CHROMIUM) and chromedriver "
         "(apt-get install chromium chromium-driver)",
     ),
 ]
@@ -44,29 +48,30 @@ def driver(tmp_path_factory):
     from selenium.webdriver.chrome.service import Service
 
     opts = webdriver.ChromeOptions()
-    opts.binary_location = str(CHROMIUM)
+    opts.binary_location = CHROMIUM
     profile = tmp_path_factory.mktemp("chromium-profile")
     for flag in [*CHROMIUM_OFFLINE_FLAGS, f"--user-data-dir={profile}", "--window-size=1400,900"]:
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    drv = webdriver.Chrome(service=Service(str(DRIVER)), options=opts)
+    drv = webdriver.Chrome(service=Service(DRIVER), options=opts)
     drv.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _SPY})
     yield drv
     drv.quit()
 
 
 def _open(driver, path: Path) -> None:
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
     driver.get_log("browser")  # drop older messages
     driver.get_log("performance")
     driver.get(path.as_uri())
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if driver.execute_script("return !!(window.geocov && window.geocov.drawnAt)"):
-            return
-        time.sleep(0.05)
-    raise AssertionError(
-        f"the map never finished drawing; errors: {driver.execute_script('return window.__errors')}"
-    )
+    drawn = "return !!(window.geocov && window.geocov.drawnAt)"
+    try:
+        WebDriverWait(driver, 60, poll_frequency=0.05).until(lambda d: d.execute_script(drawn))
+    except TimeoutException:
+        errors = driver.execute_script("return window.__errors")
+        raise AssertionError(f"the map never finished drawing; errors: {errors}") from None
 
 
 def _requests(driver) -> list[str]:
@@ -84,8 +89,6 @@ def page(driver, tmp_path_factory):
     m = coverage_map(fake_result(), level="commune", renderer="svg", villages=True, stations=True)
     path = save_map(m, tmp_path_factory.mktemp("page") / "map.html")
     _open(driver, path)
-    ARTIFACTS.mkdir(exist_ok=True)
-    driver.save_screenshot(str(ARTIFACTS / "map_fake_commune.png"))  # before any interaction
     return driver
 
 
@@ -183,17 +186,72 @@ def test_point_layers_drawn(page):
     assert any(k.startswith("Fiber: 1 routes, 1 nodes") for k in counts)
 
 
-def test_screenshot_is_saved(page):
-    assert (ARTIFACTS / "map_fake_commune.png").stat().st_size > 20_000
+def _hex_rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+_PIXELS = """
+var points = arguments[1], done = arguments[arguments.length - 1], img = new Image();
+img.onload = function () {
+    var c = document.createElement('canvas');
+    c.width = img.width; c.height = img.height;
+    var ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    done(points.map(function (p) { return Array.from(ctx.getImageData(p[0], p[1], 1, 1).data); }));
+};
+img.src = 'data:image/png;base64,' + arguments[0];
+"""
+
+
+def test_screenshot_shows_each_commune_in_its_class_colour(driver, tmp_path):
+    """Pixels of the screenshot inside each commune have its class colour, blended as drawn.
+
+    Every commune covers 37 of 41 villages with 4G (90.2 %: the "90 to under 100%" class,
+    #1a9850) except C05, Bản Khoang (0 of 8: the 0 % class, #a50026). Only the units are
+    drawn, so nothing covers them but their labels (at their centres).
+    """
+    m = coverage_map(
+        fake_result(), level="commune", renderer="svg", villages=False, stations=False, fiber=False
+    )
+    _open(driver, save_map(m, tmp_path / "map.html"))
+    geometry = driver.execute_script("""
+        var s = geocov.maps[0], out = [];
+        for (var k = 0; k < 12; k++) {
+            var r = s.layerOf[k]._path.getBoundingClientRect();
+            out.push([s.rows[k].c, r.left, r.top, r.width, r.height,
+                      parseFloat(s.layerOf[k]._path.getAttribute('fill-opacity'))]);
+        }
+        return {units: out, bg: getComputedStyle(s.map.getContainer()).backgroundColor};""")
+    png = driver.get_screenshot_as_png()
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "map_fake_commune.png").write_bytes(png)
+    bg = [int(v) for v in geometry["bg"][4:-1].split(",")]  # "rgb(r, g, b)"
+    # four points per commune, away from the centre (label) and the edges (borders)
+    fractions = [(0.2, 0.2), (0.8, 0.2), (0.2, 0.8), (0.8, 0.8)]
+    points = [
+        [round(x + fx * w), round(y + fy * h)]
+        for _, x, y, w, h, _ in geometry["units"]
+        for fx, fy in fractions
+    ]
+    pixels = driver.execute_async_script(_PIXELS, base64.b64encode(png).decode(), points)
+    for k, (code, *_, opacity) in enumerate(geometry["units"]):
+        fill = _hex_rgb("#a50026" if code == "C05" else "#1a9850")
+        expected = [round(opacity * f + (1 - opacity) * b) for f, b in zip(fill, bg, strict=True)]
+        seen = [px[:3] for px in pixels[4 * k : 4 * k + 4]]
+        assert all(abs(a - b) <= 2 for px in seen for a, b in zip(px, expected, strict=True)), (
+            code,
+            expected,
+            seen,
+        )
 
 
 def test_save_png(tmp_path):
-    if shutil.which("chromium") is None:
-        pytest.skip("chromium not on PATH")
     m = coverage_map(fake_result(), level="district")
     ARTIFACTS.mkdir(exist_ok=True)
     out = save_png(m, ARTIFACTS / "map_fake_district.png", width=900, height=600)
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    head = out.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    assert head[12:16] == b"IHDR" and struct.unpack(">II", head[16:24]) == (900, 600)
 
 
 def test_canvas_renderer_draws_all_units(driver, tmp_path):
@@ -208,12 +266,15 @@ def test_canvas_renderer_draws_all_units(driver, tmp_path):
     assert _requests(driver) == []
 
 
-def test_sample_map_in_browser(driver, tmp_path):
-    import geocov
+def _plain(name: str) -> str:
+    """How a user without a Vietnamese keyboard types a name: no marks, đ as d, upper case."""
+    text = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in text if not unicodedata.combining(c)).upper()
 
-    result = geocov.run_analysis(geocov.sample_paths()["analysis"])
-    level = [lv for lv in result.levels if lv != "total"][-1]
-    path = save_map(coverage_map(result, level=level), tmp_path / "sample.html")
+
+def test_sample_map_in_browser(driver, tmp_path, sample_result):
+    level = [lv for lv in sample_result.levels if lv != "total"][-1]
+    path = save_map(coverage_map(sample_result, level=level), tmp_path / "sample.html")
     _open(driver, path)
     ARTIFACTS.mkdir(exist_ok=True)
     driver.save_screenshot(str(ARTIFACTS / "map_sample.png"))
@@ -223,13 +284,28 @@ def test_sample_map_in_browser(driver, tmp_path):
         "return geocov.maps[0].units.getLayers()"
         ".filter(l => l._parts && l._parts.length > 0).length"
     )
-    assert drawn == len(result.table(level))
+    assert drawn == len(sample_result.table(level))
     assert _requests(driver) == []
 
 
+def test_search_finds_every_sample_commune_typed_without_marks(driver, tmp_path, sample_result):
+    """The page folds names as geocov.io.fold_text does, so plain typing finds every unit."""
+    _open(driver, save_map(coverage_map(sample_result, level="commune"), tmp_path / "s.html"))
+    names = sample_result.table("commune")["commune_name"].tolist()
+    folded = driver.execute_script("return arguments[0].map(geocov.fold)", names)
+    assert folded == [fold_text(n) for n in names]
+    hits = driver.execute_script(
+        "return arguments[0].map(function (q) { return geocov.maps[0].search(q); })",
+        [_plain(n) for n in names],
+    )
+    missed = [n for k, (n, h) in enumerate(zip(names, hits, strict=True)) if k not in h]
+    assert missed == []
+
+
 @pytest.mark.slow
-def test_national_map_size_and_speed(driver, tmp_path):
-    """~10,600 synthetic communes: < 15 MB and drawn within 5 s (issue 3 targets)."""
+def test_national_map_size_and_drawing(driver, tmp_path):
+    """~10,600 synthetic communes: < 15 MB, every unit drawn (the draw time is measured by
+    bench/bench_map.py against its 5 s target, not asserted here)."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -239,8 +315,6 @@ def test_national_map_size_and_speed(driver, tmp_path):
     path = save_map(coverage_map(result, level="commune"), tmp_path / "national.html")
     assert path.stat().st_size < 15_000_000
     _open(driver, path)
-    drawn_s = driver.execute_script("return geocov.drawnAt") / 1000
-    assert drawn_s < 5.0
     assert driver.execute_script("return geocov.maps[0].units.getLayers().length") == 10_600
     assert driver.execute_script("return window.__errors") == []
     driver.save_screenshot(str(ARTIFACTS / "map_national.png"))
