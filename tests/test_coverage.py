@@ -189,9 +189,10 @@ def test_parents_are_ratios_of_sums(result):
     assert p["villages_pct_any"] != pytest.approx(
         (d1["villages_pct_any"] + d2["villages_pct_any"]) / 2
     )
-    assert d1["area_pct_any"] == pytest.approx(
-        100 * d1["covered_area_km2_any"] / d1["area_km2"], rel=1e-9
-    )
+    # population: D1 has v1-v3 (600 people), v1 and v3 covered; D2 v4-v7 (2,200), v4 covered
+    assert (d1["population"], d1["population_covered_any"]) == (600, 400)
+    assert d2["population_pct_any"] == pytest.approx(100 * 400 / 2200)
+    assert p["population_pct_any"] == pytest.approx(100 * 800 / 2800)
 
 
 def test_unit_counts_with_signal(result):
@@ -387,13 +388,22 @@ def test_row_order_does_not_matter(rows, seed):
     pd.testing.assert_frame_equal(a, b[a.columns], check_exact=False, rtol=1e-9)
 
 
-def test_areas_add_up_to_parents(result):
-    c, d, p = (result.table(lv) for lv in ("commune", "district", "province"))
-    assert d["area_km2"].sum() == pytest.approx(c["area_km2"].sum())
-    assert p["area_km2"].iloc[0] == pytest.approx(c["area_km2"].sum())
-    assert d.set_index("district_code")["covered_area_km2_any"].to_dict() == pytest.approx(
-        c.groupby("district_code")["covered_area_km2_any"].sum().to_dict()
-    )
+def test_parent_areas_by_hand(result):
+    """Districts and the province from the layout, not from their communes' rows."""
+    square_km2 = 100.0 / 0.9996**2  # a 10 km projected square on the ground (see above)
+    d = result.table("district").set_index("district_code")
+    p = result.table("province").iloc[0]
+    assert d.loc["D1", "area_km2"] == pytest.approx(2 * square_km2, rel=1e-5)
+    assert p["area_km2"] == pytest.approx(4 * square_km2, rel=1e-5)
+    # D1: discs A (r 2 km) and B (r 3 km) and the segment of D; D2: C's disc (r 1 km), split
+    # over c3 and c4; none overlaps another
+    d1_km2, d2_km2 = 4 * math.pi + 9 * math.pi + SEG, math.pi
+    assert d.loc["D1", "covered_area_km2_any"] == pytest.approx(d1_km2, rel=5e-3)
+    assert d.loc["D2", "covered_area_km2_any"] == pytest.approx(d2_km2, rel=2e-2)
+    assert p["covered_area_km2_any"] == pytest.approx(d1_km2 + d2_km2, rel=5e-3)
+    assert d.loc["D1", "area_pct_any"] == pytest.approx(100 * d1_km2 / (2 * square_km2), rel=5e-3)
+    assert d.loc["D2", "covered_area_km2_4g"] == 0
+    assert d.loc["D1", "covered_area_km2_3g_plus"] == pytest.approx(4 * math.pi + SEG, rel=5e-3)
 
 
 def test_station_on_shared_border_goes_to_smallest_code_whatever_the_order():
@@ -430,6 +440,7 @@ def test_unit_smaller_than_a_cell_takes_its_representative_point(tmp_path):
     t = geocov.coverage(units, stations=stations, population=str(path)).table("commune")
     tiny = row(t, "commune_code", "tiny")
     assert tiny["area_pct_4g"] == 100.0
-    assert tiny["population"] == pytest.approx(100 * tiny["area_km2"], rel=1e-6)
+    # 100 people per km² over 30 m x 30 m (projected; UTM's 0.9996 on the ground)
+    assert tiny["population"] == pytest.approx(100 * 0.03**2 / 0.9996**2, rel=1e-6)
     assert tiny["population_pct_4g"] == 100.0
     assert row(t, "commune_code", "big")["area_pct_4g"] == 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from map_fixtures import fake_result
 from shapely import LineString, Point, box
@@ -151,12 +151,18 @@ def test_errors():
     perm=st.permutations(range(4)),
 )
 def test_invariants(covered, fiber, centre_km, perm):
+    assume(min(abs(centre_km - 5), abs(centre_km - 15)) > 1e-6)  # not on a unit's distance
     t = _strip(villages_covered_4g_plus=covered, villages_fiber=fiber)
     rules = RemoteRules(centre_km=centre_km, fiber_km=None)
     out = flag_unconnected_remote(t, rules=rules)
-    # flagged = unconnected and remote; a reason exactly when flagged
-    assert (out["flagged"] == (out["unconnected"] & out["remote"])).all()
-    assert ((out["reason"] != "") == out["flagged"]).all()
+    # by hand: flagged when no village has 4G, none has fiber, and the unit lies more than
+    # centre_km from the district centre (the strip's units lie 15, 5, 5 and 15 km from it)
+    by_hand = [
+        c == 0 and f == 0 and km > centre_km
+        for c, f, km in zip(covered, fiber, [15, 5, 5, 15], strict=True)
+    ]
+    assert out["flagged"].tolist() == by_hand
+    assert ((out["reason"] != "") == out["flagged"]).all()  # a reason exactly when flagged
     # a looser distance never flags fewer units
     looser = flag_unconnected_remote(t, rules=RemoteRules(centre_km=centre_km / 2, fiber_km=None))
     assert (looser["flagged"] | ~out["flagged"]).all()
