@@ -79,7 +79,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -89,7 +89,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataQualityWarning, DataSourceError, SchemaError, hint
-from .io import RejectsReport
+from .io import WRITE_FORMATS, RejectsReport
+from .vocabulary import check_level, result_levels
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -101,6 +102,13 @@ __all__ = [
     "read_analysis",
     "load_inputs",
     "run_analysis",
+    "run_and_write",
+    "write_outputs",
+    "write_map",
+    "run_demo",
+    "Written",
+    "table_format",
+    "output_levels",
     "Validation",
     "validate_analysis",
     "unit_overlaps",
@@ -148,8 +156,13 @@ _SECTIONS: dict[str, dict[str, str]] = {
         "decimal": "decimal",
     },
     "population": {"raster": "str", "source": "str"},
-    "model": {"resolution_m": "number", "crs": "crs", "radius_m": "radius", "statuses": "names",
-              "village_tolerance_m": "number"},
+    "model": {
+        "resolution_m": "number",
+        "crs": "crs",
+        "radius_m": "radius",
+        "statuses": "names",
+        "village_tolerance_m": "number",
+    },
     "output": {"folder": "str", "levels": "names", "formats": "names"},
 }
 _TOP = {"title", "data_date", *_SECTIONS}
@@ -166,7 +179,6 @@ _KIND_TEXT = {
     "radius": 'a number or a table of numbers, e.g. { "4G" = 3000 }',
     "crs": 'a CRS text such as "EPSG:4326" or an EPSG number',
 }
-_FORMATS = ("csv", "gpkg", "xlsx")
 
 
 def _is_number(value: Any) -> bool:
@@ -222,10 +234,10 @@ def _check_section(path: Path, section: str, table: Mapping[str, Any]) -> None:
             f"got {table['resolution_m']!r}"
         )
     if section == "output" and "formats" in table:
-        unknown = sorted(set(table["formats"]) - set(_FORMATS))
+        unknown = sorted(set(table["formats"]) - set(WRITE_FORMATS))
         if unknown:
             raise SchemaError(
-                f"{path}: [output] formats {unknown} not known; valid: {list(_FORMATS)}"
+                f"{path}: [output] formats {unknown} not known; valid: {list(WRITE_FORMATS)}"
             )
 
 
@@ -593,6 +605,271 @@ def run_analysis(analysis: Analysis | str | Path, *, rejects: RejectsReport | No
     )
 
 
+# --------------------------------------------------------------------------- outputs
+#: Table file suffix -> output format (``geocov report -o report.xlsx``).
+TABLE_SUFFIXES: dict[str, str] = {".xlsx": "xlsx", ".gpkg": "gpkg", ".csv": "csv"}
+DEFAULT_FOLDER = "geocov-out"
+REJECTS_FILE = "rejects.csv"
+
+
+@dataclass(frozen=True)
+class Written:
+    """What :func:`run_and_write`, :func:`write_outputs`, :func:`write_map` and
+    :func:`run_demo` computed and wrote (the CLI prints it).
+
+    Attributes
+    ----------
+    result
+        The :class:`geocov.CoverageResult`.
+    tables
+        Table files, in the order written (CSV per level, then GeoPackage, then XLSX).
+    maps
+        HTML maps (and the PNG, last, when one was asked for).
+    rejects
+        The rejects report in lenient mode, else None.
+    rejects_path
+        Where the rejects report was written (lenient mode only).
+    """
+
+    result: Any
+    tables: tuple[Path, ...] = ()
+    maps: tuple[Path, ...] = ()
+    rejects: RejectsReport | None = None
+    rejects_path: Path | None = None
+
+
+def table_format(path: str | Path) -> str:
+    """The output format of a table file, from its suffix (``.xlsx``, ``.gpkg``, ``.csv``).
+
+    Examples
+    --------
+    >>> table_format("out/report.XLSX")
+    'xlsx'
+    >>> table_format("report.txt")
+    Traceback (most recent call last):
+    ...
+    geocov.errors.SchemaError: output must end in .xlsx, .gpkg or .csv
+    """
+    fmt = TABLE_SUFFIXES.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise SchemaError("output must end in .xlsx, .gpkg or .csv")
+    return fmt
+
+
+def output_levels(
+    result: Any, analysis: Analysis | None = None, level: str | None = None
+) -> list[str]:
+    """The levels to write: ``level`` alone; else ``[output] levels`` of the analysis (or
+    every level of ``result``), always with the total."""
+    if level:
+        return [level]
+    output = analysis.output if analysis is not None else {}
+    levels = list(output.get("levels") or result.levels)
+    if "total" not in levels:
+        levels.append("total")
+    return levels
+
+
+def write_outputs(
+    result: Any,
+    analysis: Analysis | None = None,
+    *,
+    folder: str | Path | None = None,
+    target: str | Path | None = None,
+    level: str | None = None,
+    formats: Sequence[str] | None = None,
+    rejects: RejectsReport | None = None,
+    rejects_path: str | Path | None = None,
+) -> Written:
+    """Write the tables of ``result`` as ``analysis`` asks (and the rejects report).
+
+    Parameters
+    ----------
+    result : CoverageResult
+        As from :func:`run_analysis`.
+    analysis : Analysis, optional
+        Its ``[output]`` section gives the default folder, levels and formats.
+    folder : path, optional
+        Where to write ``coverage_<level>.csv``, ``coverage.gpkg``, ``coverage.xlsx``
+        (default: ``[output] folder``, else ``geocov-out``).
+    target : path, optional
+        One file instead (``report.xlsx``, ``report.gpkg`` or ``report.csv``): its suffix
+        is the format, its stem the file names' stem; its folder is created.
+    level : str, optional
+        Write this level only (default: ``[output] levels``, else every level, and the
+        total).
+    formats : sequence of str, optional
+        With ``folder``: formats to write (default ``[output] formats``, else all).
+    rejects : RejectsReport, optional
+        Lenient mode: written to ``rejects_path`` (default ``rejects.csv`` beside the
+        tables).
+
+    Returns
+    -------
+    Written
+
+    Raises
+    ------
+    SchemaError
+        ``target`` without a known suffix, or a level ``result`` does not have.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, geocov
+    >>> result = run_analysis(geocov.sample_paths()["analysis"])
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> w = write_outputs(result, target=out / "report.csv", level="district")
+    >>> [p.name for p in w.tables]
+    ['report_district.csv', 'report_district_by_operator.csv', 'report_summary.csv',
+     'report_model.csv']
+    """
+    output = analysis.output if analysis is not None else {}
+    levels = output_levels(result, analysis, level)
+    if target is not None:
+        target = Path(target)
+        fmt = table_format(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tables = result.write(target.parent, levels=levels, formats=[fmt], stem=target.stem)
+        here = target.parent
+    else:
+        here = Path(folder or output.get("folder") or DEFAULT_FOLDER)
+        tables = result.write(
+            here, levels=levels, formats=formats or output.get("formats") or WRITE_FORMATS
+        )
+    written_rejects = None
+    if rejects is not None:
+        written_rejects = rejects.write(Path(rejects_path) if rejects_path else here / REJECTS_FILE)
+    return Written(
+        result=result, tables=tuple(tables), rejects=rejects, rejects_path=written_rejects
+    )
+
+
+def run_and_write(
+    analysis: Analysis | str | Path,
+    *,
+    folder: str | Path | None = None,
+    target: str | Path | None = None,
+    level: str | None = None,
+    formats: Sequence[str] | None = None,
+    rejects: RejectsReport | None = None,
+    rejects_path: str | Path | None = None,
+) -> Written:
+    """Compute ``analysis`` and write its tables: ``geocov run`` and ``geocov report``.
+
+    :func:`run_analysis`, then :func:`write_outputs` (the arguments are those of
+    :func:`write_outputs`). A ``target`` with an unknown suffix is refused before any
+    work is done.
+
+    Examples
+    --------
+    >>> import tempfile, geocov
+    >>> w = run_and_write(geocov.sample_paths()["analysis"], folder=tempfile.mkdtemp(),
+    ...                   formats=["csv"], rejects=geocov.RejectsReport())
+    >>> w.tables[0].name, w.rejects_path.name, len(w.rejects)
+    ('coverage_province.csv', 'rejects.csv', 0)
+    """
+    if target is not None:
+        table_format(target)
+    if not isinstance(analysis, Analysis):
+        analysis = read_analysis(analysis)
+    result = run_analysis(analysis, rejects=rejects)
+    return write_outputs(
+        result,
+        analysis,
+        folder=folder,
+        target=target,
+        level=level,
+        formats=formats,
+        rejects=rejects,
+        rejects_path=rejects_path,
+    )
+
+
+def write_map(
+    analysis: Analysis | str | Path,
+    output: str | Path,
+    *,
+    level: str | None = None,
+    metric: str = "villages_pct_4g",
+    png: str | Path | None = None,
+    tiles: str | None = None,
+    title: str | None = None,
+    rejects: RejectsReport | None = None,
+    rejects_path: str | Path | None = None,
+) -> Written:
+    """Compute ``analysis`` and write one offline HTML map (and a PNG): ``geocov map``.
+
+    Parameters
+    ----------
+    analysis
+        An :class:`Analysis` or the path of its TOML file.
+    output
+        The HTML file (its folder must exist).
+    level
+        Level whose units are coloured (default: the finest).
+    metric, tiles, title
+        As in :func:`geocov.coverage_map`.
+    png
+        Also save the view as PNG (needs Chromium; checked before any work is done).
+    rejects, rejects_path
+        Lenient mode: the rejects report, written to ``rejects_path`` (default
+        ``rejects.csv`` beside the map).
+
+    Returns
+    -------
+    Written
+        ``maps`` holds the HTML file, then the PNG.
+
+    Raises
+    ------
+    geocov.vocabulary.UnknownLevelError
+        ``level`` is not a level of the units.
+    """
+    from .maps import coverage_map, require_chromium, save_map, save_png
+
+    if png is not None:
+        require_chromium()  # before the work, not after it
+    result = run_analysis(analysis, rejects=rejects)
+    levels = result_levels(result)
+    if level is not None:
+        check_level(level, levels)
+    m = coverage_map(result, level=level or levels[-1], metric=metric, tiles=tiles, title=title)
+    maps = [save_map(m, Path(output))]
+    if png is not None:
+        maps.append(save_png(m, Path(png)))
+    written_rejects = None
+    if rejects is not None:
+        written_rejects = rejects.write(
+            Path(rejects_path) if rejects_path else Path(output).parent / REJECTS_FILE
+        )
+    return Written(result=result, maps=tuple(maps), rejects=rejects, rejects_path=written_rejects)
+
+
+def run_demo(
+    folder: str | Path = DEFAULT_FOLDER, maps_folder: str | Path | None = "maps"
+) -> Written:
+    """The whole pipeline on the built-in sample province: ``geocov demo``.
+
+    Reads the sample's analysis, computes coverage, writes every table to ``folder`` and
+    one map per level to ``maps_folder`` (``coverage_<level>.html``; None: no maps).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> w = run_demo(out / "tables", maps_folder=None)
+    >>> w.result.summary().startswith("Signal in 150/150 communes"), w.maps
+    (True, ())
+    """
+    from .maps import write_demo_maps
+    from .sample import sample_paths
+
+    written = run_and_write(read_analysis(sample_paths()["analysis"]), folder=Path(folder))
+    if maps_folder is None:
+        return written
+    return replace(written, maps=tuple(write_demo_maps(written.result, Path(maps_folder))))
+
+
 # --------------------------------------------------------------------------- validation
 @dataclass(frozen=True)
 class Validation:
@@ -629,6 +906,27 @@ class Validation:
     def changes_figures(self) -> bool:
         """True when some problem changes a figure (``geocov validate`` then exits 1)."""
         return len(self.problems) > 0
+
+    def write(
+        self, rejects_path: str | Path = REJECTS_FILE, topology_path: str | Path | None = None
+    ) -> tuple[Path, Path]:
+        """Write the rejects report and every topology problem as CSV (UTF-8 with BOM).
+
+        ``topology_path`` defaults to ``topology.csv`` beside the rejects. Returns both
+        paths.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, geocov
+        >>> v = validate_analysis(geocov.sample_paths()["analysis"])
+        >>> paths = v.write(pathlib.Path(tempfile.mkdtemp()) / "rejects.csv")
+        >>> [p.name for p in paths]
+        ['rejects.csv', 'topology.csv']
+        """
+        rejects = self.rejects.write(rejects_path)
+        topology = Path(topology_path) if topology_path else rejects.with_name("topology.csv")
+        self.topology.to_csv(topology, index=False, encoding="utf-8-sig")
+        return rejects, topology
 
 
 def _reject_problems(rejects: RejectsReport) -> pd.DataFrame:

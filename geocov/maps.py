@@ -1000,6 +1000,18 @@ def find_chromium() -> str | None:
     return None
 
 
+def require_chromium() -> str:
+    """:func:`find_chromium`, or a :class:`~geocov.errors.DataSourceError` saying how to
+    install it (what :func:`save_png` needs)."""
+    exe = find_chromium()
+    if exe is None:
+        raise DataSourceError(
+            f"save_png needs Chromium and found none on the PATH; install it "
+            f"(`apt-get install chromium`) or set {CHROMIUM_ENV} to a Chrome/Chromium executable"
+        )
+    return exe
+
+
 def save_png(
     m: Any,
     path: str | os.PathLike[str],
@@ -1015,12 +1027,7 @@ def save_png(
     Chromium executable). With ``offline=True`` (default) the browser has no network, so
     base tiles are not drawn; the map itself needs none.
     """
-    exe = find_chromium()
-    if exe is None:
-        raise DataSourceError(
-            f"save_png needs Chromium and found none on the PATH; install it "
-            f"(`apt-get install chromium`) or set {CHROMIUM_ENV} to a Chrome/Chromium executable"
-        )
+    exe = require_chromium()
     path = Path(path).resolve()
     with tempfile.TemporaryDirectory(prefix="geocov-png-") as tmp:
         html = save_map(m, Path(tmp) / "map.html")

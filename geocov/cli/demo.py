@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from .options import handles_errors
-from .report import compute_and_write
+from .options import echo_written, handles_errors
 
 
 @click.command("demo")
@@ -31,15 +28,6 @@ from .report import compute_and_write
 @handles_errors
 def command(out: str, maps_dir: str, no_maps: bool) -> None:
     """Run read → coverage → tables (→ maps) on the built-in sample province: no arguments."""
-    from ..analysis import read_analysis
-    from ..sample import sample_paths
+    from ..analysis import run_demo
 
-    analysis = read_analysis(sample_paths()["analysis"])
-    result = compute_and_write(
-        analysis, folder=Path(out), target=None, level=None, lenient=False, rejects_path=None
-    )
-    if not no_maps:
-        from ..maps import write_demo_maps
-
-        for p in write_demo_maps(result, Path(maps_dir)):
-            click.echo(f"wrote {p}")
+    echo_written(run_demo(out, maps_folder=None if no_maps else maps_dir))

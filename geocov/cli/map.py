@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from .options import build_analysis, handles_errors, input_options, lenient_option
+from .options import (
+    build_analysis,
+    echo_rejects,
+    handles_errors,
+    input_options,
+    lenient_option,
+    rejects_report,
+)
 
 
 @click.command("map")
@@ -49,25 +54,25 @@ def command(
     **inputs,
 ) -> None:
     """Compute coverage from an analysis TOML (or input files) and write an offline HTML map."""
-    from ..analysis import run_analysis
-    from ..io import RejectsReport
-    from ..maps import coverage_map, save_map, save_png
+    from ..analysis import write_map
+    from ..vocabulary import UnknownLevelError
 
-    analysis = build_analysis(**inputs)
-    rejects = RejectsReport() if lenient else None
-    result = run_analysis(analysis, rejects=rejects)
-    levels = [lv for lv in result.levels if lv != "total"]
-    if level is not None and level not in levels:
-        raise click.BadParameter(
-            f"{level!r} is not a level of these units; use one of {', '.join(levels)}",
-            param_hint="--level",
+    try:
+        written = write_map(
+            build_analysis(**inputs),
+            output,
+            level=level,
+            metric=metric,
+            png=png,
+            tiles=tiles,
+            title=title,
+            rejects=rejects_report(lenient),
+            rejects_path=rejects_path,
         )
-    m = coverage_map(result, level=level or levels[-1], metric=metric, tiles=tiles, title=title)
-    path = save_map(m, Path(output))
-    click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
-    if png:
-        click.echo(f"wrote {save_png(m, Path(png))}")
-    if rejects is not None:
-        rpath = Path(rejects_path) if rejects_path else Path(output).parent / "rejects.csv"
-        rejects.write(rpath)
-        click.echo(f"{len(rejects)} rejected row(s) -> {rpath}")
+    except UnknownLevelError as exc:
+        raise click.BadParameter(str(exc), param_hint="--level") from None
+    html, *png_file = written.maps
+    click.echo(f"wrote {html} ({html.stat().st_size / 1e6:.1f} MB)")
+    for path in png_file:
+        click.echo(f"wrote {path}")
+    echo_rejects(written)

@@ -158,9 +158,12 @@ def input_options(f: Callable) -> Callable:
             "--population", help="Population raster path, or 'villages' / 'units' for a column."
         ),
         click.option("--resolution-m", type=float, help="Grid cell size (m). Default 100."),
-        click.option("--village-tolerance-m", type=float,
-                     help="How far (m) a village may lie outside the commune its code names "
-                          "and still count in it. Default 500."),
+        click.option(
+            "--village-tolerance-m",
+            type=float,
+            help="How far (m) a village may lie outside the commune its code names "
+            "and still count in it. Default 500.",
+        ),
         click.option("--crs", "working_crs", help="Metric working CRS, e.g. EPSG:3405."),
     ]
     for o in reversed(opts):
@@ -242,6 +245,27 @@ def lenient_option(f: Callable) -> Callable:
     return click.option(
         "--lenient", is_flag=True, help="Go on past bad rows; they go to the rejects report."
     )(f)
+
+
+def rejects_report(lenient: bool) -> Any:
+    """A new :class:`~geocov.io.RejectsReport` with ``--lenient``, else None (strict)."""
+    from ..io import RejectsReport
+
+    return RejectsReport() if lenient else None
+
+
+def echo_rejects(written: Any) -> None:
+    """``N rejected row(s) -> rejects.csv`` when the command ran in lenient mode."""
+    if written.rejects is not None:
+        click.echo(f"{len(written.rejects)} rejected row(s) -> {written.rejects_path}")
+
+
+def echo_written(written: Any) -> None:
+    """The summary, every file written, and the rejects line (report, run, demo)."""
+    click.echo(written.result.summary())
+    for path in (*written.tables, *written.maps):
+        click.echo(f"wrote {path}")
+    echo_rejects(written)
 
 
 def fail(exc: Exception) -> None:

@@ -2,60 +2,28 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from .options import build_analysis, handles_errors, input_options, lenient_option
+from .options import (
+    build_analysis,
+    echo_written,
+    handles_errors,
+    input_options,
+    lenient_option,
+    rejects_report,
+)
 
 
-def compute_and_write(
-    analysis,
-    *,
-    folder: Path,
-    target: Path | None,
-    level: str | None,
-    lenient: bool,
-    rejects_path: str | None,
-    formats=None,
-):
-    """Run the analysis, write tables (and rejects), echo the summary. Shared by report/run/demo.
+def _table_file(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Refuse an output whose suffix names no table format before any work is done."""
+    from ..analysis import table_format
+    from ..errors import SchemaError
 
-    Call it inside :func:`geocov.cli.options.cli_session` (the commands do).
-    """
-    from ..analysis import run_analysis
-    from ..io import RejectsReport
-
-    rejects = RejectsReport() if lenient else None
-    result = run_analysis(analysis, rejects=rejects)
-    levels = [level] if level else list(analysis.output.get("levels") or result.levels)
-    if level is None and "total" not in levels:
-        levels.append("total")
-    if target is not None:
-        fmt = {".xlsx": "xlsx", ".gpkg": "gpkg", ".csv": "csv"}.get(target.suffix.lower())
-        if fmt is None:
-            raise click.BadParameter(
-                "output must end in .xlsx, .gpkg or .csv", param_hint="-o/--output"
-            )
-        written = result.write(target.parent, levels=levels, formats=[fmt], stem=target.stem)
-    else:
-        written = result.write(
-            folder,
-            levels=levels,
-            formats=formats or analysis.output.get("formats") or ("csv", "gpkg", "xlsx"),
-        )
-    click.echo(result.summary())
-    for p in written:
-        click.echo(f"wrote {p}")
-    if rejects is not None:
-        rpath = (
-            Path(rejects_path)
-            if rejects_path
-            else (target.parent if target else folder) / "rejects.csv"
-        )
-        rejects.write(rpath)
-        click.echo(f"{len(rejects)} rejected row(s) -> {rpath}")
-    return result
+    try:
+        table_format(value)
+    except SchemaError as exc:
+        raise click.BadParameter(str(exc), param_hint="-o/--output") from None
+    return value
 
 
 @click.command("report")
@@ -66,6 +34,7 @@ def compute_and_write(
     "--output",
     type=click.Path(dir_okay=False),
     required=True,
+    callback=_table_file,
     help="Output file: report.xlsx, report.gpkg or report.csv.",
 )
 @lenient_option
@@ -74,14 +43,13 @@ def command(
     level: str | None, output: str, lenient: bool, rejects_path: str | None, **inputs
 ) -> None:
     """Coverage report: one row per unit with numerators, denominators and percentages."""
-    analysis = build_analysis(**inputs)
-    target = Path(output)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    compute_and_write(
-        analysis,
-        folder=target.parent,
-        target=target,
+    from ..analysis import run_and_write
+
+    written = run_and_write(
+        build_analysis(**inputs),
+        target=output,
         level=level,
-        lenient=lenient,
+        rejects=rejects_report(lenient),
         rejects_path=rejects_path,
     )
+    echo_written(written)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from .options import handles_errors, lenient_option
-from .report import compute_and_write
+from .options import echo_written, handles_errors, lenient_option, rejects_report
 
 
 @click.command("run")
@@ -22,10 +19,9 @@ from .report import compute_and_write
 @handles_errors
 def command(analysis: str, out: str | None, lenient: bool, rejects_path: str | None) -> None:
     """Compute coverage for ANALYSIS (a TOML file) and write every table it asks for."""
-    from ..analysis import read_analysis
+    from ..analysis import run_and_write
 
-    a = read_analysis(analysis)
-    folder = Path(out or a.output.get("folder") or "geocov-out")
-    compute_and_write(
-        a, folder=folder, target=None, level=None, lenient=lenient, rejects_path=rejects_path
+    written = run_and_write(
+        analysis, folder=out, rejects=rejects_report(lenient), rejects_path=rejects_path
     )
+    echo_written(written)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from .options import build_analysis, handles_errors, input_options
@@ -69,10 +67,8 @@ def command(rejects_path: str, topology_path: str | None, **inputs) -> None:
         for n in v.notes.itertuples():
             area = "" if n.area_km2 != n.area_km2 else f", {_area(n.area_km2)} in total"
             click.echo(f"  {n.level}: {n.count} {n.problem.replace('_', ' ')}(s){area}")
-    out = v.rejects.write(rejects_path)
-    click.echo(f"{len(v.rejects)} rejected row(s) -> {out}")
-    tpath = Path(topology_path) if topology_path else Path(out).with_name("topology.csv")
-    v.topology.to_csv(tpath, index=False, encoding="utf-8-sig")
+    rpath, tpath = v.write(rejects_path, topology_path)
+    click.echo(f"{len(v.rejects)} rejected row(s) -> {rpath}")
     click.echo(f"{len(v.topology)} topology problem(s) -> {tpath}")
     if v.changes_figures:
         raise SystemExit(1)
