@@ -2,8 +2,11 @@
 
 Units: the real GADM 4.1 communes of Vietnam (11,163, from ../shared/data) when present,
 else a synthetic Voronoi tiling of 10,600 communes in 700 districts and 63 provinces over
-Vietnam's extent. Metrics are made up (seeded), villages/stations as points; the point of
-the benchmark is the map, not the coverage engine.
+Vietnam's extent. Villages (one per commune), 20,000 stations and 2,000 fiber nodes are
+drawn at random (seeded) and go through the real readers and ``geocov.coverage`` on a
+coarse grid (``tests/result_fixtures.result_from_frames``, the helper the map tests use),
+so the map is drawn from a real result; the point of the benchmark is the map, not the
+coverage engine.
 
     python bench/bench_map.py [--synthetic] [--no-browser] [--out bench/results]
 
@@ -20,29 +23,20 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 REPO = Path(__file__).resolve().parents[1]
-TECHS = ["2g", "3g", "4g", "5g", "3g_plus", "4g_plus", "any"]
+sys.path.insert(0, str(REPO / "tests"))
+from result_fixtures import result_from_frames  # noqa: E402 - the shared test/bench helper
 
-
-@dataclass
-class BenchResult:
-    tables: dict[str, gpd.GeoDataFrame]
-    villages: gpd.GeoDataFrame | None = None
-    stations: gpd.GeoDataFrame | None = None
-    fiber: gpd.GeoDataFrame | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
-    levels: tuple[str, ...] = ("province", "district", "commune", "total")
-
-    def table(self, level: str) -> gpd.GeoDataFrame:
-        return self.tables[level]
+#: grid cell (m) of the benchmark's coverage: coarse, the map is what is measured
+RESOLUTION_M = 2000.0
 
 
 def _units_real() -> gpd.GeoDataFrame | None:
@@ -97,91 +91,51 @@ def _units_synthetic(n: int = 10_600, seed: int = 1) -> gpd.GeoDataFrame:
     )
 
 
-def _with_metrics(units: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.GeoDataFrame:
-    n = len(units)
-    out = units.copy()
-    out["area_km2"] = units.to_crs(3405).area.to_numpy() / 1e6
-    out["villages"] = rng.integers(3, 20, n)
-    out["population"] = rng.integers(1000, 20_000, n).astype(float)
-    base = rng.beta(2, 1, n)
-    for k, t in enumerate(TECHS):
-        share = np.clip(
-            base - 0.1 * (t in ("4g", "4g_plus")) - 0.4 * (t == "5g") + 0.05 * k / 7, 0, 1
-        )
-        share[rng.random(n) < 0.03] = 0
-        out[f"villages_covered_{t}"] = np.round(out["villages"] * share).astype(int)
-        out[f"population_covered_{t}"] = np.round(out["population"] * share)
-        out[f"covered_area_km2_{t}"] = out["area_km2"] * share
-    out["villages_fiber"] = np.where(rng.random(n) < 0.6, rng.integers(0, 3, n), 0)
-    return out
-
-
-def _rollup(communes: gpd.GeoDataFrame, keys: list[str]) -> gpd.GeoDataFrame:
-    num = [
-        c
-        for c in communes.columns
-        if c.startswith(("villages", "population", "covered_area", "area_km2"))
-    ]
-    return communes.dissolve(by=keys, aggfunc={c: "sum" for c in num}).reset_index()
-
-
-def national_result(*, synthetic: bool = False, seed: int = 7) -> BenchResult:
+def national_result(*, synthetic: bool = False, seed: int = 7) -> Any:
+    """A real coverage result for every commune of Vietnam (GADM, or synthetic)."""
     rng = np.random.default_rng(seed)
     units = None if synthetic else _units_real()
     source = "GADM 4.1 communes (shared data)"
     if units is None:
         units, source = _units_synthetic(), "synthetic Voronoi communes"
-    communes = _with_metrics(units, rng)
-    pts = shapely.point_on_surface(np.asarray(communes.geometry.values))
-    villages = gpd.GeoDataFrame(
+    n = len(units)
+    pts = shapely.point_on_surface(np.asarray(units.to_crs(4326).geometry.values))
+    xy = np.asarray(shapely.get_coordinates(pts))
+    villages = pd.DataFrame(
         {
-            "village_code": communes["commune_code"] + "-1",
-            "village_name": "Thôn " + communes["commune_name"],
-            "unit_code": communes["commune_code"],
-            "population": 500.0,
-            "best_technology": rng.choice(
-                ["5G", "4G", "3G", "2G", "none"], len(communes), p=[0.05, 0.6, 0.2, 0.1, 0.05]
-            ),
-            "fiber": rng.random(len(communes)) < 0.5,
-        },
-        geometry=pts,
-        crs=4326,
+            "village_code": units["commune_code"] + "-1",
+            "village_name": "Thôn " + units["commune_name"],
+            "unit_code": units["commune_code"],
+            "population": rng.integers(300, 3000, n).astype(float),
+            "lon": xy[:, 0],
+            "lat": xy[:, 1],
+        }
     )
-    st_xy = np.asarray(shapely.get_coordinates(pts))[rng.choice(len(pts), 20_000)] + rng.normal(
-        0, 0.01, (20_000, 2)
-    )
-    stations = gpd.GeoDataFrame(
+    st_xy = xy[rng.choice(n, 20_000)] + rng.normal(0, 0.02, (20_000, 2))
+    stations = pd.DataFrame(
         {
-            "station_id": [f"S{k}" for k in range(20_000)],
-            "technology": rng.choice(["2G", "3G", "4G", "5G"], 20_000),
-            "operator": "op",
-            "range_m": 5000.0,
-            "inside": True,
-        },
-        geometry=shapely.points(st_xy),
-        crs=4326,
+            "id": [f"S{k}" for k in range(20_000)],
+            "technology": rng.choice(["2G", "3G", "4G", "5G"], 20_000, p=[0.2, 0.3, 0.45, 0.05]),
+            "operator": rng.choice(["Viettel", "VNPT", "MobiFone"], 20_000),
+            "lon": st_xy[:, 0],
+            "lat": st_xy[:, 1],
+        }
     )
     fiber = gpd.GeoDataFrame(
         {"kind": ["node"] * 2000}, geometry=shapely.points(st_xy[:2000]), crs=4326
     )
-    return BenchResult(
-        tables={
-            "commune": communes,
-            "district": _rollup(
-                communes, ["province_code", "province_name", "district_code", "district_name"]
-            ),
-            "province": _rollup(communes, ["province_code", "province_name"]),
-        },
+    result = result_from_frames(
+        units,
+        levels=["province", "district", "commune"],
         villages=villages,
         stations=stations,
         fiber=fiber,
-        metadata={
-            "title": f"National benchmark ({source})",
-            "data_date": "2025-03-01",
-            "sources": [source],
-            "model": "made-up metrics (benchmark)",
-        },
+        resolution_m=RESOLUTION_M,
+        title=f"National benchmark ({source})",
+        data_date="2025-03-01",
     )
+    result.metadata["sources"] = [source]
+    return result
 
 
 def browser_draw_seconds(html: Path) -> float:

@@ -1,9 +1,16 @@
-"""HTML-level tests of geocov.maps (the browser tests are in test_maps_browser.py)."""
+"""HTML-level tests of geocov.maps (the browser tests are in test_maps_browser.py).
+
+The maps are drawn from a real result of a hand-checkable province
+(``tests/result_fixtures.py``); tests that need a result the engine does not make (a table
+without its names, a projected table) change a copy of it.
+"""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+from collections import Counter
 
 import folium
 import geopandas as gpd
@@ -11,7 +18,7 @@ import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
-from map_fixtures import HOSTILE, fake_result
+from result_fixtures import HOSTILE, small_result
 
 from geocov.errors import SchemaError
 from geocov.maps import (
@@ -27,7 +34,7 @@ from geocov.priorities import RemoteRules
 
 @pytest.fixture(scope="module")
 def result():
-    return fake_result()
+    return small_result()
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +80,8 @@ def test_units_drawn_with_numerators_and_denominators(html, result):
     table = result.table("commune")
     assert len(cfg["geoms"]) == len(cfg["props"]["n"]) == len(table) == 12
     k = cfg["props"]["c"].index("C00")
-    # "4G: 37/41 villages, 90.2%" is built from these two numbers
-    assert cfg["props"]["vc_4g"][k] == 37 and cfg["props"]["v"][k] == 41
+    # "4G: 4/5 villages, 80.0%" is built from these two numbers
+    assert cfg["props"]["vc_4g"][k] == 4 and cfg["props"]["v"][k] == 5
     metric = next(m for m in cfg["metrics"] if m["key"] == "villages_pct_4g")
     assert (metric["num"], metric["den"], metric["noun"], metric["short"]) == (
         "vc_4g",
@@ -127,21 +134,24 @@ def test_layers_present(html):
         assert f"geocov.{factory}(" in html
     assert "L.control.layers(" in html
     fiber = _payload(html, "fiberLayer")
-    assert (
-        len(fiber["routes"]) == 1 and len(fiber["nodes"]["x"]) == 1
-    )  # the code row has no geometry
+    # one node, one route; the list of connected codes draws nothing
+    assert len(fiber["routes"]) == 1 and len(fiber["nodes"]["x"]) == 1
     villages = _payload(html, "villagesLayer")["data"]
-    assert villages["s"] == [4, 1, 2, 3, 0]  # none, 4G, 3G, 2G, 5G in VILLAGE_STATUSES order
-    assert villages["fb"] == [0, 1, 0, 0, 0]
-    assert villages["u"][0] == "Xã Bản Khoang, Huyện Bát Xát, Tỉnh Lào Cai"
+    # codes in VILLAGE_STATUSES order (5G, 4G, 3G, 2G, none): counts of the fixture
+    assert Counter(villages["s"]) == {0: 1, 1: 43, 2: 1, 3: 2, 4: 10}
+    assert sum(villages["fb"]) == 5
+    k = villages["n"].index("Bản Khoang Thượng")
+    assert villages["s"][k] == 4 and villages["fb"][k] == 0
+    assert villages["u"][k] == "Xã Bản Khoang, Huyện Bát Xát, Tỉnh Lào Cai"
 
 
-def test_title_date_sources_model(html):
+def test_title_date_sources_model(html, result):
     info = _payload(html, "infoPanel")
     assert info["title"] == "Coverage of Lào Cai (test)"
     assert info["date"] == "2025-03-01"
-    assert info["sources"][0] == "stations: test.csv"
-    assert info["model"].startswith("Circular footprints")
+    assert "stations.csv" in info["sources"]
+    assert info["sources"] == result.metadata["sources"]
+    assert info["model"] == result.metadata["model"]
     assert "<title>Coverage of Lào Cai (test)</title>" in html
 
 
@@ -166,7 +176,8 @@ def test_other_levels_and_parent_outlines(result):
     cfg = _payload(m.get_root().render(), "unitsLayer")
     assert len(cfg["geoms"]) == 2 and len(cfg["parentGeoms"]) == 1
     k = cfg["props"]["c"].index("D2")
-    assert cfg["props"]["v"][k] == 7 * 41 + 8 and cfg["props"]["vc_4g"][k] == 7 * 37  # C05 has 0/8
+    # seven communes with 4/5 villages covered by 4G, and C05 with 0/2
+    assert cfg["props"]["v"][k] == 7 * 5 + 2 and cfg["props"]["vc_4g"][k] == 7 * 4
     m = coverage_map(result, level="province", highlight=False, villages=False, stations=False)
     html = m.get_root().render()
     assert "geocov.villagesLayer(" not in html and "geocov.highlightLayer(" not in html
@@ -197,32 +208,33 @@ def test_bad_choices_list_valid_values(result):
 
 
 def test_missing_columns_raise(result):
-    bad = fake_result()
-    bad.tables["commune"] = bad.tables["commune"][["commune_code", "geometry"]]
+    bad = copy.copy(result)
+    bad.table = lambda level: result.table(level)[["commune_code", "geometry"]]
     with pytest.raises(SchemaError, match=r"has no column 'commune_name'"):
         coverage_map(bad, level="commune")
-    bad.tables["commune"] = bad.tables["commune"].assign(commune_name="x")
+    bad.table = lambda level: result.table(level)[["commune_code", "commune_name", "geometry"]]
     with pytest.raises(SchemaError, match="has none of the metric columns"):
         coverage_map(bad, level="commune")
 
 
-def test_villages_with_unknown_status_raise():
-    bad = fake_result()
-    bad.villages = bad.villages.assign(best_technology=["4G", "4G", "LTE", "2G", "none"])
+def test_villages_with_unknown_status_raise(result):
+    bad = copy.copy(result)
+    status = result.villages["best_technology"]
+    bad.villages = result.villages.assign(best_technology=status.where(status.index != 2, "LTE"))
     with pytest.raises(SchemaError, match=r"'best_technology' has values \['LTE'\] outside"):
         coverage_map(bad, level="commune")
 
 
 def test_reprojects_to_4326(result):
-    projected = fake_result()
-    projected.tables = {k: v.to_crs(32648) for k, v in projected.tables.items()}
+    projected = copy.copy(result)
+    projected.table = lambda level: result.table(level).to_crs(32648)
     cfg = _payload(coverage_map(projected, level="commune").get_root().render(), "unitsLayer")
     x = cfg["geoms"][0]["coordinates"][0][0][0]
     assert 103.4 < x < 103.7
 
 
-def test_map_metrics_lists_available():
-    assert map_metrics(fake_result().table("commune"), level="commune")[:3] == [
+def test_map_metrics_lists_available(result):
+    assert map_metrics(result.table("commune"), level="commune")[:3] == [
         "villages_pct_any",
         "villages_pct_4g",
         "villages_pct_4g_plus",

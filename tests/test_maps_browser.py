@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from map_fixtures import HOSTILE, fake_result
+from result_fixtures import HOSTILE, small_result
 
 from geocov.io import fold_text
 from geocov.maps import CHROMIUM_OFFLINE_FLAGS, coverage_map, find_chromium, save_map, save_png
@@ -86,7 +86,7 @@ def _requests(driver) -> list[str]:
 
 @pytest.fixture(scope="module")
 def page(driver, tmp_path_factory):
-    m = coverage_map(fake_result(), level="commune", renderer="svg", villages=True, stations=True)
+    m = coverage_map(small_result(), level="commune", renderer="svg", villages=True, stations=True)
     path = save_map(m, tmp_path_factory.mktemp("page") / "map.html")
     _open(driver, path)
     return driver
@@ -132,7 +132,7 @@ def test_tooltip_has_numerators_and_denominators(page):
         layer.openTooltip(layer.getBounds().getCenter());
         return layer.getTooltip().getElement().textContent;""")
     assert "Xã Tả Phìn" in text and "Huyện Sa Pa, Tỉnh Lào Cai" in text
-    assert "4G: 37/41 villages, 90.2%" in text
+    assert "4G: 4/5 villages, 80.0%" in text
 
 
 def test_metric_switch_recolours_and_relabels_legend(page):
@@ -141,7 +141,7 @@ def test_metric_switch_recolours_and_relabels_legend(page):
     fill = page.execute_script("return geocov.maps[0].layerOf[0]._path.getAttribute('fill')")
     page.execute_script("geocov.maps[0].setMetric('villages_pct_4g')")
     assert "Villages with 5G (% of villages)" in legend
-    assert fill == "#a50026"  # 0/41 villages with 5G: the 0% class
+    assert fill == "#a50026"  # 0/5 villages with 5G: the 0% class
 
 
 def test_search_ignores_diacritics(page):
@@ -181,8 +181,8 @@ def test_point_layers_drawn(page):
         document.querySelectorAll('.leaflet-control-layers-overlays label').forEach(function (l) {
             n[l.textContent.trim()] = l.querySelector('input').checked; });
         return n;""")
-    assert counts["Villages (5): 5G, 4G, 3G (no 4G), 2G only, no signal; blue ring = fiber"] is True
-    assert counts["Stations 4G (2)"] is True
+    assert counts["Villages (57): 5G, 4G, 3G (no 4G), 2G only, no signal; blue ring = fiber"]
+    assert counts["Stations 4G (11)"] is True and counts["Stations 2G (2)"] is True
     assert any(k.startswith("Fiber: 1 routes, 1 nodes") for k in counts)
 
 
@@ -206,12 +206,12 @@ img.src = 'data:image/png;base64,' + arguments[0];
 def test_screenshot_shows_each_commune_in_its_class_colour(driver, tmp_path):
     """Pixels of the screenshot inside each commune have its class colour, blended as drawn.
 
-    Every commune covers 37 of 41 villages with 4G (90.2 %: the "90 to under 100%" class,
-    #1a9850) except C05, Bản Khoang (0 of 8: the 0 % class, #a50026). Only the units are
+    Every commune covers 4 of 5 villages with 4G (80 %: the "75 to 90%" class, #a6d96a)
+    except C05, Bản Khoang (0 of 2: the 0 % class, #a50026). Only the units are
     drawn, so nothing covers them but their labels (at their centres).
     """
     m = coverage_map(
-        fake_result(), level="commune", renderer="svg", villages=False, stations=False, fiber=False
+        small_result(), level="commune", renderer="svg", villages=False, stations=False, fiber=False
     )
     _open(driver, save_map(m, tmp_path / "map.html"))
     geometry = driver.execute_script("""
@@ -235,7 +235,7 @@ def test_screenshot_shows_each_commune_in_its_class_colour(driver, tmp_path):
     ]
     pixels = driver.execute_async_script(_PIXELS, base64.b64encode(png).decode(), points)
     for k, (code, *_, opacity) in enumerate(geometry["units"]):
-        fill = _hex_rgb("#a50026" if code == "C05" else "#1a9850")
+        fill = _hex_rgb("#a50026" if code == "C05" else "#a6d96a")
         expected = [round(opacity * f + (1 - opacity) * b) for f, b in zip(fill, bg, strict=True)]
         seen = [px[:3] for px in pixels[4 * k : 4 * k + 4]]
         assert all(abs(a - b) <= 2 for px in seen for a, b in zip(px, expected, strict=True)), (
@@ -246,7 +246,7 @@ def test_screenshot_shows_each_commune_in_its_class_colour(driver, tmp_path):
 
 
 def test_save_png(tmp_path):
-    m = coverage_map(fake_result(), level="district")
+    m = coverage_map(small_result(), level="district")
     ARTIFACTS.mkdir(exist_ok=True)
     out = save_png(m, ARTIFACTS / "map_fake_district.png", width=900, height=600)
     head = out.read_bytes()[:24]
@@ -255,7 +255,7 @@ def test_save_png(tmp_path):
 
 
 def test_canvas_renderer_draws_all_units(driver, tmp_path):
-    m = coverage_map(fake_result(), level="commune")  # default renderer: canvas
+    m = coverage_map(small_result(), level="commune")  # default renderer: canvas
     _open(driver, save_map(m, tmp_path / "canvas.html"))
     assert driver.execute_script("return window.__errors") == []
     drawn = driver.execute_script(

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from map_fixtures import fake_result
+from result_fixtures import small_result
 from shapely import LineString, Point, box
 
 from geocov.errors import CRSError, SchemaError
@@ -105,15 +105,23 @@ def test_other_technology_rule():
     assert out.loc[0, "reason"].startswith("no signal; no fiber;")
 
 
-def test_fake_result_flags_ban_khoang():
-    r = fake_result()
+def test_small_result_flags_ban_khoang():
+    r = small_result()
     out = flag_unconnected_remote(r.table("commune"), fiber=r.fiber)
     assert out.loc[out["flagged"], "commune_code"].tolist() == ["C05"]
     assert out.index.equals(r.table("commune").index)
+    # by hand (tests/result_fixtures.py): C05 is 0.35° of longitude east of the route's end,
+    # and 0.15° east, 0.05° south of its district's centre (103.9°E, 22.3°N)
+    c05 = out.loc[out["flagged"]].iloc[0]
+    assert c05["fiber_distance_km"] == pytest.approx(0.35 * 103.03, abs=0.05)
+    assert c05["centre_distance_km"] == pytest.approx(
+        np.hypot(0.15 * 103.03, 0.05 * 110.7), abs=0.05
+    )
+    assert c05["population_uncovered"] == 3400
 
 
 def test_coarsest_level_has_no_centre_distance():
-    r = fake_result()
+    r = small_result()
     out = flag_unconnected_remote(r.table("province"))
     assert np.isnan(out["centre_distance_km"]).all()
     assert "province_code" in out.columns
