@@ -38,6 +38,8 @@ _EXPORTS = {
     # analysis files, sample, maps
     "read_analysis": "analysis", "run_analysis": "analysis",
     "validate_analysis": "analysis", "Validation": "analysis", "unit_overlaps": "analysis",
+    "run_and_write": "analysis", "write_outputs": "analysis", "write_map": "analysis",
+    "run_demo": "analysis", "Written": "analysis",
     "detect_encoding": "encoding", "decode_bytes": "encoding",
     "sample_paths": "sample", "write_sample": "sample",
     "coverage_map": "maps", "save_map": "maps", "save_png": "maps",

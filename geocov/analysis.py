@@ -73,6 +73,17 @@ the wrong type, are errors naming the file and the key.
 ``geocov validate`` prints); :func:`unit_overlaps` finds the units whose area figure
 counts land twice because their finest units overlap, and :func:`run_analysis` warns
 about them.
+
+This module is also the application layer: what a command does, as a function that a
+notebook or a script can call too. Each returns what it wrote (:class:`Written`); the
+``geocov`` commands only parse their options, call one of these and print.
+
+* ``geocov run`` and ``geocov report``: :func:`run_and_write` (:func:`run_analysis`, then
+  :func:`write_outputs`: the levels, formats and folder of ``[output]``, or one
+  ``report.xlsx``; ``rejects.csv`` in lenient mode);
+* ``geocov map``: :func:`write_map`;
+* ``geocov demo``: :func:`run_demo` (tables, and ``maps/coverage_<level>.html``);
+* ``geocov validate``: :func:`validate_analysis`, then :meth:`Validation.write`.
 """
 
 from __future__ import annotations
@@ -90,7 +101,7 @@ import pandas as pd
 
 from .errors import DataQualityWarning, DataSourceError, SchemaError, hint
 from .io import WRITE_FORMATS, RejectsReport
-from .vocabulary import check_level, result_levels
+from .vocabulary import TOTAL, check_level, result_levels
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -665,9 +676,18 @@ def output_levels(
         return [level]
     output = analysis.output if analysis is not None else {}
     levels = list(output.get("levels") or result.levels)
-    if "total" not in levels:
-        levels.append("total")
+    if TOTAL not in levels:
+        levels.append(TOTAL)
     return levels
+
+
+def _write_rejects(
+    rejects: RejectsReport | None, path: str | Path | None, *, beside: Path
+) -> Path | None:
+    """Write the rejects report (lenient mode) to ``path``, or to rejects.csv ``beside``."""
+    if rejects is None:
+        return None
+    return rejects.write(Path(path) if path else beside / REJECTS_FILE)
 
 
 def write_outputs(
@@ -736,9 +756,7 @@ def write_outputs(
         tables = result.write(
             here, levels=levels, formats=formats or output.get("formats") or WRITE_FORMATS
         )
-    written_rejects = None
-    if rejects is not None:
-        written_rejects = rejects.write(Path(rejects_path) if rejects_path else here / REJECTS_FILE)
+    written_rejects = _write_rejects(rejects, rejects_path, beside=here)
     return Written(
         result=result, tables=tuple(tables), rejects=rejects, rejects_path=written_rejects
     )
@@ -837,11 +855,7 @@ def write_map(
     maps = [save_map(m, Path(output))]
     if png is not None:
         maps.append(save_png(m, Path(png)))
-    written_rejects = None
-    if rejects is not None:
-        written_rejects = rejects.write(
-            Path(rejects_path) if rejects_path else Path(output).parent / REJECTS_FILE
-        )
+    written_rejects = _write_rejects(rejects, rejects_path, beside=Path(output).parent)
     return Written(result=result, maps=tuple(maps), rejects=rejects, rejects_path=written_rejects)
 
 
