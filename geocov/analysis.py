@@ -101,7 +101,15 @@ import pandas as pd
 
 from .errors import DataQualityWarning, DataSourceError, SchemaError, hint
 from .io import WRITE_FORMATS, RejectsReport
-from .vocabulary import TOTAL, check_level, result_levels
+from .vocabulary import (
+    TOTAL,
+    check_level,
+    code_column,
+    name_column,
+    result_levels,
+    unit_levels,
+    units_column,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -408,10 +416,8 @@ def _overlap_parts(units: gpd.GeoDataFrame, topology: pd.DataFrame) -> pd.DataFr
     area of their common ancestors (every level above L) and of the total too large:
     parents' areas are sums of their finest units' areas.
     """
-    from .boundaries import unit_levels
-
     levels = unit_levels(units)
-    codes = pd.DataFrame({lv: units[f"{lv}_code"].astype(str).to_numpy() for lv in levels})
+    codes = pd.DataFrame({lv: units[code_column(lv)].astype(str).to_numpy() for lv in levels})
     ov = topology.loc[topology["problem"] == "overlap"]
     parts = []
     for i, lvl in enumerate(levels):  # a loop over levels, not rows
@@ -456,7 +462,7 @@ def _overlap_parts(units: gpd.GeoDataFrame, topology: pd.DataFrame) -> pd.DataFr
 def _overlap_table(
     units: gpd.GeoDataFrame, parts: pd.DataFrame, min_pct: float, min_km2: float
 ) -> pd.DataFrame:
-    from .boundaries import unit_areas_km2, unit_levels
+    from .boundaries import unit_areas_km2
 
     levels = unit_levels(units)
     cols = ["level", "code", "name", "area_km2", "overlap_km2", "overlap_pct"]
@@ -467,9 +473,9 @@ def _overlap_table(
     area = unit_areas_km2(units).to_numpy(float)
     frames = []
     for lv in levels:
-        code = units[f"{lv}_code"].astype(str).to_numpy()
+        code = units[code_column(lv)].astype(str).to_numpy()
         t = pd.DataFrame(
-            {"code": code, "name": units[f"{lv}_name"].astype(str).to_numpy(), "area_km2": area}
+            {"code": code, "name": units[name_column(lv)].astype(str).to_numpy(), "area_km2": area}
         )
         g = t.groupby("code", sort=False).agg(name=("name", "first"), area_km2=("area_km2", "sum"))
         frames.append(g.reset_index().assign(level=lv))
@@ -553,9 +559,7 @@ def unit_overlaps(
 
 
 def _finest_plural(units: gpd.GeoDataFrame) -> str:
-    from .boundaries import unit_levels
-
-    return f"{unit_levels(units)[-1]}s"
+    return units_column(unit_levels(units)[-1])
 
 
 def _overlap_message(units: gpd.GeoDataFrame, table: pd.DataFrame) -> str:
