@@ -7,7 +7,6 @@ on the ground (the UTM scale factor), which the equal-area areas must show.
 
 from __future__ import annotations
 
-import time
 import unicodedata
 import warnings
 
@@ -651,14 +650,11 @@ def test_real_2025_two_levels(shared_data) -> None:
 
 @pytest.mark.realdata
 @pytest.mark.slow
-def test_real_gadm_national_validation_time(shared_data) -> None:
+def test_real_gadm_national_validation(shared_data) -> None:
     units = read_units(shared_data / "boundaries/vn_communes_gadm41_L3_simplified.gpkg")
-    start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         report = validate_units(units)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 60, f"validate_units took {elapsed:.1f} s on 11,163 communes"
     assert set(report["level"]) == {"province", "district", "commune"}
     assert {"overlap", "gap", "invalid_edge"} <= set(report["problem"])
     assert shapely.is_valid(units.geometry.to_numpy()).all()
