@@ -912,6 +912,11 @@ class Validation:
         ``changes_figures``.
     rejects
         The rejects report (every rejected row).
+    left_out
+        Rows left out by design, not by a defect: cells of technologies that give no
+        mobile broadband to people (NB-IoT, LTE-M, CDMA). ``where, count, detail``, one
+        row per file and reason; they are in ``rejects`` too, so every row is accounted
+        for, but they change no figure that the data could have supported.
     """
 
     files: pd.DataFrame
@@ -919,6 +924,9 @@ class Validation:
     notes: pd.DataFrame
     topology: pd.DataFrame
     rejects: RejectsReport
+    left_out: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["where", "count", "detail"])
+    )
 
     @property
     def changes_figures(self) -> bool:
@@ -1045,7 +1053,12 @@ def validate_analysis(
             ],
         }
     )
-    problems = pd.concat([_reject_problems(rejects), overlaps], ignore_index=True)
+    from .stations import NOT_COUNTED_REASON
+
+    rejected = _reject_problems(rejects)
+    by_design = rejected["detail"].str.startswith(NOT_COUNTED_REASON).to_numpy(dtype=bool)
+    left_out = rejected.loc[by_design, ["where", "count", "detail"]].reset_index(drop=True)
+    problems = pd.concat([rejected.loc[~by_design], overlaps], ignore_index=True)
     problems["count"] = problems["count"].astype(int)
     rest = topology.loc[~topology["changes_figures"]]
     notes = (
@@ -1058,5 +1071,6 @@ def validate_analysis(
     for c in ("rows_read", "rows_rejected", "rows_used"):
         files[c] = files[c].astype(int)
     return Validation(
-        files=files, problems=problems, notes=notes, topology=topology, rejects=rejects
+        files=files, problems=problems, notes=notes, topology=topology, rejects=rejects,
+        left_out=left_out,
     )

@@ -85,6 +85,9 @@ _SPELLINGS: dict[str, tuple[str, ...]] = {
 # 2G; that overstated coverage with networks that no longer exist.)  read_stations leaves
 # these rows out and accounts for them: a reject "technology not counted (NB-IoT)" in
 # lenient mode, a DataQualityWarning with the count per technology in strict mode.
+#: Start of the reject reason of a cell whose technology is not counted (lenient mode).
+NOT_COUNTED_REASON = "technology not counted"
+
 NOT_COUNTED: dict[str, tuple[str, ...]] = {
     "NB-IoT": ("NBIOT", "NB-IoT", "LTE-NB", "Cat-NB1", "Cat-NB2"),
     "LTE-M": ("LTE-M", "LTEM", "LTE-M1", "CAT-M", "CAT-M1", "LTE Cat-M1", "eMTC"),
@@ -767,7 +770,7 @@ def read_stations(
                 keep = keep & reject_rows(
                     keep & (nc_name == name).fillna(False).to_numpy(dtype=bool), frame,
                     column=cols["tech"],
-                    values=tech_raw, reason=f"technology not counted ({name})",
+                    values=tech_raw, reason=f"{NOT_COUNTED_REASON} ({name})",
                     fix="It gives no mobile broadband to people.", rejects=rejects)
         else:
             rows = frame["source_row"].to_numpy()[nc]

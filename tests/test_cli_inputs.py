@@ -620,3 +620,22 @@ def test_rejects_report_for_lenient_validate_accounts_for_every_row(world):
     v = validate_analysis(_toml(world, VILLAGES_TOML))
     assert (v.files["rows_read"] == v.files["rows_used"] + v.files["rows_rejected"]).all()
     assert isinstance(v.rejects, RejectsReport) and not v.changes_figures
+
+
+def test_validate_cells_not_counted_are_left_out_by_design_not_problems(world):
+    """A national OpenCelliD file always has NB-IoT/CDMA cells: they are accounted for, but
+    they are no defect, so validate still exits 0."""
+    x, y = _centre(0)
+    pd.DataFrame({"station_id": ["A", "B", "C"], "technology": ["LTE", "NB-IoT", "CDMA"],
+                  "x": [x] * 3, "y": [y] * 3}).to_csv(world / "bts.csv", index=False)
+    a = _toml(world, VILLAGES_TOML + '[stations]\npath = "bts.csv"\ncrs = "EPSG:32648"\n')
+    v = validate_analysis(a)
+    assert not v.changes_figures
+    assert v.left_out.values.tolist() == [
+        ["bts.csv", 1, "technology not counted (NB-IoT)"],
+        ["bts.csv", 1, "technology not counted (CDMA)"]]
+    assert len(v.rejects) == 2  # still accounted for
+    r = invoke("validate", "--analysis", a, "--rejects", world / "rej.csv")
+    assert r.exit_code == 0, r.output
+    assert "left out by design (no mobile broadband for people; in the rejects too):\n" \
+           "  bts.csv: 1 row(s): technology not counted (NB-IoT)\n" in r.output

@@ -294,6 +294,9 @@ def test_search_finds_every_sample_commune_typed_without_marks(driver, tmp_path,
     names = sample_result.table("commune")["commune_name"].tolist()
     folded = driver.execute_script("return arguments[0].map(geocov.fold)", names)
     assert folded == [fold_text(n) for n in names]
+    odd = ["Bán kính (m)", "Xã A, B", "Thị trấn Đồng Văn", "Ch'ơm", "Đắk Lắk / Krông Búk"]
+    folded = driver.execute_script("return arguments[0].map(geocov.fold)", odd)
+    assert folded == [fold_text(n) for n in odd]
     hits = driver.execute_script(
         "return arguments[0].map(function (q) { return geocov.maps[0].search(q); })",
         [_plain(n) for n in names],

@@ -10,7 +10,7 @@
     return String(s == null ? "" : s)
       .replace(/đ/g, "d").replace(/Đ/g, "D")
       .normalize("NFKD").replace(/\p{M}/gu, "")
-      .replace(/[\s_\-.]+/g, "").toLowerCase();
+      .replace(/[^\p{L}\p{N}]+/gu, "").toLowerCase();
   };
   G.el = function (tag, cls, text) {
     var e = document.createElement(tag);

@@ -37,7 +37,8 @@ class _LazyGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         names = self.list_commands(ctx)
-        limit = formatter.width - 6 - max(len(n) for n in names)  # not map(): the submodule shadows it
+        # not map(): the submodule geocov.cli.map shadows the builtin here
+        limit = formatter.width - 6 - max(len(n) for n in names)
         # a bare Command shortens the summary exactly as click shortens a command's help
         rows = [(n, click.Command(n, help=_COMMANDS[n]).get_short_help_str(limit)) for n in names]
         with formatter.section("Commands"):

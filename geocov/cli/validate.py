@@ -62,6 +62,10 @@ def command(rejects_path: str, topology_path: str | None, **inputs) -> None:
                 )
     else:
         click.echo("no problem that changes figures")
+    if len(v.left_out):
+        click.echo("left out by design (no mobile broadband for people; in the rejects too):")
+        for p in v.left_out.itertuples():
+            click.echo(f"  {p.where}: {p.count} row(s): {p.detail}")
     if len(v.notes):
         click.echo("topology notes (they change no figure):")
         for n in v.notes.itertuples():
