@@ -212,6 +212,16 @@ def test_errors_name_the_problem():
         )
 
 
+def test_population_needs_a_grid_made_from_it(tmp_path):
+    tif = write_raster(tmp_path / "pop.tif", [[1.0]], Affine(1, 0, 0, 0, -1, 1))
+    with pytest.raises(
+        SchemaError,
+        match="grid was not made from a raster; build it with "
+        r"GridSpec.from_raster\(population",
+    ):
+        grid_coverage(QUAD, grid=GRID_1M, population=tif)
+
+
 def test_raster_without_crs_raises(tmp_path):
     tif = tmp_path / "nocrs.tif"
     with rasterio.open(
@@ -303,6 +313,7 @@ def _with_population(poly, grid, values):
 
     with tempfile.TemporaryDirectory() as d:
         tif = write_raster(Path(d) / "p.tif", values, grid.transform)
+        grid = GridSpec.from_raster(tif, (0, 0, grid.width, grid.height), resolution_m=1)
         return grid_coverage([poly], grid=grid, population=tif)
 
 

@@ -694,6 +694,11 @@ def grid_coverage(
         raise SchemaError(f"workers must be at least 1; got {workers!r}")
     if tile_rows is not None and int(tile_rows) < 1:
         raise SchemaError(f"tile_rows must be at least 1; got {tile_rows!r}")
+    if population is not None and grid.raster_shape is None:
+        raise SchemaError(
+            "population is given but grid was not made from a raster; build it with "
+            "GridSpec.from_raster(population, bounds, resolution_m=...)"
+        )
     unit_polys = _polygons(units, grid, "units")
     n_bits = 0
     for name, given in (("bit_of_station", centres_xy), ("bit_of_polygon", polygons)):
