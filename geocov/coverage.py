@@ -475,6 +475,9 @@ def coverage(
                 "technology": st.frame["technology"].values,
                 "operator": st.frame["operator"].values,
                 "range_m": st.radius_m,
+                # the wedge as used, so that geocov.priorities tests exactly these footprints
+                "azimuth_deg": st.azimuth_deg,
+                "beamwidth_deg": st.beamwidth_deg,
                 "inside": st_unit >= 0,
             },
             geometry=st.frame.geometry.to_crs(4326).values,
