@@ -402,6 +402,27 @@ def test_sectors_share_their_site_and_keep_their_wedge():
     assert got.tolist() == [bool(got[0]), bool(got[0]), False, False]
 
 
+def test_engine_hook_matches_reaches():
+    """The compiled hook the grid engine calls (metric offset from the station -> the
+    terrain bit) agrees with StationMasks.reaches inside the disc."""
+    from geocov.terrain._kernels import reached_at_offset
+
+    dem = make_dem(fractal(64, seed=13), cell=50.0)
+    xy = centre(dem, [20, 40], [25, 35]) + [[7.0, -3.0], [0.0, 11.0]]
+    m = T.viewsheds(dem, xy, [20.0, 35.0], 1300.0)
+    a = m.lookup_arrays()
+    rng = np.random.default_rng(0)
+    for s in range(2):
+        ang, rad = rng.uniform(0, 2 * np.pi, 400), 1290.0 * np.sqrt(rng.uniform(0, 1, 400))
+        east, north = rad * np.sin(ang), rad * np.cos(ang)
+        hook = [reached_at_offset(a["bits"], a["offset"], a["row0"], a["col0"], a["nrows"],
+                                  a["ncols"], a["site"], a["spx"], a["spy"], a["cw"], a["ch"],
+                                  s, e, n) for e, n in zip(east, north, strict=True)]
+        pts = np.column_stack([xy[s, 0] + east, xy[s, 1] + north])
+        assert hook == m.reaches(np.full(400, s), pts).tolist()
+        assert 0 < sum(hook) < 400
+
+
 def test_station_outside_the_dem_and_clipped_discs():
     dem = make_dem(np.zeros((20, 20)), cell=50.0)
     with pytest.raises(SchemaError, match=r"1 of 2 stations lie outside the DEM .*items \[1\]"):
@@ -618,6 +639,18 @@ def test_radio_models_table_and_overrides():
         T.radio_models({"4G": {"frequency_mhz": -5}})
     with pytest.raises(SchemaError, match=r"technology values \['LTE'\] have no radio model"):
         T.radio_arrays(["LTE"])
+
+
+def test_signal_masks_are_path_loss_at_cell_centres():
+    dem = make_dem(fractal(64, seed=21, relief=300.0), cell=50.0)
+    xy = centre(dem, 32, 30)[0]
+    radio = T.radio_arrays(["3G"], {"3G": {"eirp_dbm": 30.0}})  # a tight budget
+    m = T.signal_masks(dem, xy, 15.0, 1500.0, **radio)
+    ii, jj = np.nonzero(disc_cells(dem, xy, 1500.0))
+    pl = T.path_loss(dem, xy, 15.0, centre(dem, ii, jj), frequency_mhz=2100)
+    served = 30.0 - pl.loss_db >= radio["threshold_dbm"][0]
+    np.testing.assert_array_equal(full_mask(m, 0)[ii, jj], served)
+    assert 0.1 < served.mean() < 0.9
 
 
 def test_behind_a_small_ridge_is_not_behind_a_mountain():

@@ -299,33 +299,40 @@ def max_v(dd, zz, a, b, lam):
     (height above the line a-b, ITU-R P.526 eq. (26)); ``(v, index)``, index -1 if none."""
     da = dd[a]
     span = dd[b] - da
+    if b - a < 2 or span <= 0:
+        return -np.inf, -1
+    slope = (zz[b] - zz[a]) / span
+    # v = h sqrt(2 span / (lam d1 d2)): compare sign(h) h**2 / (d1 d2), one sqrt at the end
     best = -np.inf
     k = -1
-    if b - a < 2 or span <= 0:
-        return best, k
-    slope = (zz[b] - zz[a]) / span
     for i in range(a + 1, b):
         d1 = dd[i] - da
         d2 = dd[b] - dd[i]
         if d1 <= 0 or d2 <= 0:
             continue
         hgt = zz[i] - (zz[a] + slope * d1)
-        v = hgt * math.sqrt(2.0 * span / (lam * d1 * d2))
-        if v > best:
-            best = v
+        q = hgt * abs(hgt) / (d1 * d2)
+        if q > best:
+            best = q
             k = i
-    return best, k
+    if k < 0:
+        return -np.inf, -1
+    v = math.copysign(math.sqrt(abs(best) * 2.0 * span / lam), best)
+    return v, k
 
 
 @_jit
-def deygout_db(dd, zz, n, lam):
+def deygout_db(dd, zz, n, lam, budget):
     """Deygout's construction (ITU-R P.526): the principal edge's J(v), plus the
     largest edge on each side of it that obstructs the line between its sub-path's ends.
-    Returns ``(loss dB, principal v, principal index)``."""
+    Returns ``(loss dB, principal v, principal index)``.  When the principal edge alone
+    exceeds ``budget`` (dB) the secondary edges are not looked for (they only add)."""
     v, k = max_v(dd, zz, 0, n, lam)
     if k < 0 or v <= J_CUTOFF:
         return 0.0, v, k
     loss = knife_edge_db(v)
+    if loss > budget:
+        return loss, v, k
     # secondary edges count only where they cut their sub-path's line of sight (v > 0): a
     # sub-path ends on the principal edge's ground, so on smooth terrain its grazing
     # neighbours (v near 0) would otherwise each add about 6 dB
@@ -361,11 +368,63 @@ def loss_pairs(z, cw, ch, pax, pay, ht, pbx, pby, hr, inv2kr, f_mhz, step, diffr
         n = fill_profile(z, pax[p], pay[p], pbx[p], pby[p], dist, h_a, h_b, inv2kr, step,
                          dd, zz)
         lam = 299.792458 / f_mhz[p]
-        loss, v, k = deygout_db(dd, zz, n, lam)
+        loss, v, k = deygout_db(dd, zz, n, lam, np.inf)
         diff_out[p] = loss
         if k >= 0:
             v_out[p] = v
             edge_out[p] = dd[k]
+
+
+@_jit
+def j_inverse(loss_db):
+    """The v at which J(v) = ``loss_db`` (inverse of ITU-R P.526 eq. (31), loss > 0)."""
+    y = 10.0 ** ((loss_db - 6.9) / 20.0)
+    return 0.1 + 0.5 * (y - 1.0 / y)
+
+
+@_jit
+def served_cell(z, pax, pay, pbx, pby, dist, h_a, h_b, inv2kr, lam, step, budget, dd, zz):
+    """True when free space leaves ``budget`` dB and Deygout's diffraction fits in it.
+
+    The profile is filled and the principal edge sought in one pass, which stops as soon
+    as one edge alone exceeds the budget (secondary edges only add to it)."""
+    n = int(math.ceil(dist / step)) if dist > 0 else 1
+    dd[0] = 0.0
+    zz[0] = h_a
+    dd[n] = dist
+    zz[n] = h_b - dist * dist * inv2kr
+    if n < 2:
+        return True
+    slope = (zz[n] - zz[0]) / dist
+    vlim = j_inverse(budget) if budget > 0 else J_CUTOFF
+    # v > vlim  <=>  h|h| / (d1 d2) > qlim
+    qlim = math.copysign(vlim * vlim * lam / (2.0 * dist), vlim)
+    best = -np.inf
+    k = -1
+    for i in range(1, n):
+        t = i / n
+        d = t * dist
+        dd[i] = d
+        zi = bilinear(z, pax + t * (pbx - pax), pay + t * (pby - pay)) - d * d * inv2kr
+        zz[i] = zi
+        hgt = zi - (h_a + slope * d)
+        q = hgt * abs(hgt) / (d * (dist - d))
+        if q > best:
+            best = q
+            k = i
+            if q > qlim:
+                return False
+    v = math.copysign(math.sqrt(abs(best) * 2.0 * dist / lam), best)
+    if v <= J_CUTOFF:
+        return True
+    loss = knife_edge_db(v)
+    vt, kt = max_v(dd, zz, 0, k, lam)
+    if kt >= 0 and vt > 0.0:
+        loss += knife_edge_db(vt)
+    vr, kr = max_v(dd, zz, k, n, lam)
+    if kr >= 0 and vr > 0.0:
+        loss += knife_edge_db(vr)
+    return loss <= budget
 
 
 @_pjit
@@ -395,10 +454,8 @@ def signal_sites(z, cw, ch, spx, spy, ht, reach, rxh, inv2kr, f_mhz, max_loss, s
                 budget = max_loss[s] - free_space_db(dist, f_mhz[s])
                 if budget < 0:
                     continue
-                n = fill_profile(z, spx[s], spy[s], j + 0.5, i + 0.5, dist, h_a,
-                                 z[i, j] + rxh, inv2kr, step, dd, zz)
-                loss, _, _ = deygout_db(dd, zz, n, lam)
-                if loss <= budget:
+                if served_cell(z, spx[s], spy[s], j + 0.5, i + 0.5, dist, h_a, z[i, j] + rxh,
+                               inv2kr, lam, step, budget, dd, zz):
                     _set_bit(bits, offset[s], li * nc + lj)
 
 
@@ -495,3 +552,15 @@ def copy_ranges(src, src_start, dst, dst_start, length):
         b = dst_start[q]
         for k in range(length[q]):
             dst[b + k] = src[a + k]
+
+
+@_jit
+def reached_at_offset(bits, offset, row0, col0, nrows, ncols, site, spx, spy, cw, ch, s,
+                      east_m, north_m):
+    """The grid engine's hook: does station ``s`` reach the point ``east_m`` east and
+    ``north_m`` north of it (metres of the DEM's CRS)?  Only the terrain mask is tested:
+    the engine keeps its own disc and wedge test.  ``spx, spy`` are the stations' DEM
+    pixel coordinates (:meth:`geocov.terrain.StationMasks.lookup_arrays`)."""
+    col = int(math.floor(spx[s] + east_m / cw))
+    row = int(math.floor(spy[s] - north_m / ch))
+    return get_bit(bits, offset, row0, col0, nrows, ncols, site[s], row, col)
