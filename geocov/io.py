@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import csv
 import io as _io
+import os
 import re
+import secrets
 import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -51,6 +53,12 @@ __all__ = [
     "has_geometry",
     "lonlat_points",
     "VECTOR_SUFFIXES",
+    "WRITE_FORMATS",
+    "StagedFiles",
+    "temporary_path",
+    "write_csv",
+    "write_gpkg",
+    "write_tables",
 ]
 
 VECTOR_SUFFIXES = {
@@ -172,8 +180,8 @@ class RejectsReport:
     def write(self, path: str | Path) -> Path:
         """Write the rejects as UTF-8 CSV (with BOM so that Excel shows Vietnamese text)."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.to_frame().to_csv(path, index=False, encoding="utf-8-sig")
+        with StagedFiles() as stage:  # whole or not at all
+            write_csv(self.to_frame(), stage.path(path))
         return path
 
 
@@ -680,6 +688,109 @@ def file_decimal(
 WRITE_FORMATS = ("csv", "gpkg", "xlsx")
 
 
+# ----------------------------------------------------------- writing files whole
+def temporary_path(path: str | Path) -> Path:
+    """A free temporary name beside ``path`` with the same suffix (so GDAL and Excel
+    writers still see the format): ``out/.coverage.xlsx.tmp-<pid>-<hex>.xlsx``."""
+    path = Path(path)
+    token = f"{os.getpid()}-{secrets.token_hex(4)}"
+    return path.with_name(f".{path.name}.tmp-{token}{path.suffix}")
+
+
+class StagedFiles:
+    """Files written under temporary names beside their targets, then put in place together.
+
+    ``path(target)`` gives the temporary name to write ``target`` to; :meth:`commit`
+    renames every temporary file onto its target (``os.replace``, atomic on one file
+    system) in the order staged; :meth:`discard` deletes them. As a context manager it
+    commits when the block ends normally and discards when it raises, so a run that
+    fails half-way, or is interrupted, leaves every earlier file (last year's report) as
+    it was and no half-written file in its place.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (out / "a.csv").write_text("old")
+    >>> try:
+    ...     with StagedFiles() as stage:
+    ...         _ = stage.path(out / "a.csv").write_text("new")
+    ...         raise RuntimeError("the second file fails")
+    ... except RuntimeError:
+    ...     pass
+    >>> (out / "a.csv").read_text(), sorted(p.name for p in out.iterdir())
+    ('old', ['a.csv'])
+    >>> with StagedFiles() as stage:
+    ...     _ = stage.path(out / "a.csv").write_text("new")
+    >>> (out / "a.csv").read_text()
+    'new'
+    """
+
+    def __init__(self) -> None:
+        self._staged: dict[Path, Path] = {}
+
+    def path(self, target: str | Path) -> Path:
+        """The temporary path to write ``target`` to (its folder is created)."""
+        target = Path(target)
+        if target in self._staged:
+            return self._staged[target]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._staged[target] = temporary_path(target)
+        return self._staged[target]
+
+    @property
+    def staged(self) -> dict[Path, Path]:
+        """Target -> temporary path, in the order staged."""
+        return dict(self._staged)
+
+    def commit(self) -> list[Path]:
+        """Put every staged file in place; returns the targets."""
+        missing = [t for t, tmp in self._staged.items() if not tmp.exists()]
+        if missing:
+            self.discard()
+            raise DataSourceError(f"nothing was written for {', '.join(map(str, missing))}")
+        for target, tmp in self._staged.items():
+            os.replace(tmp, target)
+        done = list(self._staged)
+        self._staged = {}
+        return done
+
+    def discard(self) -> None:
+        """Delete every staged temporary file (and GDAL's side files of it)."""
+        for tmp in self._staged.values():
+            for side in (tmp, tmp.with_name(tmp.name + "-journal"),
+                         tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+                side.unlink(missing_ok=True)
+        self._staged = {}
+
+    def __enter__(self) -> StagedFiles:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` as UTF-8 CSV with BOM (Excel shows Vietnamese text intact), no
+    index, geometry left out, and the same bytes for the same table."""
+    if isinstance(frame, gpd.GeoDataFrame):
+        frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return Path(path)
+
+
+def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path) -> Path:
+    """Write each GeoDataFrame of ``layers`` as a layer of a new GeoPackage ``path``."""
+    path = Path(path)
+    path.unlink(missing_ok=True)
+    for name, frame in layers.items():
+        frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+    return path
+
+
 def write_tables(
     tables: Mapping[str, pd.DataFrame],
     folder: str | Path,
@@ -691,10 +802,15 @@ def write_tables(
     """Write named tables as CSV files, one GeoPackage and/or one XLSX workbook.
 
     * ``csv``: ``<stem>_<name>.csv`` for every table and extra sheet (UTF-8 with BOM, so
-      that Excel shows Vietnamese text intact; geometry left out);
+      that Excel shows Vietnamese text intact; geometry left out; column names as they
+      are);
     * ``gpkg``: ``<stem>.gpkg`` with one layer per table that has a geometry;
-    * ``xlsx``: ``<stem>.xlsx`` with one sheet per table, then the extra sheets.
+    * ``xlsx``: ``<stem>.xlsx`` with one sheet per table, then the extra sheets, each
+      with readable headers (:func:`geocov.vocabulary.column_label`), number formats,
+      codes as text, a frozen header row and filters (:func:`geocov.spreadsheet.table_sheet`).
 
+    Every file is written under a temporary name and renamed into place once all of
+    them are written (:class:`StagedFiles`): a failure leaves the old files as they were.
     Returns the paths written.
 
     Examples
@@ -705,6 +821,8 @@ def write_tables(
     >>> [p.name for p in paths]
     ['coverage_commune.csv', 'coverage.xlsx']
     """
+    from .spreadsheet import table_sheet, write_workbook
+
     bad = sorted(set(formats) - set(WRITE_FORMATS))
     if bad:
         raise SchemaError(
@@ -712,33 +830,24 @@ def write_tables(
         )
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    extra_sheets = dict(extra_sheets or {})
+    every = {**tables, **dict(extra_sheets or {})}
     written: list[Path] = []
 
-    def plain(frame: pd.DataFrame) -> pd.DataFrame:
-        if isinstance(frame, gpd.GeoDataFrame):
-            return pd.DataFrame(frame.drop(columns=frame.geometry.name))
-        return frame
+    def target(path: Path) -> Path:
+        written.append(path)
+        return stage.path(path)
 
-    if "csv" in formats:
-        for name, frame in {**tables, **extra_sheets}.items():
-            path = folder / f"{stem}_{name}.csv"
-            plain(frame).to_csv(path, index=False, encoding="utf-8-sig")
-            written.append(path)
-    if "gpkg" in formats:
-        path = folder / f"{stem}.gpkg"
-        if path.exists():
-            path.unlink()
-        for name, frame in tables.items():
-            if isinstance(frame, gpd.GeoDataFrame):
-                frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
-        written.append(path)
-    if "xlsx" in formats:
-        path = folder / f"{stem}.xlsx"
-        with pd.ExcelWriter(path, engine="openpyxl") as xl:
-            for name, frame in {**tables, **extra_sheets}.items():
-                plain(frame).to_excel(xl, sheet_name=name[:31], index=False)
-        written.append(path)
+    with StagedFiles() as stage:
+        if "csv" in formats:
+            for name, frame in every.items():
+                write_csv(frame, target(folder / f"{stem}_{name}.csv"))
+        if "gpkg" in formats:
+            geo = {n: f for n, f in tables.items() if isinstance(f, gpd.GeoDataFrame)}
+            write_gpkg(geo, target(folder / f"{stem}.gpkg"))
+        if "xlsx" in formats:
+            used: set[str] = set()
+            sheets = [table_sheet(frame, name, used=used) for name, frame in every.items()]
+            write_workbook(target(folder / f"{stem}.xlsx"), sheets)
     return written
 
 

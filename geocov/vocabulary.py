@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -67,6 +68,12 @@ __all__ = [
     "check_level",
     "is_sector",
     "CoverageLike",
+    "LABELS",
+    "label",
+    "level_label",
+    "column_label",
+    "column_kind",
+    "layers_present",
 ]
 
 #: Station technologies, worst to best (what :func:`geocov.read_stations` normalises to).
@@ -199,6 +206,298 @@ def metric_columns(finest: str, layers: Iterable[str] = tuple(LAYERS)) -> list[s
     cols += [stations_column(t) for t in layers]
     cols += [stations_column(t, outside=True) for t in layers]
     return cols
+
+
+# --------------------------------------------------------------------------- labels
+#: Words for a reader, per language: the one table that spreadsheet headers, sheet names
+#: and report texts are taken from (:func:`label`, :func:`column_label`,
+#: :func:`level_label`). ``{layer}``, ``{level}`` and ``{levels}`` are filled in; a
+#: language is one more entry with the same keys.
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        # columns of a coverage table (keys: see _column_key)
+        "col.code": "{level} code",
+        "col.name": "{level}",
+        "col.level": "Level",
+        "col.total_name": "Name",
+        "col.operator": "Operator",
+        "col.area_km2": "Area (km²)",
+        "col.covered.area": "Area covered by {layer} (km²)",
+        "col.pct.area": "% area covered by {layer}",
+        "col.villages": "Villages",
+        "col.covered.villages": "Villages with {layer}",
+        "col.pct.villages": "% villages with {layer}",
+        "col.population": "Population",
+        "col.population_source": "Population source",
+        "col.covered.population": "People covered by {layer}",
+        "col.pct.population": "% population covered by {layer}",
+        "col.villages_fiber": "Villages with fiber",
+        "col.villages_fiber_pct": "% villages with fiber",
+        "col.units": "{levels}",
+        "col.units_with": "{levels} with {layer}",
+        "col.units_with_signal": "{levels} with signal",
+        "col.units_with_fiber": "{levels} with fiber",
+        "col.stations": "{layer} stations",
+        "col.stations_any": "All stations",
+        "col.stations_outside": "{layer} stations outside the area",
+        "col.stations_outside_any": "All stations outside the area",
+        # layers ({layer} above)
+        **{f"layer.{k}": v for k, v in LAYER_LABELS.items()},
+        # levels (unknown levels: the level's name, capitalised, plural with "s")
+        "level.region": "Region",
+        "levels.region": "Regions",
+        "level.province": "Province",
+        "levels.province": "Provinces",
+        "level.district": "District",
+        "levels.district": "Districts",
+        "level.commune": "Commune",
+        "levels.commune": "Communes",
+        "level.ward": "Ward",
+        "levels.ward": "Wards",
+        "level.village": "Village",
+        "levels.village": "Villages",
+        "level.total": "Study area",
+        "levels.total": "Total",
+        # sheets of the report workbook
+        "sheet.summary": "Summary",
+        "sheet.level": "{levels}",
+        "sheet.by_operator": "{levels} by operator",
+        "sheet.columns": "Columns",
+        # the summary sheet
+        "report.title": "Coverage",
+        "report.data_date": "Data date",
+        "report.made_by": "Made with",
+        "report.summary": "Summary",
+        "report.key_figures": "Key figures (whole study area)",
+        "report.figure": "Figure",
+        "report.total": "Total",
+        "report.with": "With {layer}",
+        "report.with_fiber": "With fiber",
+        "report.share": "%",
+        "report.units": "{levels}",
+        "report.villages": "Villages",
+        "report.population": "Population",
+        "report.area_km2": "Area (km²)",
+        "report.stations": "Stations",
+        "report.stations_inside": "Inside the study area",
+        "report.stations_outside": "Outside, still counted for coverage",
+        "report.stations_excluded": "Left out by status",
+        "report.stations_not_counted": "Not counted ({technology})",
+        "report.sources": "Data sources",
+        "report.inputs": "Input files",
+        "report.file": "File",
+        "report.role": "Input",
+        "report.rows_read": "Rows read",
+        "report.rows_used": "Rows used",
+        "report.rows_rejected": "Rows rejected",
+        "report.model": "Model",
+        "report.working_crs": "Working CRS",
+        "report.grid": "Grid",
+        "report.population_source": "Population source",
+        "report.sheets": "Sheets",
+        "report.sheets_note": (
+            "One sheet per level and per level by operator; percentages are shares of the "
+            "row's own total (parents are sums of their units, never averages). Technologies "
+            "absent from the stations have no columns. The 'Columns' sheet gives each "
+            "header's column name in the CSV and GeoPackage files."
+        ),
+        "report.columns_header": "Header",
+        "report.columns_name": "Column in CSV / GeoPackage",
+        "report.columns_unit": "Unit",
+        "unit.code": "code (text)",
+        "unit.text": "text",
+        "unit.count": "count",
+        "unit.people": "people",
+        "unit.km2": "km²",
+        "unit.pct": "% of the row's total",
+        # progress of a run (CLI and notebooks)
+        "progress.read": "reading {what}: {file}",
+        "progress.compute": "computing coverage",
+        "progress.tables": "building the tables",
+        "progress.write": "writing {file}",
+        "progress.map": "drawing the map",
+        "progress.done": "done",
+    },
+}
+
+
+def label(key: str, lang: str = "en", **fields: Any) -> str:
+    """The words for ``key`` in ``lang`` with ``fields`` filled in.
+
+    Raises :class:`SchemaError` for a language or key that :data:`LABELS` does not have.
+
+    Examples
+    --------
+    >>> label("report.with", layer=label("layer.4g"))
+    'With 4G'
+    """
+    if lang not in LABELS:
+        raise SchemaError(f"lang={lang!r} is not available; use one of {', '.join(LABELS)}")
+    words = LABELS[lang]
+    if key not in words:
+        raise SchemaError(f"no words for {key!r} in language {lang!r}")
+    return words[key].format(**fields)
+
+
+def level_label(level: str, *, plural: bool = False, lang: str = "en") -> str:
+    """A level in words: ``"commune"`` -> ``"Commune"`` (``plural``: ``"Communes"``).
+
+    Levels that :data:`LABELS` does not know read as their name, capitalised (plural:
+    with an ``s``).
+
+    Examples
+    --------
+    >>> level_label("district", plural=True), level_label("tinh"), level_label("total")
+    ('Districts', 'Tinh', 'Study area')
+    """
+    key = f"{'levels' if plural else 'level'}.{level}"
+    if key in LABELS.get(lang, {}):
+        return label(key, lang)
+    label("col.level", lang)  # checks the language
+    word = level.replace("_", " ").strip().capitalize()
+    return f"{word}s" if plural else word
+
+
+_LAYER_RE = "|".join(sorted(LAYERS, key=len, reverse=True))
+_COLUMN_PATTERNS: tuple[tuple[str, Any], ...] = tuple(
+    (key, re.compile(pattern))
+    for key, pattern in (
+        ("col.covered.area", rf"^covered_area_km2_(?P<layer>{_LAYER_RE})$"),
+        ("col.covered.villages", rf"^villages_covered_(?P<layer>{_LAYER_RE})$"),
+        ("col.covered.population", rf"^population_covered_(?P<layer>{_LAYER_RE})$"),
+        ("col.pct.area", rf"^area_pct_(?P<layer>{_LAYER_RE})$"),
+        ("col.pct.villages", rf"^villages_pct_(?P<layer>{_LAYER_RE})$"),
+        ("col.pct.population", rf"^population_pct_(?P<layer>{_LAYER_RE})$"),
+        ("col.stations_outside", rf"^stations_outside_(?P<layer>{_LAYER_RE})$"),
+        ("col.stations", rf"^stations_(?P<layer>{_LAYER_RE})$"),
+        ("col.units_with_signal", r"^(?P<level>\w+?)s_with_signal$"),
+        ("col.units_with_fiber", r"^(?P<level>\w+?)s_with_fiber$"),
+        ("col.units_with", rf"^(?P<level>\w+?)s_with_(?P<layer>{_LAYER_RE})$"),
+        ("col.code", r"^(?P<level>\w+)_code$"),
+        ("col.name", r"^(?P<level>\w+)_name$"),
+        ("col.units", r"^(?P<level>[a-z][a-z_]*?)s$"),
+    )
+)
+_PLAIN_COLUMNS = {
+    "level": "col.level",
+    "name": "col.total_name",
+    "operator": "col.operator",
+    "area_km2": "col.area_km2",
+    "villages": "col.villages",
+    "population": "col.population",
+    "population_source": "col.population_source",
+    "villages_fiber": "col.villages_fiber",
+    "villages_fiber_pct": "col.villages_fiber_pct",
+}
+#: Label key -> what the column holds (:func:`column_kind`).
+_KINDS = {
+    "col.code": "code",
+    "col.name": "text",
+    "col.level": "text",
+    "col.total_name": "text",
+    "col.operator": "text",
+    "col.population_source": "text",
+    "col.area_km2": "km2",
+    "col.covered.area": "km2",
+    "col.population": "people",
+    "col.covered.population": "people",
+    "col.pct.area": "pct",
+    "col.pct.villages": "pct",
+    "col.pct.population": "pct",
+    "col.villages_fiber_pct": "pct",
+}
+
+
+def _column_key(name: str) -> tuple[str, dict[str, str]] | None:
+    """The label key of a coverage-table column and its fields (None: not one)."""
+    if name in _PLAIN_COLUMNS:
+        return _PLAIN_COLUMNS[name], {}
+    for key, pattern in _COLUMN_PATTERNS:
+        m = pattern.match(name)
+        if m:
+            fields = m.groupdict()
+            if fields.get("layer") == "any" and key in ("col.stations", "col.stations_outside"):
+                key = f"{key}_any"
+            return key, fields
+    return None
+
+
+def column_label(name: str, lang: str = "en") -> str:
+    """The header a reader sees for the column ``name`` of a coverage table.
+
+    Every column of :func:`metric_columns`, the ``<level>_code`` / ``<level>_name``
+    columns, ``operator`` and the total's ``level`` / ``name`` have one; any other
+    name is returned as it is. Labels are distinct for distinct columns, so a header
+    leads back to its column.
+
+    Examples
+    --------
+    >>> [column_label(c) for c in ("villages_covered_4g", "villages_pct_4g",
+    ...                            "covered_area_km2_4g", "commune_code", "communes_with_signal")]
+    ['Villages with 4G', '% villages with 4G', 'Area covered by 4G (km²)', 'Commune code',
+     'Communes with signal']
+    >>> column_label("stations_any"), column_label("my_column")
+    ('All stations', 'my_column')
+    """
+    found = _column_key(name)
+    if found is None:
+        label("col.level", lang)  # checks the language
+        return name
+    key, fields = found
+    words: dict[str, str] = {}
+    if "layer" in fields:
+        words["layer"] = label(f"layer.{fields['layer']}", lang)
+    if "level" in fields:
+        words["level"] = level_label(fields["level"], lang=lang)
+        words["levels"] = level_label(fields["level"], plural=True, lang=lang)
+    return label(key, lang, **words)
+
+
+def column_kind(name: str) -> str:
+    """What a column of a coverage table holds, for formatting it.
+
+    ``"code"`` (text that keeps leading zeros), ``"text"``, ``"count"`` (a whole number),
+    ``"people"`` (a number of people, shown whole), ``"km2"`` or ``"pct"`` (a
+    percentage, 0-100); ``"other"`` for a column that is not one of a coverage table.
+
+    Examples
+    --------
+    >>> [column_kind(c) for c in ("commune_code", "villages_covered_4g", "population",
+    ...                           "area_km2", "villages_pct_any", "commune_name", "x")]
+    ['code', 'count', 'people', 'km2', 'pct', 'text', 'other']
+    """
+    found = _column_key(name)
+    if found is None:
+        return "other"
+    return _KINDS.get(found[0], "count")
+
+
+def layers_present(technologies: Iterable[str]) -> tuple[str, ...]:
+    """The layers worth reporting when the stations have ``technologies``.
+
+    Every exact layer of a technology present, ``"any"`` always (no station: no signal
+    anywhere is a figure too), and an "or better" layer only when it counts a set of
+    technologies that no exact layer, ``"any"`` or a narrower "or better" layer counts
+    already (with no 5G, "4G or better" is 4G). In :data:`LAYERS` order.
+
+    Examples
+    --------
+    >>> layers_present(["2G", "3G", "4G"])
+    ('2g', '3g', '4g', '3g_plus', 'any')
+    >>> layers_present(["3G", "4G", "5G"]), layers_present([])
+    (('3g', '4g', '5g', '4g_plus', 'any'), ('any',))
+    """
+    present = {str(t).upper() for t in technologies} & set(TECHNOLOGIES)
+    counted = {layer: frozenset(techs) & present for layer, techs in LAYERS.items()}
+    exact = [TECH_LAYER[t] for t in TECHNOLOGIES if t in present]
+    seen = {counted[layer] for layer in exact} | {counted["any"], frozenset()}
+    kept = set(exact) | {"any"}
+    plus = [lv for lv in LAYERS if lv not in TECH_LAYER.values() and lv != "any"]
+    for layer in sorted(plus, key=lambda lv: len(LAYERS[lv])):  # narrowest first
+        if counted[layer] not in seen:
+            kept.add(layer)
+            seen.add(counted[layer])
+    return tuple(lv for lv in LAYERS if lv in kept)
 
 
 # --------------------------------------------------------------------------- levels
