@@ -9,15 +9,18 @@ The model (first version)
 * A village point is covered by technology T when it lies inside a T footprint
   (exact distance test); a village polygon when its representative point does.
 * A unit *has* T when any part of it lies within a T footprint (exact test).
-* Covered area and covered population are computed on a grid: every cell belongs to
-  the unit containing its centre, and is covered by T when its centre lies inside a T
-  footprint. With a population raster the grid is that raster's own grid, refined by an
-  integer factor until cells are no larger than ``resolution_m`` (each population pixel
-  is split evenly between its sub-cells, so no resampling changes the population); without
-  one it is a ``resolution_m`` grid in the working CRS. ``area_km2`` is the exact area of
-  each unit (equal-area CRS); ``covered_area_km2`` is that area times the covered share of
-  the unit's cells. Units too small to own a cell take their representative point's
-  coverage. ``bench/`` measures how far this departs from an exact vector computation.
+* Covered area and covered population are computed on a grid by :mod:`geocov.engine`:
+  a cell is covered by T when its centre lies inside a T footprint (an exact disc or
+  wedge, measured in metres of the working CRS); a cell wholly inside a unit belongs to
+  it, and a cell that unit boundaries cross is shared between them by the exact share of
+  its area inside each (the coverage fraction exactextract computes), so every unit,
+  however small, gets its exact population and its share of cells. With a population
+  raster the grid is that raster's own grid, refined by an integer factor until cells are
+  no larger than ``resolution_m`` (each population pixel is split evenly between its
+  sub-cells, so no resampling changes the population); without one it is a
+  ``resolution_m`` grid in the working CRS. ``area_km2`` is the exact area of each unit
+  (equal-area CRS); ``covered_area_km2`` is that area times the covered share of the
+  unit's cells. ``bench/`` measures how far this departs from an exact vector computation.
 * Technologies are reported exactly (``2g`` .. ``5g``), as "T or better" (``3g_plus``,
   ``4g_plus``) and as any signal (``any``); per operator in :meth:`CoverageResult.operator_table`.
 * Parents are computed from sums of their children's numerators and denominators; every
@@ -64,8 +67,6 @@ __all__ = ["coverage", "CoverageResult", "TECH_LAYERS", "TECHNOLOGIES"]
 
 log = logging.getLogger(__name__)
 
-MAX_GRID_CELLS = 1_500_000_000
-GRID_QUAD_SEGS = 8  # polygon detail of footprints on the grid (area-preserving, see _Stations)
 
 
 # --------------------------------------------------------------------------- result
@@ -351,7 +352,7 @@ def coverage(
     # ---- grid: cells per (unit, pattern)
     pop_mode, pop_label = _population_mode(population, villages, units)
     grid = _grid_groups(
-        units, units_w, area_km2, st, wcrs, resolution_m,
+        units, units_w, st, wcrs, resolution_m,
         raster=population if pop_mode == "raster" else None,
     )
     timer.lap("grid coverage")
@@ -366,14 +367,6 @@ def coverage(
 
     # ---- units that have each layer (exact)
     u_bits = _unit_bits(units_w, st)
-    # small units without a grid cell: representative point coverage
-    small = grid.unit_cells == 0
-    if small.any():
-        rp = shapely.point_on_surface(units_w.values[small])
-        grid.add_point_units(
-            np.flatnonzero(small),
-            _point_bits(np.column_stack([shapely.get_x(rp), shapely.get_y(rp)]), st),
-        )
     timer.lap("unit signal")
 
     # ---- fiber
@@ -426,7 +419,7 @@ def coverage(
                     cols[f"population_covered_{name}"] = np.bincount(
                         v_unit[ok].astype(np.int64), weights=(v_pop * cov)[ok], minlength=n_units
                     )
-            has = ((u_bits & mask) != 0) | ((grid.unit_bits & mask) != 0)
+            has = ((u_bits & mask) != 0) | ((grid.sums.unit_bits & mask) != 0)
             cols[f"{finest}s_with_{'signal' if name == 'any' else name}"] = has.astype(np.int64)
             st_sel = (st.bits & mask) != 0
             inside = st_unit >= 0
@@ -632,33 +625,19 @@ class _Stations:
     operators: tuple[str, ...]
     excluded: int
     wcrs: Any
-    _footprints: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def bits(self) -> np.ndarray:
         return np.left_shift(np.uint64(1), self.layer.astype(np.uint64))
 
-    def footprints(self, quad_segs: int = 16, rows: np.ndarray | None = None) -> np.ndarray:
-        """Footprint polygons in the working CRS (discs or sector wedges).
-
-        All stations' footprints are cached per ``quad_segs``; ``rows`` builds those of a
-        subset only (not cached). With ``quad_segs < 16`` (coarser polygons for the grid)
-        the radius is enlarged so that a disc's polygon has the disc's exact area: with 8,
-        a 32-gon whose boundary stays within 0.33 % of the radius (8 m at 2.5 km, far below
-        a 100 m cell), and half the vertices to hand to the rasteriser.
-        """
+    def footprints(self, rows: np.ndarray) -> np.ndarray:
+        """Footprint polygons (discs or sector wedges) of stations ``rows``, in the working
+        CRS (the exact "unit has T" test of sectors; the grid burns exact discs and wedges
+        itself)."""
         from .stations import station_footprints
 
-        if rows is None and quad_segs in self._footprints:
-            return self._footprints[quad_segs]
-        n = 4 * quad_segs
-        scale = math.sqrt(2 * math.pi / (n * math.sin(2 * math.pi / n))) if quad_segs < 16 else 1.0
-        sel = slice(None) if rows is None else rows
-        frame = self.frame.iloc[sel].assign(range_m=self.radius_m[sel] * scale)
-        out = station_footprints(frame, crs=self.wcrs, quad_segs=quad_segs).geometry.values
-        if rows is None:
-            self._footprints[quad_segs] = out
-        return out
+        frame = self.frame.iloc[rows].assign(range_m=self.radius_m[rows])
+        return station_footprints(frame, crs=self.wcrs).geometry.values
 
 
 def _prepare_stations(stations, *, radius_m, statuses, wcrs) -> _Stations:
@@ -834,77 +813,48 @@ def _unit_bits(units_w: gpd.GeoSeries, st: _Stations) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- grid
-@dataclass
-class _Groups:
-    """Cells aggregated per (unit, bit pattern): the only thing the metrics need."""
+@dataclass(frozen=True)
+class _Grid:
+    """The engine's sums per (unit, bit pattern) and the grid in words."""
 
-    n_units: int
-    unit: np.ndarray  # group -> unit index
-    pattern: np.ndarray  # group -> uint64 bits
-    cells: np.ndarray  # group -> cell count
-    pop: np.ndarray  # group -> population
-    unit_cells: np.ndarray  # unit -> cell count
-    unit_pop: np.ndarray  # unit -> population
-    unit_bits: np.ndarray  # unit -> OR of patterns with cells
+    sums: Any  # geocov.engine.GroupSums
     description: str
-    point_units: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    point_bits: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
-
-    def add_point_units(self, units: np.ndarray, bits: np.ndarray) -> None:
-        self.point_units, self.point_bits = units, bits
 
     def covered(self, mask: np.uint64) -> tuple[np.ndarray, np.ndarray]:
-        """(covered share of each unit's cells, covered population per unit) for ``mask``."""
-        hit = (self.pattern & mask) != 0
-        cells = np.bincount(self.unit, weights=self.cells * hit, minlength=self.n_units)
-        pop = np.bincount(self.unit, weights=self.pop * hit, minlength=self.n_units)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            frac = np.where(self.unit_cells > 0, cells / np.maximum(self.unit_cells, 1), 0.0)
-        if len(self.point_units):
-            ph = ((self.point_bits & mask) != 0).astype(float)
-            frac[self.point_units] = ph
-            pop[self.point_units] = self.unit_pop[self.point_units] * ph
-        return frac, pop
+        """(covered share of each unit's cells, covered population per unit) for ``mask``.
+
+        A unit's cells are fractional where its boundary crosses them (exact area
+        weights), so the share divides by the unit's own cell count, never by 1.
+        """
+        cells, pop = self.sums.covered(int(mask))
+        unit_cells = self.sums.unit_cells
+        share = np.divide(cells, unit_cells, out=np.zeros(len(cells)), where=unit_cells > 0)
+        return share, pop
 
 
-def _grid_groups(
-    units, units_w, area_km2, st: _Stations, wcrs, resolution_m: float, *, raster
-) -> _Groups:
-    import rasterio
-    from rasterio import features
-    from rasterio.transform import Affine
-    from rasterio.windows import Window
+def _grid_groups(units, units_w, st: _Stations, wcrs, resolution_m: float, *, raster) -> _Grid:
+    """Run the grid engine on the units: a population raster's own pixels (split to
+    ``resolution_m``), else a ``resolution_m`` grid in the working CRS."""
+    from pyproj import CRS
 
-    n_units = len(units)
-    pop_coarse = None
-    f = 1
+    from .engine import GridSpec, grid_coverage
+
     if raster is not None:
+        import rasterio
+
         with rasterio.open(raster) as src:
-            if src.crs is None:
-                raise CRSError(
-                    f"{raster}: the population raster has no CRS; set one (e.g. with "
-                    f"gdal_edit.py -a_srs EPSG:4326)"
-                )
             gcrs = src.crs
-            geoms = units.geometry.to_crs(gcrs).values
-            minx, miny, maxx, maxy = shapely.total_bounds(geoms)
-            t0 = src.transform
-            inv = ~t0
-            c0, r0 = inv @ (minx, maxy)
-            c1, r1 = inv @ (maxx, miny)
-            col0, row0 = int(math.floor(min(c0, c1))), int(math.floor(min(r0, r1)))
-            col1, row1 = int(math.ceil(max(c0, c1))), int(math.ceil(max(r0, r1)))
-            win = Window(col0, row0, col1 - col0, row1 - row0)
-            band = src.read(1, window=win, boundless=True, masked=True, fill_value=src.nodata or 0)
-            pop_coarse = np.ma.filled(band.astype(np.float32, copy=False), 0.0)
-            pop_coarse[~np.isfinite(pop_coarse) | (pop_coarse < 0)] = 0.0
-            outside = not (0 <= col0 and 0 <= row0 and col1 <= src.width and row1 <= src.height)
-            wt = src.window_transform(win)
-            px_m = max(_pixel_sides_m(wt, gcrs, units))
-            f = max(1, int(math.ceil(px_m / resolution_m)))
-            transform = wt @ Affine.scale(1.0 / f)
-            height, width = pop_coarse.shape[0] * f, pop_coarse.shape[1] * f
-        if outside:
+        if gcrs is None:
+            raise CRSError(
+                f"{raster}: the population raster has no CRS; set one (e.g. with "
+                f"gdal_edit.py -a_srs EPSG:4326)"
+            )
+        same = CRS.from_user_input(gcrs) == CRS.from_user_input(wcrs)
+        units_g = units_w.values if same else units.geometry.to_crs(gcrs).values
+        grid = GridSpec.from_raster(
+            raster, shapely.total_bounds(units_g), resolution_m=resolution_m
+        )
+        if not grid.inside_raster:
             import warnings
 
             warnings.warn(
@@ -913,135 +863,32 @@ def _grid_groups(
                 DataQualityWarning,
                 stacklevel=3,
             )
+        w, h = grid.cell_size_m()
         desc = (
             f"population raster grid {Path(raster).name} ({gcrs.to_string()}), pixels split "
-            f"{f}x{f} (cells about {px_m / f:.0f} m)"
+            f"{grid.factor}x{grid.factor} (cells about {max(w, h):.0f} m), cells on unit "
+            f"boundaries shared by area"
         )
     else:
-        gcrs = wcrs
-        minx, miny, maxx, maxy = units_w.total_bounds
-        r = float(resolution_m)
-        minx, miny = math.floor(minx / r) * r, math.floor(miny / r) * r
-        maxx, maxy = math.ceil(maxx / r) * r, math.ceil(maxy / r) * r
-        width, height = max(1, int(round((maxx - minx) / r))), max(1, int(round((maxy - miny) / r)))
-        transform = Affine(r, 0, minx, 0, -r, maxy)
-        geoms = units_w.values
-        desc = f"{r:g} m grid in {wcrs.to_string()}"
-    if height * width > MAX_GRID_CELLS:
-        raise SchemaError(
-            f"the coverage grid would have {height * width:,} cells (limit "
-            f"{MAX_GRID_CELLS:,}); raise resolution_m"
+        units_g = units_w.values
+        grid = GridSpec.from_bounds(units_w.total_bounds, resolution_m=resolution_m, crs=wcrs)
+        desc = (
+            f"{float(resolution_m):g} m grid in {wcrs.to_string()}, cells on unit boundaries "
+            f"shared by area"
         )
-
-    label_dtype = np.int16 if n_units < 2**15 - 1 else np.int32
-    labels = features.rasterize(
-        zip(geoms, np.arange(1, n_units + 1), strict=True),
-        out_shape=(height, width),
-        transform=transform,
-        fill=0,
-        dtype=label_dtype,
+    sums = grid_coverage(
+        units_g,
+        grid=grid,
+        population=raster,
+        centres_xy=st.xy,
+        radius_m=st.radius_m,
+        bit_of_station=st.layer,
+        azimuth_deg=st.azimuth_deg,
+        beamwidth_deg=st.beamwidth_deg,
+        stations_crs=wcrs,
+        weights="exact",
     )
-    n_layers = len(st.layer_names)
-    bit_dtype = (
-        np.uint8
-        if n_layers <= 8
-        else np.uint16
-        if n_layers <= 16
-        else np.uint32
-        if n_layers <= 32
-        else np.uint64
-    )
-    bits = np.zeros((height, width), dtype=bit_dtype)
-    if n_layers:
-        fps = st.footprints(quad_segs=GRID_QUAD_SEGS)
-        if gcrs != wcrs:
-            fps = gpd.GeoSeries(fps, crs=wcrs).to_crs(gcrs).values
-        buf = np.zeros((height, width), dtype=bit_dtype)
-        for k in range(n_layers):
-            sel = st.layer == k
-            buf.fill(0)
-            features.rasterize(((g, 1 << k) for g in fps[sel]), out=buf, transform=transform)
-            np.bitwise_or(bits, buf, out=bits)
-        del buf
-    flat_labels = labels.ravel()
-    idx = np.flatnonzero(flat_labels)
-    lab = flat_labels[idx].astype(np.int64) - 1
-    del labels, flat_labels
-    pat = bits.ravel()[idx]
-    del bits
-    if pop_coarse is not None and f == 1:
-        cpop = pop_coarse.ravel()[idx]
-    elif pop_coarse is not None:
-        rr, cc = np.divmod(idx, width)
-        cpop = pop_coarse.ravel()[(rr // f) * pop_coarse.shape[1] + (cc // f)] / np.float32(f * f)
-        del rr, cc
-    else:
-        cpop = np.zeros(len(idx))
-    del idx
-    # compact patterns, then one bincount over (unit, pattern)
-    uniq, pinv = np.unique(pat, return_inverse=True) if pat.dtype.itemsize > 2 else _compact(pat)
-    n_pat = len(uniq)
-    if n_units * n_pat < 2**27:
-        key = lab * n_pat + pinv
-        cells = np.bincount(key, minlength=n_units * n_pat)
-        popk = np.bincount(key, weights=cpop, minlength=n_units * n_pat)
-        nz = np.flatnonzero(cells)
-        g_unit, g_pat = np.divmod(nz, n_pat)
-        g_cells, g_pop = cells[nz].astype(np.float64), popk[nz]
-    else:
-        keys, kinv = np.unique(lab * n_pat + pinv, return_inverse=True)
-        g_unit, g_pat = np.divmod(keys, n_pat)
-        g_cells = np.bincount(kinv).astype(np.float64)
-        g_pop = np.bincount(kinv, weights=cpop)
-    pattern = uniq[g_pat].astype(np.uint64)
-    unit_cells = np.bincount(g_unit, weights=g_cells, minlength=n_units)
-    unit_pop = np.bincount(g_unit, weights=g_pop, minlength=n_units)
-    unit_bits = np.zeros(n_units, dtype=np.uint64)
-    np.bitwise_or.at(unit_bits, g_unit, pattern)
-    if pop_coarse is not None and (unit_cells == 0).any():
-        # units smaller than a cell: density of the pixel under their representative point
-        small = np.flatnonzero(unit_cells == 0)
-        rp = shapely.point_on_surface(geoms[small])
-        inv_t = ~(transform @ Affine.scale(f))
-        cols, rows = inv_t @ (shapely.get_x(rp), shapely.get_y(rp))
-        rows = np.clip(np.floor(rows).astype(int), 0, pop_coarse.shape[0] - 1)
-        cols = np.clip(np.floor(cols).astype(int), 0, pop_coarse.shape[1] - 1)
-        px_w, px_h = _pixel_sides_m(transform @ Affine.scale(f), gcrs, units)
-        px_area = px_w * px_h / 1e6
-        area = area_km2[small]
-        unit_pop[small] = pop_coarse[rows, cols] * np.minimum(area / px_area, 1.0)
-    return _Groups(
-        n_units=n_units,
-        unit=g_unit,
-        pattern=pattern,
-        cells=g_cells,
-        pop=g_pop,
-        unit_cells=unit_cells,
-        unit_pop=unit_pop,
-        unit_bits=unit_bits,
-        description=desc,
-    )
-
-
-def _compact(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """np.unique(values, return_inverse=True) for small unsigned ints, in O(n)."""
-    present = np.flatnonzero(np.bincount(values, minlength=1 << (8 * values.dtype.itemsize)))
-    lut = np.zeros(1 << (8 * values.dtype.itemsize), dtype=np.int64)
-    lut[present] = np.arange(len(present))
-    return present.astype(np.uint64), lut[values]
-
-
-def _pixel_sides_m(transform, gcrs, units) -> tuple[float, float]:
-    """Width and height (m) of a raster pixel near the centre of the study area."""
-    from pyproj import CRS
-
-    c = CRS.from_user_input(gcrs)
-    a, e = abs(transform.a), abs(transform.e)
-    if c.is_geographic:
-        lat = np.mean(_crs.lonlat_bounds(units)[1::2])
-        return a * 111_320 * math.cos(math.radians(lat)), e * 110_574
-    k = c.axis_info[0].unit_conversion_factor
-    return a * k, e * k
+    return _Grid(sums, desc)
 
 
 # --------------------------------------------------------------------------- tables
@@ -1050,7 +897,7 @@ def _base_frame(
     levels,
     area_km2,
     cols,
-    grid: _Groups,
+    grid: _Grid,
     pop_mode,
     pop_label,
     villages,
@@ -1080,7 +927,7 @@ def _base_frame(
         data["villages"] = np.zeros(n_units)
         data["villages_fiber"] = np.full(n_units, np.nan)
     if pop_mode == "raster":
-        data["population"] = grid.unit_pop
+        data["population"] = grid.sums.unit_population
     elif pop_mode == "villages":
         ok = ~np.isnan(v_unit)
         data["population"] = np.bincount(
@@ -1186,7 +1033,7 @@ def _percentages(out: pd.DataFrame, finest: str) -> None:
     )
 
 
-def _model_text(st: _Stations, grid: _Groups, pop_label: str, resolution_m: float, wcrs,
+def _model_text(st: _Stations, grid: _Grid, pop_label: str, resolution_m: float, wcrs,
                 station_attrs: Mapping[str, Any]) -> str:
     from .stations import DEFAULT_RADIUS_M
 
@@ -1203,6 +1050,7 @@ def _model_text(st: _Stations, grid: _Groups, pop_label: str, resolution_m: floa
         f"({defaults}); sector wedges where azimuth and beamwidth are given; built in "
         f"{wcrs.name}. A village is covered when its point (or a polygon's representative "
         f"point) lies in a footprint; a unit has a technology when any footprint of it "
-        f"touches the unit. Covered area and population on a {grid.description}. "
+        f"touches the unit. Covered area and population on a {grid.description} (a cell is "
+        f"covered when its centre lies in a footprint). "
         f"Population: {pop_label}.{notes}"
     )

@@ -422,25 +422,42 @@ def test_station_on_shared_border_goes_to_smallest_code_whatever_the_order():
         }
 
 
-def test_unit_smaller_than_a_cell_takes_its_representative_point(tmp_path):
-    """A 30 m square owns no 100 m cell: coverage from its point, population from the pixel."""
+def test_units_smaller_than_a_cell_get_their_exact_share(tmp_path):
+    """1 km pixels of 100 people split into 100 m cells (1 person each). "tiny" (30 m x 30 m)
+    lies in one cell, "split" (40 m x 30 m) half in each of two cells: each unit takes the
+    share of a cell's area it holds, and that cell's coverage (its centre in a footprint).
+
+    Station s (r = 500 m, at tiny's centre) covers the centre (6.05, 6.05) km of tiny's
+    cell; station t (r = 200 m at (5.9, 7.05)) covers the centre (6.05, 7.05) of split's
+    left cell (150 m away) but not (6.15, 7.05) of its right one (250 m away).
+    """
     import rasterio
     from rasterio.transform import from_origin
 
     units = gpd.GeoDataFrame(
-        {"province_code": ["P", "P"], "province_name": ["P", "P"],
-         "commune_code": ["big", "tiny"], "commune_name": ["B", "T"]},
-        geometry=[box(*km(0, 0), *km(5, 5)), box(*km(6, 6), *km(6.03, 6.03))], crs=CRS)
+        {"province_code": ["P"] * 3, "province_name": ["P"] * 3,
+         "commune_code": ["big", "tiny", "split"], "commune_name": ["B", "T", "S"]},
+        geometry=[box(*km(0, 0), *km(5, 5)), box(*km(6, 6), *km(6.03, 6.03)),
+                  box(*km(6.08, 7), *km(6.12, 7.03))], crs=CRS)
     units.attrs["geocov_levels"] = ("province", "commune")
     path = tmp_path / "pop.tif"
     with rasterio.open(path, "w", driver="GTiff", width=20, height=20, count=1, dtype="float32",
                        crs=CRS, transform=from_origin(X0 - 2000, Y0 + 10000, 1000, 1000)) as dst:
         dst.write(np.full((20, 20), 100.0, dtype="float32"), 1)  # 100 people per km2
-    stations = make_stations([("s", "4G", "X", 6.015, 6.015, 500.0)])
-    t = geocov.coverage(units, stations=stations, population=str(path)).table("commune")
-    tiny = row(t, "commune_code", "tiny")
-    assert tiny["area_pct_4g"] == 100.0
-    # 100 people per km² over 30 m x 30 m (projected; UTM's 0.9996 on the ground)
-    assert tiny["population"] == pytest.approx(100 * 0.03**2 / 0.9996**2, rel=1e-6)
-    assert tiny["population_pct_4g"] == 100.0
-    assert row(t, "commune_code", "big")["area_pct_4g"] == 0.0
+    stations = make_stations([("s", "4G", "X", 6.015, 6.015, 500.0),
+                              ("t", "4G", "X", 5.9, 7.05, 200.0)])
+    r = geocov.coverage(units, stations=stations, population=str(path))
+    assert r.metadata["grid"].startswith("population raster grid pop.tif (EPSG:32648), "
+                                         "pixels split 10x10")
+    t = r.table("commune")
+    tiny, split = row(t, "commune_code", "tiny"), row(t, "commune_code", "split")
+    # population: 100 per projected km2, whatever the cells (30 m x 30 m = 0.0009 km2)
+    assert tiny["population"] == pytest.approx(0.09, rel=1e-9)
+    assert split["population"] == pytest.approx(0.12, rel=1e-9)
+    assert tiny["area_pct_4g"] == pytest.approx(100.0)
+    assert tiny["population_pct_4g"] == pytest.approx(100.0)
+    assert split["area_pct_4g"] == pytest.approx(50.0)
+    assert split["population_covered_4g"] == pytest.approx(0.06, rel=1e-9)
+    assert split["communes_with_4g"] == 1  # t reaches it (exact test), 120 m away
+    big = row(t, "commune_code", "big")
+    assert big["area_pct_4g"] == 0.0 and big["population"] == pytest.approx(2500.0, rel=1e-9)

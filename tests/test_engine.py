@@ -1,5 +1,5 @@
 """The streamed grid engine (geocov.engine) against hand computations and independent
-references: shapely areas, exactextract, per-cell covering_pairs, and today's grid stage."""
+references: shapely areas, exactextract, per-cell covering_pairs, and GDAL's rasteriser."""
 
 from __future__ import annotations
 
@@ -415,9 +415,67 @@ def test_dask_cluster_gives_identical_sums():
 
 
 # --------------------------------------------------------------------------- sample
+def rasterize_reference(units_g, footprints, bit_of_footprint, grid: GridSpec, population):
+    """An independent reference on GDAL: unit labels and footprint bits rasterised (cell
+    centres), the population pixels read whole and split evenly, one bincount per (unit,
+    pattern): the grid stage geocov.coverage had before the engine."""
+    from rasterio import features
+    from rasterio.windows import Window
+
+    f = grid.factor
+    shape = (grid.height, grid.width)
+    labels = features.rasterize(
+        zip(units_g, range(1, len(units_g) + 1), strict=True),
+        out_shape=shape,
+        transform=grid.transform,
+        fill=0,
+        dtype=np.int32,
+    )
+    bits = np.zeros(shape, np.uint64)
+    for b in np.unique(bit_of_footprint):
+        layer = features.rasterize(
+            footprints[bit_of_footprint == b], out_shape=shape, transform=grid.transform
+        )
+        bits[layer > 0] |= np.uint64(1 << int(b))
+    with rasterio.open(population) as src:
+        (r0, c0), h, w = grid.raster_offset, grid.height // f, grid.width // f
+        pop = src.read(1, window=Window(c0, r0, w, h), boundless=True, fill_value=0)
+    pop = np.clip(np.nan_to_num(pop, nan=0.0, posinf=0.0), 0, None)
+    pop = np.repeat(np.repeat(pop, f, axis=0), f, axis=1) / f**2
+    inside = labels > 0
+    keys, inv = np.unique(
+        np.column_stack([labels[inside] - 1, bits[inside]]), axis=0, return_inverse=True
+    )
+    n = len(units_g)
+    cells = np.bincount(inv.ravel(), minlength=len(keys)).astype(float)
+    people = np.bincount(inv.ravel(), weights=pop[inside], minlength=len(keys))
+    unit = keys[:, 0].astype(np.int64)
+    unit_bits = np.zeros(n, np.uint64)
+    np.bitwise_or.at(unit_bits, unit, keys[:, 1].astype(np.uint64))
+    return GroupSums(
+        n_units=n,
+        unit=unit,
+        pattern=keys[:, 1].astype(np.uint64),
+        cells=cells,
+        population=people,
+        unit_cells=np.bincount(unit, weights=cells, minlength=n),
+        unit_population=np.bincount(unit, weights=people, minlength=n),
+        unit_bits=unit_bits,
+    )
+
+
+def polygons_of_equal_area(st_, quad_segs=8):
+    """The stations' footprints as ``4 * quad_segs``-gons of each disc's exact area."""
+    n = 4 * quad_segs
+    scale = np.sqrt(2 * np.pi / (n * np.sin(2 * np.pi / n)))
+    frame = st_.frame.assign(range_m=st_.radius_m * scale)
+    return geocov.station_footprints(frame, crs=st_.wcrs, quad_segs=quad_segs).geometry.values
+
+
 @pytest.fixture(scope="module")
 def sample_stage():
-    """The sample province as coverage() prepares it, and today's grid stage on it."""
+    """The sample province as coverage() hands it to the engine, and the GDAL reference
+    on the same footprints as 32-gons."""
     from geocov.analysis import load_inputs, read_analysis
 
     cov = importlib.import_module("geocov.coverage")
@@ -425,22 +483,16 @@ def sample_stage():
     frames = load_inputs(a)
     units = frames["units"].reset_index(drop=True)
     wcrs = geocov.crs.working_crs(units)
-    units_w = units.geometry.to_crs(wcrs)
-    area_km2 = units.geometry.to_crs(geocov.crs.equal_area_crs(units)).area.to_numpy() / 1e6
     stations = cov._prepare_stations(frames["stations"], radius_m=None, statuses=None, wcrs=wcrs)
-    old = cov._grid_groups(units, units_w, area_km2, stations, wcrs, 100.0, raster=a.population)
     with rasterio.open(a.population) as src:
-        gcrs, transform = src.crs, src.transform
+        gcrs = src.crs
     units_g = units.geometry.to_crs(gcrs).values
-    grid = GridSpec.from_raster(
-        a.population,
-        shapely.total_bounds(units_g),
-        resolution_m=100.0,
-        pixel_size_m=cov._pixel_sides_m(transform, gcrs, units),
-    )
+    grid = GridSpec.from_raster(a.population, shapely.total_bounds(units_g), resolution_m=100.0)
+    fps = gpd.GeoSeries(polygons_of_equal_area(stations), crs=wcrs).to_crs(gcrs).values
+    old = rasterize_reference(units_g, fps, stations.layer, grid, a.population)
     return {
-        "cov": cov,
         "old": old,
+        "fps": fps,
         "st": stations,
         "wcrs": wcrs,
         "gcrs": gcrs,
@@ -450,35 +502,29 @@ def sample_stage():
     }
 
 
-def test_sample_same_groups_as_todays_grid_stage(sample_stage):
-    """Centre weights and the very footprint polygons today's stage rasterises: the same
+def test_sample_same_groups_as_gdal(sample_stage):
+    """Centre weights and the very footprint polygons GDAL rasterises: the same
     per-(unit, pattern) sums, exactly."""
     s = sample_stage
     st_, old = s["st"], s["old"]
-    fps = (
-        gpd.GeoSeries(st_.footprints(quad_segs=s["cov"].GRID_QUAD_SEGS), crs=s["wcrs"])
-        .to_crs(s["gcrs"])
-        .values
-    )
     new = grid_coverage(
         s["units_g"],
         grid=s["grid"],
         population=s["population"],
-        polygons=fps,
+        polygons=s["fps"],
         bit_of_polygon=st_.layer,
         weights="centre",
     )
     assert groups(new).keys() == set(zip(old.unit.tolist(), old.pattern.tolist(), strict=True))
     np.testing.assert_array_equal(new.cells, old.cells)
-    np.testing.assert_allclose(new.population, old.pop, rtol=1e-6)
-    has = old.unit_cells > 0  # today's stage gives cell-less units a density estimate
-    np.testing.assert_allclose(new.unit_population[has], old.unit_pop[has], rtol=1e-6)
+    np.testing.assert_allclose(new.population, old.population, rtol=1e-6)
+    np.testing.assert_allclose(new.unit_population, old.unit_population, rtol=1e-6)
     np.testing.assert_array_equal(new.unit_bits, old.unit_bits)
 
 
-def test_sample_analytic_discs_close_to_todays_polygons(sample_stage):
-    """Exact discs instead of today's area-preserving 32-gons: labels identical, covered
-    shares within half a point per unit and 0.05 point overall."""
+def test_sample_analytic_discs_close_to_polygons(sample_stage):
+    """Exact discs instead of area-preserving 32-gons (geocov's grid before the engine):
+    labels identical, covered shares within half a point per unit and 0.05 point overall."""
     s = sample_stage
     st_, old = s["st"], s["old"]
     new = grid_coverage(
@@ -496,12 +542,11 @@ def test_sample_analytic_discs_close_to_todays_polygons(sample_stage):
     np.testing.assert_array_equal(new.unit_cells, old.unit_cells)
     has = old.unit_cells > 0
     for mask in (1 << b for b in range(len(st_.layer_names))):
-        c_old, _ = old.covered(np.uint64(mask))
+        c_old, _ = old.covered(mask)
         c_new, _ = new.covered(mask)
-        share_old = np.dot(c_old, old.unit_cells)  # covered() returns shares today
-        share_pp = 100 * np.abs(c_old[has] - c_new[has] / new.unit_cells[has])
+        share_pp = 100 * np.abs(c_old[has] / old.unit_cells[has] - c_new[has] / new.unit_cells[has])
         assert share_pp.max() < 0.5
-        assert abs(c_new.sum() - share_old) / old.unit_cells.sum() * 100 < 0.05
+        assert abs(c_new.sum() - c_old.sum()) / old.unit_cells.sum() * 100 < 0.05
 
 
 def test_sample_exact_population_equals_exactextract(sample_stage):

@@ -101,6 +101,19 @@ class GridSpec:
             and c + self.width // self.factor <= self.raster_shape[1]
         )
 
+    def cell_size_m(self) -> tuple[float, float]:
+        """Width and height (m) of a cell, at the grid's centre for a geographic CRS.
+
+        Examples
+        --------
+        >>> GridSpec.from_bounds((0, 0, 1000, 500), resolution_m=100, crs=32648).cell_size_m()
+        (100.0, 100.0)
+        """
+        t = self.transform
+        if self.crs is None:
+            return abs(t.a), abs(t.e)
+        return _pixel_size_m(t, self.crs, t.f + t.e * self.height / 2)
+
     @classmethod
     def from_bounds(cls, bounds, *, resolution_m: float, crs: Any) -> GridSpec:
         """A ``resolution_m`` grid in a metric ``crs`` covering ``bounds``, aligned to
