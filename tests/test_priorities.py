@@ -1,4 +1,4 @@
-"""geocov.priorities: the unconnected/remote rules the maps highlight."""
+"""geocov.priorities.flag_unconnected_remote: the table rule the map uses without a list."""
 
 from __future__ import annotations
 
@@ -107,7 +107,8 @@ def test_other_technology_rule():
 
 def test_small_result_flags_ban_khoang():
     r = small_result()
-    out = flag_unconnected_remote(r.table("commune"), fiber=r.fiber)
+    out = flag_unconnected_remote(r.table("commune"), fiber=r.fiber,
+                                  rules=RemoteRules(centre_km=15))
     assert out.loc[out["flagged"], "commune_code"].tolist() == ["C05"]
     assert out.index.equals(r.table("commune").index)
     # by hand (tests/result_fixtures.py): C05 is 0.35° of longitude east of the route's end,
@@ -118,6 +119,24 @@ def test_small_result_flags_ban_khoang():
         np.hypot(0.15 * 103.03, 0.05 * 110.7), abs=0.05
     )
     assert c05["population_uncovered"] == 3400
+
+
+def test_default_rules_use_fiber_distance_not_centroids():
+    r = small_result()
+    out = flag_unconnected_remote(r.table("commune"), fiber=r.fiber)
+    assert out.loc[out["flagged"], "commune_code"].tolist() == ["C05"]
+    assert np.isnan(out["centre_distance_km"]).all()  # the centroid rule is off by default
+    assert out.loc[out["flagged"], "reason"].item() == (
+        "no 4G; no fiber within 10 km (nearest 36.1 km); 3,400 people uncovered")
+
+
+def test_without_fiber_data_nothing_is_said_about_fiber():
+    t = _strip(villages_fiber=[np.nan] * 4)
+    out = flag_unconnected_remote(t, rules=RemoteRules(centre_km=0, fiber_km=None))
+    assert out["no_fiber"].isna().all()  # unknown, not "no fiber"
+    assert not out["unconnected"].any() and not out["flagged"].any()
+    assert (out["reason"] == "").all()
+    assert out["no_coverage"].all()
 
 
 def test_coarsest_level_has_no_centre_distance():
