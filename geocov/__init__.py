@@ -44,6 +44,10 @@ _EXPORTS = {
     "sample_paths": "sample", "write_sample": "sample",
     "coverage_map": "maps", "save_map": "maps", "save_png": "maps",
     "flag_unconnected_remote": "priorities", "RemoteRules": "priorities",
+    # priority list
+    "priorities": "priorities", "PriorityRules": "priorities", "PriorityResult": "priorities",
+    "read_programme_attributes": "priorities", "read_costs": "costs", "CostModel": "costs",
+    "run_priorities": "analysis", "write_priorities": "analysis",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -65,8 +69,13 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
+#: Submodules named like their main function: ``geocov.<name>`` stays the function.
+_FUNCTION_MODULES = ("coverage", "priorities")
+
+
 class _Package(types.ModuleType):
-    """The type of the ``geocov`` module: ``geocov.coverage`` stays the function.
+    """The type of the ``geocov`` module: ``geocov.coverage`` (and ``geocov.priorities``)
+    stays the function.
 
     ``geocov.coverage`` names both a submodule and the main function. Importing a submodule
     makes Python set it as an attribute of its package (``setattr(geocov, "coverage",
@@ -78,8 +87,8 @@ class _Package(types.ModuleType):
     """
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name == "coverage" and isinstance(value, types.ModuleType):
-            value = value.coverage
+        if name in _FUNCTION_MODULES and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
         super().__setattr__(name, value)
 
 

@@ -66,6 +66,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, str]]] = {
         "usd_to_vnd": ("positive", "VND per USD"),
         "horizon_years": ("positive", "years"),
         "discount_rate_pct": ("number", "% per year"),
+        "source": ("text", ""),
     },
     "upgrade": {
         "capex": ("money", "per site"),

@@ -2,8 +2,10 @@
 
 :func:`coverage_map` draws a coverage result as one folium map: a choropleth of the units
 of one level with a switcher between the main metrics, a readable legend, tooltips and
-popups with numerators and denominators, the unconnected remote units highlighted and
-listed with the reason in words (:func:`geocov.priorities.flag_unconnected_remote`),
+popups with numerators and denominators, the units on the priority list highlighted and
+listed in rank order with the reason in words (given ``priorities=``, a
+:class:`geocov.priorities.PriorityResult`: the tiers as a layer and a "priority" metric;
+else the table rule :func:`geocov.priorities.flag_unconnected_remote`),
 villages by signal and fiber status, stations by technology (clustered), fiber routes and
 nodes, a layer control, a search box that ignores diacritics, and a title panel with the
 data date, sources and coverage model.
@@ -64,6 +66,10 @@ _TOOLTIP_METRICS = (
     "villages_fiber_pct",
 )
 
+#: Classes of the "priority" metric: the most urgent tier among a unit's villages.
+TIER_COLORS = ["#a50026", "#f46d43", "#fdae61", "#fee08b", "#d9ef8b"]
+TIER_UNKNOWN = 9  # the "priority" value of a unit whose only listed villages' tier is unknown
+NOT_LISTED_COLOR = "#1a9850"
 #: Class breaks of every percentage metric (0-100), with their colours (ColorBrewer RdYlGn).
 CLASSES: list[dict[str, Any]] = [
     {"lo": 0, "hi": 0, "label": "0% (none covered)", "color": "#a50026"},
@@ -142,9 +148,13 @@ class _Metric:
     den: str  # property holding the denominator
     digits: int
     unit_note: str
+    # a class metric (the "priority" tier): the value in ``num`` is coloured by these
+    # classes, not a percentage of ``den``
+    classes: tuple[dict[str, Any], ...] | None = None
+    no_data: str | None = None
 
     def as_js(self) -> dict[str, Any]:
-        return {
+        out = {
             "key": self.key,
             "group": self.group,
             "label": self.label,
@@ -155,6 +165,10 @@ class _Metric:
             "digits": self.digits,
             "unitNote": self.unit_note,
         }
+        if self.classes is not None:
+            out["classes"] = list(self.classes)
+            out["noData"] = self.no_data
+        return out
 
 
 @dataclass(frozen=True)
@@ -410,6 +424,7 @@ def coverage_map(
     metric: str = "villages_pct_4g",
     highlight: bool = True,
     rules: RemoteRules | None = None,
+    priorities: Any = None,
     villages: bool | None = None,
     stations: bool | None = None,
     fiber: bool = True,
@@ -439,10 +454,15 @@ def coverage_map(
         :func:`map_metrics` (villages/population/area with each technology; villages with
         fiber). Percentages are drawn in the fixed classes :data:`CLASSES`.
     highlight : bool, default True
-        Outline the unconnected remote units (see :mod:`geocov.priorities`) and list them
-        with the reason in a side panel.
+        Outline the units on the priority list (with ``priorities``), else the unconnected
+        remote units (:func:`geocov.priorities.flag_unconnected_remote`), and list them
+        with the reason in a side panel (in rank order with ``priorities``).
     rules : RemoteRules, optional
-        The rules for ``highlight`` (default ``RemoteRules()``).
+        The rules for ``highlight`` without ``priorities`` (default ``RemoteRules()``).
+    priorities : PriorityResult, optional
+        The priority list (:func:`geocov.priorities.priorities`): adds the "priority"
+        metric (the most urgent tier among a unit's villages), a "Priority tiers" layer of
+        the listed villages, and the side panel lists the top of the list with reasons.
     villages, stations : bool or None
         Draw these layers (when the result has them); ``False``: leave them out. ``None``:
         in the layer control, shown on opening for villages when there are at most 5,000
@@ -496,7 +516,8 @@ def coverage_map(
     True
     """
     folium = _import_folium()
-    levels, table, metrics = _checked_table(result, level, metric, renderer)
+    levels, table, metrics = _checked_table(result, level, metric, renderer,
+                                            priorities=priorities)
     metadata = dict(getattr(result, "metadata", None) or {})
     title = title or metadata.get("title") or f"Coverage by {level}"
     rules = RemoteRules() if rules is None else rules
@@ -505,10 +526,19 @@ def coverage_map(
 
     # --- units: numbers, highlight flags, parent outlines, the layer's settings
     props = _unit_props(table, level, levels)
-    flags = None
-    if highlight:
-        flags = flag_unconnected_remote(table, fiber=fib, rules=rules)
-        props.update(_flag_props(flags))
+    n_flagged = None
+    if priorities is not None:
+        prio_props, n_listed = _priority_props(table, priorities, level)
+        props.update(prio_props)
+        if highlight:
+            n_flagged = n_listed
+        rules_text = _priority_rules_text(priorities, level)
+    else:
+        rules_text = _rules_text(rules, levels, level, has_fiber=fib is not None)
+        if highlight:
+            flags = flag_unconnected_remote(table, fiber=fib, rules=rules)
+            props.update(_flag_props(flags))
+            n_flagged = int(flags["flagged"].sum())
     parent_geoms = _parent_outlines(result, levels, level, tol)
     cfg = _units_config(
         table,
@@ -516,8 +546,9 @@ def coverage_map(
         metric=metric,
         metrics=metrics,
         props=props,
-        rules_text=_rules_text(rules, levels, level, has_fiber=fib is not None),
+        rules_text=rules_text,
         highlight=highlight,
+        highlight_label=_priority_label(priorities, level, props),
         parent_geoms=parent_geoms,
         renderer=renderer,
         max_labels=max_labels,
@@ -539,11 +570,9 @@ def coverage_map(
     payload = _units_payload(cfg, _simplified(table.geometry, tol), parent_geoms, fit)
     level_plural = cfg["levelPlural"]
     layer_cls("unitsLayer", payload, name=f"{level_plural.capitalize()}: coverage").add_to(m)
-    if flags is not None:
+    if n_flagged is not None:
         layer_cls(
-            "highlightLayer",
-            "null",
-            name=f"Unconnected remote {level_plural} ({int(flags['flagged'].sum()):,})",
+            "highlightLayer", "null", name=f"{cfg['highlightLabel']} ({n_flagged:,})"
         ).add_to(m)
     layer_cls("labelsLayer", "null", name="Names").add_to(m)
     if villages is not False and vil is not None and len(vil):
@@ -555,6 +584,8 @@ def coverage_map(
             levels,
             show=villages if villages is not None else len(vil) <= 5_000,
         )
+    if priorities is not None and villages is not False:
+        _add_tiers(m, layer_cls, priorities, show=False)
     if draw_stations:
         _add_stations(m, layer_cls, sta, show=bool(stations))
     if fiber and fib is not None and len(fib):
@@ -572,7 +603,7 @@ def _layer(result: CoverageLike, name: str) -> gpd.GeoDataFrame | None:
 
 
 def _checked_table(
-    result: CoverageLike, level: str, metric: str, renderer: str
+    result: CoverageLike, level: str, metric: str, renderer: str, *, priorities: Any = None
 ) -> tuple[list[str], gpd.GeoDataFrame, list[_Metric]]:
     """Check the choices; return the levels, the level's table in EPSG:4326, its metrics."""
     levels = result_levels(result)
@@ -596,8 +627,132 @@ def _checked_table(
             f"(villages, villages_covered_<T>, population_covered_<T>, covered_area_km2_<T>, "
             f"villages_fiber)"
         )
+    if priorities is not None:
+        metrics.append(_priority_metric(priorities, level))
     _check_choice("metric", metric, [mt.key for mt in metrics])
     return levels, table, metrics
+
+
+# --------------------------------------------------------------------------- priorities
+def _priority_metric(priorities: Any, level: str) -> _Metric:
+    """The "priority" metric: the most urgent tier among each unit's villages."""
+    labels = priorities.rules.tier_labels()
+    classes: list[dict[str, Any]] = [
+        {"lo": k, "hi": k, "label": f"tier {text}",
+         "color": TIER_COLORS[min(k - 1, len(TIER_COLORS) - 1)]}
+        for k, text in enumerate(labels, 1)
+    ]
+    classes.append({"lo": TIER_UNKNOWN, "hi": TIER_UNKNOWN,
+                    "label": "tier unknown (missing data)", "color": "#969696"})
+    classes.append({"lo": 0, "hi": 0, "label": "no village on the list",
+                    "color": NOT_LISTED_COLOR})
+    return _Metric(
+        key="priority", group="Priority", label="Priority: most urgent tier of its villages",
+        short="Priority", noun="villages", num="pt", den="v", digits=0,
+        unit_note=f"the lowest tier among the villages of each {level} (1 = most urgent)",
+        classes=tuple(classes), no_data="outside the data's area (not assessed)")
+
+
+def _priority_props(
+    table: gpd.GeoDataFrame, priorities: Any, level: str
+) -> tuple[dict[str, list[Any]], int]:
+    """Per unit: on the list (0/1), the reason of its top village, rank order, tier."""
+    code = code_column(level)
+    units = priorities.units(level)
+    units = pd.DataFrame(units.drop(columns="geometry")).set_index(units[code].astype(str))
+    codes = table[code].astype(str)
+    rank = units["rank"].reindex(codes).to_numpy(dtype=float, na_value=np.nan)
+    top = units["top_tier"].reindex(codes).to_numpy(dtype=float, na_value=np.nan)
+    unknown = units["villages_tier_unknown"].reindex(codes).to_numpy(dtype=float,
+                                                                     na_value=np.nan)
+    assessed = codes.isin(units.index).to_numpy()
+    tier = np.where(np.isfinite(top), top, np.where(np.nan_to_num(unknown) > 0,
+                                                    TIER_UNKNOWN, 0.0))
+    tier = np.where(assessed, tier, np.nan)
+    listed = np.isfinite(rank)
+    village = units["top_village"].reindex(codes).astype(object).to_numpy()
+    reason = units["top_reason"].reindex(codes).astype(object).to_numpy()
+    option = units["top_option"].reindex(codes).astype(object).to_numpy()
+    n_list = units["villages_listed"].reindex(codes).to_numpy(dtype=float, na_value=np.nan)
+    text = pd.Series(
+        "#" + pd.Series(rank).map(lambda x: f"{x:.0f}" if np.isfinite(x) else "").to_numpy(object)
+        + " " + pd.Series(village).fillna("").astype(str).to_numpy(object) + ": "
+        + pd.Series(reason).fillna("").astype(str).to_numpy(object)
+        + pd.Series(option).map(lambda o: f"; best option: {o}" if isinstance(o, str) else ""
+                                ).to_numpy(object)
+        + pd.Series(n_list).map(lambda x: f" ({x:,.0f} villages listed)"
+                                if np.isfinite(x) and x > 1 else "").to_numpy(object))
+    big = float(np.nanmax(rank)) + 1 if listed.any() else 1.0
+    # highlighted: the units whose most urgent village is in the most urgent tier present
+    first = float(np.nanmin(top)) if np.isfinite(top).any() else np.nan
+    listed = listed & (top == first)
+    return {
+        "h": listed.astype(int).tolist(),
+        "r": _texts(text.where(listed, "")),
+        "u": _nullable(np.where(listed, big - rank, np.nan), 0),
+        "o": _nullable(np.where(listed, rank, np.nan), 0),
+        "pt": _nullable(tier, 0),
+    }, int(listed.sum())
+
+
+def _priority_label(priorities: Any, level: str, props: dict[str, list[Any]]) -> str | None:
+    """"Communes with tier 1 villages (no signal)": what the highlight shows."""
+    if priorities is None:
+        return None
+    tiers = [t for t, h in zip(props.get("pt", []), props.get("h", []), strict=False) if h]
+    if not tiers:
+        return f"{level.capitalize()}s on the priority list"
+    k = int(min(tiers))
+    words = priorities.rules.tier_labels()[k - 1].split(": ", 1)[-1]
+    return f"{level.capitalize()}s with tier {k} villages ({words})"
+
+
+def _priority_rules_text(priorities: Any, level: str) -> str:
+    """The priority list's rules in words, for the side panel."""
+    tiers = "; ".join(priorities.rules.tier_labels())
+    w = priorities.rules.weights
+    order = ("lowest cost per newly served person first" if w["cost"] and not any(
+        w[k] for k in ("people", "remoteness", "difficult")) else
+        "by priority score (" + ", ".join(f"{k} {v:g}" for k, v in w.items() if v) + ")")
+    return (f"{level.capitalize()}s whose most urgent village is in the most urgent tier, in "
+            f"the rank of that village (the whole list: the priority workbook). Tiers: {tiers}; "
+            f"within a tier {order}. Each line: the village, why it is listed, and its "
+            f"cheapest option.")
+
+
+def _add_tiers(m: Any, layer_cls: Any, priorities: Any, *, show: bool) -> None:
+    """The listed villages coloured by tier (a point layer, built when switched on)."""
+    v = priorities.villages
+    listed = v["tier"].notna().to_numpy() | v["tier_label"].astype(str).str.startswith(
+        "unknown").to_numpy()
+    v = _to_4326(v[listed], "priorities.villages")
+    if not len(v):
+        return
+    labels = priorities.rules.tier_labels()
+    statuses = [{"code": k, "label": f"tier {t}", "color": TIER_COLORS[min(k - 1, 4)]}
+                for k, t in enumerate(labels, 1)]
+    statuses.append({"code": TIER_UNKNOWN, "label": "tier unknown (missing data)",
+                     "color": "#969696"})
+    tier = v["tier"].to_numpy(dtype=float, na_value=np.nan)
+    s_code = np.where(np.isfinite(tier), tier - 1, len(labels)).astype(int)
+    fiber = v["fiber"].astype(str).to_numpy()
+    pts = shapely.point_on_surface(np.asarray(v.geometry.values))
+    unit = v[name_column(priorities.finest)].astype(str) if name_column(
+        priorities.finest) in v.columns else pd.Series([""] * len(v))
+    data = {
+        "x": _nullable(shapely.get_x(pts), 5),
+        "y": _nullable(shapely.get_y(pts), 5),
+        "s": s_code.tolist(),
+        "fb": np.where(fiber == "connected", 1, np.where(fiber == "unknown", 2, 0)).tolist(),
+        "n": _texts("#" + v["rank"].astype(str).where(v["rank"].notna(), "?") + " "
+                    + v["village_name"].astype(str)),
+        "u": _texts(unit + ": " + v["reason"].astype(str)),
+        "p": _nullable(v["population"], 0),
+    }
+    cfg = {"data": data, "radius": 5, "fiberColor": FIBER_COLOR, "statuses": statuses,
+           "statusWord": "Priority"}
+    layer_cls("villagesLayer", _js_json(cfg),
+              name=f"Priority tiers ({len(v):,} villages listed)", show=show).add_to(m)
 
 
 def _unit_props(table: gpd.GeoDataFrame, level: str, levels: list[str]) -> dict[str, list[Any]]:
@@ -675,6 +830,7 @@ def _units_config(
     rules_text: str,
     highlight: bool,
     parent_geoms: str,
+    highlight_label: str | None = None,
     renderer: str,
     max_labels: int,
     style_kwds: dict[str, Any] | None,
@@ -716,7 +872,8 @@ def _units_config(
             "opacity": 0.9,
             "fill": False,
         },
-        "highlightLabel": f"Unconnected remote {level_plural}",
+        "highlightLabel": highlight_label or f"Unconnected remote {level_plural}",
+        "flagWord": "Priority" if highlight_label else "Unconnected remote",
         "highlightPanel": bool(highlight),
         "panelOpen": True,
         "maxPanel": 200,
@@ -854,7 +1011,8 @@ def _add_villages(
         "x": _nullable(shapely.get_x(pts), 5),
         "y": _nullable(shapely.get_y(pts), 5),
         "s": s_code.tolist(),
-        "fb": fiber.astype(int).tolist(),
+        # 2: unknown (no fiber data), so that a village is never said to have no fiber
+        "fb": (fiber.astype(int) if _fiber_known(result, levels) else fiber * 0 + 2).tolist(),
         "n": _texts(name),
         "u": _texts(unit_text),
         "p": _nullable(vil["population"], 0) if "population" in vil.columns else [None] * len(vil),
@@ -872,6 +1030,17 @@ def _add_villages(
         name=f"Villages ({len(vil):,}): {legend}; blue ring = fiber",
         show=show,
     ).add_to(m)
+
+
+def _fiber_known(result: CoverageLike, levels: list[str]) -> bool:
+    """Whether the result had fiber data (its villages' fiber flags mean something)."""
+    if getattr(result, "fiber", None) is not None:
+        return True
+    try:
+        t = result.table(levels[-1]) if levels else None
+    except Exception:  # noqa: BLE001 - a result without tables: take the flags as given
+        return True
+    return t is None or "villages_fiber" not in t.columns or bool(t["villages_fiber"].notna().any())
 
 
 def _add_stations(m: Any, layer_cls: Any, sta: gpd.GeoDataFrame, *, show: bool) -> None:

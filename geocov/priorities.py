@@ -1494,7 +1494,7 @@ def _microwave(ctx: _Context, v: pd.DataFrame) -> dict[str, np.ndarray]:
     xy = ctx.v_xy
     cands: list[tuple[str, np.ndarray, np.ndarray]] = []  # (kind, hub xy, distance km)
     if len(ctx.fiber_geoms) and n:
-        _, fi = _nearest_km(ctx.fiber_geoms, xy)
+        fi = v["_fiber_idx"].to_numpy()  # the nearest fiber geometry, from _distances
         lines = shapely.shortest_line(shapely.points(xy), ctx.fiber_geoms[np.maximum(fi, 0)])
         hub = shapely.get_coordinates(shapely.get_point(lines, 1))
         dist = np.hypot(hub[:, 0] - xy[:, 0], hub[:, 1] - xy[:, 1]) / 1000.0

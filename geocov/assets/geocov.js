@@ -62,7 +62,15 @@
   }
 
   function metricLine(cfg, props, metric) {
+    if (metric.classes) {  /* a class metric (the priority tier): the class's words */
+      var c = G.classOf(valueOf(props, metric), metric.classes);
+      return metric.short + ": " + (c ? c.label : metric.noData);
+    }
     return G.ratio(metric.short, props[metric.num], props[metric.den], metric.noun, metric.digits);
+  }
+  function valueOf(props, metric) {
+    var x = props[metric.num];
+    return x === null || x === undefined || !isFinite(x) ? null : x;
   }
 
   function unitBox(cfg, props, all) {
@@ -83,7 +91,7 @@
         metricLine(cfg, props, m));
       box.appendChild(line);
     });
-    if (props.h) box.appendChild(G.el("div", "geocov-tip-flag", "Unconnected remote: " + props.r));
+    if (props.h) box.appendChild(G.el("div", "geocov-tip-flag", (cfg.flagWord || "Unconnected remote") + ": " + props.r));
     return box;
   }
 
@@ -104,7 +112,8 @@
     }
     function colourOf(p) {
       var m = cfg.metricByKey[cfg.state.metric];
-      var c = G.classOf(G.pct(p[m.num], p[m.den]), cfg.classes);
+      var c = m.classes ? G.classOf(valueOf(p, m), m.classes)
+        : G.classOf(G.pct(p[m.num], p[m.den]), cfg.classes);
       return c ? c.color : cfg.noDataColor;
     }
     function style(feature) {
@@ -141,7 +150,7 @@
     /* highlighted (unconnected remote) units: drawn again on top in the highlight style */
     var flagged = [];
     units.eachLayer(function (layer) { if (layer.geocovRow.h) flagged.push(layer); });
-    flagged.sort(function (a, b) { return (b.geocovRow.u || 0) - (a.geocovRow.u || 0); });
+    flagged.sort(function (a, b) { return (b.geocovRow.u || 0) - (a.geocovRow.u || 0); });  /* u: rank order or people */
     var hl = L.featureGroup(flagged.map(function (layer) {
       var copy = L.geoJSON(layer.feature, { renderer: renderer, style: function () { return cfg.highlightStyle; } });
       copy.geocovRow = layer.geocovRow;
@@ -187,7 +196,7 @@
       var m = cfg.metricByKey[cfg.state.metric];
       legendBody.appendChild(G.el("div", "geocov-legend-title", m.label));
       legendBody.appendChild(G.el("div", "geocov-legend-unit", m.unitNote));
-      cfg.classes.forEach(function (c) {
+      (m.classes || cfg.classes).forEach(function (c) {
         var row = G.el("div", "geocov-legend-row");
         var sw = G.el("span", "geocov-swatch");
         sw.style.background = c.color;
@@ -199,7 +208,7 @@
       var sw2 = G.el("span", "geocov-swatch");
       sw2.style.background = cfg.noDataColor;
       nd.appendChild(sw2);
-      nd.appendChild(G.el("span", null, "no data (no " + m.noun + ")"));
+      nd.appendChild(G.el("span", null, m.noData || ("no data (no " + m.noun + ")")));
       legendBody.appendChild(nd);
       var hlr = G.el("div", "geocov-legend-row");
       var sw3 = G.el("span", "geocov-swatch geocov-swatch-hl");
@@ -350,8 +359,9 @@
             var box = G.el("div", "geocov-tip");
             box.appendChild(G.el("div", "geocov-tip-name", d.n[k]));
             box.appendChild(G.el("div", "geocov-tip-path", d.u[k]));
-            box.appendChild(G.el("div", "geocov-tip-line", "Best signal: " + st.label));
-            box.appendChild(G.el("div", "geocov-tip-line", fib ? "Fiber: connected" : "Fiber: not connected"));
+            box.appendChild(G.el("div", "geocov-tip-line", (cfg.statusWord || "Best signal") + ": " + st.label));
+            box.appendChild(G.el("div", "geocov-tip-line", fib ? "Fiber: connected"
+              : d.fb[k] === 2 ? "Fiber: unknown (no fiber data)" : "Fiber: not connected"));
             box.appendChild(G.el("div", "geocov-tip-line", "Population: " + fmt(d.p[k])));
             return box;
           }, { className: "geocov-tooltip" });

@@ -1,0 +1,114 @@
+"""``geocov priorities analysis.toml``: the priority list (villages, communes, options, costs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import echo_rejects, handles_errors, lenient_option, rejects_report
+
+
+@click.command("priorities")
+@click.argument("analysis", type=click.Path(exists=True, dir_okay=False))
+@click.option("--level", help="Write the roll-up to this level only (default: every level).")
+@click.option(
+    "--tier",
+    "tiers",
+    type=click.IntRange(min=1),
+    multiple=True,
+    help="Write only the villages of this tier (repeatable: --tier 1 --tier 2).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(),
+    help="Output folder, or one file: list.xlsx, list.csv or list.gpkg "
+    "(default: [output] folder).",
+)
+@click.option(
+    "--dem",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Elevation model (any CRS): line of sight and slope (overrides [priorities] dem).",
+)
+@click.option(
+    "--costs",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Cost table (TOML like geocov/data/costs.toml; overrides [priorities] costs).",
+)
+@click.option(
+    "--currency",
+    type=click.Choice(["USD", "VND"], case_sensitive=False),
+    help="Currency of the costs (default: the cost table's).",
+)
+@click.option(
+    "--all-units",
+    is_flag=True,
+    help="List every unit, even where the station or village data do not cover it.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="How many villages of the list to print.",
+)
+@lenient_option
+@handles_errors
+def command(
+    analysis: str,
+    level: str | None,
+    tiers: tuple[int, ...],
+    output: str | None,
+    dem: str | None,
+    costs: str | None,
+    currency: str | None,
+    all_units: bool,
+    top: int,
+    lenient: bool,
+    rejects_path: str | None,
+) -> None:
+    """Priority list: every unserved village, its tier, options, costs and reasons.
+
+    ANALYSIS is an analysis TOML file; its [priorities] section sets the DEM, the
+    programme attributes, the tiers, the weights and the cost table.
+    """
+    from ..analysis import TABLE_SUFFIXES, write_priorities
+    from ..vocabulary import UnknownLevelError
+
+    is_file = output is not None and Path(output).suffix.lower() in TABLE_SUFFIXES
+    try:
+        written = write_priorities(
+            analysis,
+            folder=None if is_file else output,
+            target=output if is_file else None,
+            level=level,
+            tiers=list(tiers) or None,
+            dem=dem,
+            costs=costs,
+            currency=currency.upper() if currency else None,
+            restrict_to_data=False if all_units else None,
+            rejects=rejects_report(lenient),
+            rejects_path=rejects_path,
+        )
+    except UnknownLevelError as exc:
+        raise click.BadParameter(str(exc), param_hint="--level") from None
+    p = written.priorities
+    click.echo(p.summary())
+    listed = p.listed(list(tiers) or None)
+    if top and len(listed):
+        money = f"option_cost_{p.currency.lower()}"
+        click.echo(f"Top {min(top, len(listed))} of {len(listed):,} villages listed:")
+        for r in listed.head(top).itertuples(index=False):  # at most --top lines
+            row = r._asdict()
+            unit = row.get(f"{p.finest}_name", "")
+            cost = row.get(money)
+            people = row.get("people_newly_served")
+            option = (f"{row['option']} ({row['option_detail']}): {cost:,.0f} {p.currency} "
+                      f"for {people:,.0f} people newly served"
+                      if isinstance(row.get("option"), str) else "no option priced")
+            click.echo(f"{row['rank']:>5}. tier {row['tier']} {row['village_name']} ({unit}): "
+                       f"{row['reason']} [{row['reason_codes']}] -> {option}")
+    for path in written.tables:
+        click.echo(f"wrote {path}")
+    echo_rejects(written)
