@@ -401,7 +401,7 @@ def read_programme_attributes(
                             reason=f"not a yes/no value for {k}",
                             fix=f"Write {FLAG_VALUES_TEXT}; leave the cell empty if unknown.",
                             rejects=rejects)
-        out[k] = pd.array(np.where(unknown, None, flag), dtype="boolean")
+        out[k] = pd.arrays.BooleanArray(np.asarray(flag, bool), np.asarray(unknown, bool))
     dup = keep & code.where(pd.Series(keep, index=code.index)).duplicated(keep="first").to_numpy()
     keep &= reject_rows(dup, frame, column=cols[key], values=code,
                         reason=f"duplicate {key} (the first row is kept in lenient mode)",
@@ -556,10 +556,11 @@ def priorities(
     >>> import geocov
     >>> result = geocov.run_analysis(geocov.sample_paths()["analysis"])
     >>> p = priorities(result)
-    >>> p.villages["tier"].value_counts().sort_index().to_dict()  # doctest: +SKIP
-    {1: ..., 2: ..., 3: ...}
+    >>> top = p.villages.iloc[0]
+    >>> int(top["rank"]), top["tier_label"], top["service"]
+    (1, '1: no signal', 'no signal')
     >>> list(p.units("district").columns[:4])
-    ['province_code', 'province_name', 'district_code', 'district_name']
+    ['rank', 'province_code', 'province_name', 'district_code']
     """
     rules = PriorityRules() if rules is None else rules
     if not isinstance(rules, PriorityRules):
@@ -714,9 +715,8 @@ def _dem(dem: Any, ctx: _Context, resolution_m: float | None, notes: list[str]) 
     margin = max(float(ctx.costs.get("microwave", "max_km")) * 1000.0,
                  float(np.max(ctx.result.stations["range_m"])) if ctx.stations is not None
                  and len(ctx.stations) else 0.0, ctx.r4g_m) + 1000.0
-    bounds = (xy[:, 0].min() - margin, xy[:, 1].min() - margin,
-              xy[:, 0].max() + margin, xy[:, 1].max() + margin)
-    bounds = _clip_to_file(dem, bounds, ctx.wcrs)
+    bounds = _clip_to_file(dem, (xy[:, 0].min() - margin, xy[:, 1].min() - margin,
+                                 xy[:, 0].max() + margin, xy[:, 1].max() + margin), ctx.wcrs)
     out = read_dem(dem, bounds=bounds, crs=ctx.wcrs, resolution_m=resolution_m)
     notes.append(f"DEM {out.source}: {out.shape[0]:,} x {out.shape[1]:,} cells of "
                  f"{out.cell_size_m[0]:.0f} m in {ctx.wcrs.name}"
@@ -724,7 +724,8 @@ def _dem(dem: Any, ctx: _Context, resolution_m: float | None, notes: list[str]) 
     return out
 
 
-def _clip_to_file(path: Any, bounds: tuple[float, ...], wcrs: CRS) -> tuple[float, ...]:
+def _clip_to_file(path: Any, bounds: tuple[float, float, float, float], wcrs: CRS
+                  ) -> tuple[float, float, float, float]:
     """``bounds`` cut to the raster file's own extent (in ``wcrs``), so that the window
     read is not padded with 'no data' beyond the file (pairs off the DEM are then not
     assessed rather than judged over invented sea-level ground)."""
@@ -1251,15 +1252,11 @@ def _tiers(ctx: _Context, v: pd.DataFrame) -> None:
         unk = (tier == 0) & (unknown_at == k)
         label[unk] = (f"unknown: tier {k} if {TIER_CONDITIONS[cond]} "
                       f"({'no fiber data' if cond == 'no_fiber' else 'not known'})")
-    v["tier"] = pd.array(np.where(tier > 0, tier, None), dtype="Int64")
+    v["tier"] = _int_na(tier, tier > 0)
     v["tier_label"] = label
     v["_tier_unknown"] = (tier == 0) & (unknown_at > 0)
-    power = v["has_power"].to_numpy(dtype=object, na_value=None)
-    diff = v["difficult"].to_numpy(dtype=object, na_value=None)
-    p_no = np.array([x is False for x in power])
-    p_yes = np.array([x is True for x in power])
-    d_yes = np.array([x is True for x in diff])
-    d_no = np.array([x is False for x in diff])
+    p_no, p_yes = _is(v["has_power"], False), _is(v["has_power"], True)
+    d_no, d_yes = _is(v["difficult"], False), _is(v["difficult"], True)
     route = np.full(n, "", dtype=object)
     route[p_no] = FUNDING_ROUTES["power_first"]
     route[p_yes & d_yes] = FUNDING_ROUTES["public_fund"]
@@ -1290,10 +1287,10 @@ def _options(ctx: _Context, v: pd.DataFrame) -> pd.DataFrame:
     parts: list[pd.DataFrame] = []
 
     # -- newly served people by a new 4G site at each village
-    pts = shapely.points(xy) if n else np.zeros(0, object)
-    tree = shapely.STRtree(pts) if n else None
+    new_site_people: np.ndarray = np.zeros(n)
     if n:
-        qi, ti = tree.query(pts, predicate="dwithin", distance=ctx.r4g_m)
+        pts = shapely.points(xy)
+        qi, ti = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=ctx.r4g_m)
         d = np.hypot(xy[qi, 0] - xy[ti, 0], xy[qi, 1] - xy[ti, 1])
         keep = (d <= ctx.r4g_m) & needs4g[ti]
         qi, ti = qi[keep], ti[keep]
@@ -1305,8 +1302,6 @@ def _options(ctx: _Context, v: pd.DataFrame) -> pd.DataFrame:
             ok[far] = vis | ~assessed
             qi, ti = qi[ok], ti[ok]
         new_site_people = np.bincount(qi, weights=pop[ti], minlength=n)
-    else:
-        new_site_people = np.zeros(0)
 
     # -- upgrade: existing 2G/3G sites (locations without a 4G/5G station) within the 4G radius
     up = _upgrade(ctx, v, needs4g, pop)
@@ -1414,6 +1409,19 @@ def _option_rows(v: pd.DataFrame, key: str, applies: np.ndarray, feasible: np.nd
         "people_newly_served": np.where(status == "feasible", people[rows], np.nan),
         "detail": np.asarray(detail, dtype=object)[rows] if np.ndim(detail) else detail,
     })
+
+
+def _is(values: pd.Series, flag: bool) -> np.ndarray:
+    """Where a nullable boolean column is ``flag`` (NA: False), as a bool array."""
+    b = values.astype("boolean")
+    return (b if flag else ~b).fillna(False).to_numpy(dtype=bool)
+
+
+def _int_na(values: Any, valid: Any) -> pd.arrays.IntegerArray:
+    """A nullable integer array: ``values`` where ``valid``, NA elsewhere."""
+    ok = np.asarray(valid, dtype=bool)
+    vals = np.where(ok, np.nan_to_num(np.asarray(values, dtype=float)), 0).astype(np.int64)
+    return pd.arrays.IntegerArray(vals, ~ok)
 
 
 def _fmt_num(values: Any, digits: int) -> np.ndarray:
@@ -1586,8 +1594,7 @@ def _rank(ctx: _Context, v: pd.DataFrame) -> None:
         "cost": 1.0 - _pct_rank(cpp, groups, ascending=True),
         "people": 1.0 - _pct_rank(people, groups, ascending=False),
         "remoteness": np.nan_to_num(v["remoteness_score"].to_numpy(float)) / 100.0,
-        "difficult": np.array([x is True for x in
-                               v["difficult"].to_numpy(dtype=object, na_value=None)], float),
+        "difficult": _is(v["difficult"], True).astype(float),
     }
     total = sum(w.values())
     score = sum(w[k] * comps[k] for k in comps) / total
@@ -1598,9 +1605,9 @@ def _rank(ctx: _Context, v: pd.DataFrame) -> None:
                         np.where(listed, tier, np.inf)))
     rank = np.empty(len(v), dtype=np.int64)
     rank[order] = np.arange(1, len(v) + 1)
-    v["rank"] = pd.array(np.where(listed, rank, None), dtype="Int64")
+    v["rank"] = _int_na(rank, listed)
     within = pd.Series(np.where(listed, rank, np.nan)).groupby(groups).rank(method="first")
-    v["rank_in_tier"] = pd.array(np.where(listed, within, None), dtype="Int64")
+    v["rank_in_tier"] = _int_na(np.nan_to_num(within.to_numpy(float)), listed)
 
 
 # =========================================================================== reasons
@@ -1631,13 +1638,10 @@ def _reasons(ctx: _Context, v: pd.DataFrame) -> None:
     one = (v["operators_4g"].to_numpy() == 1) & (v["_best_rank"].to_numpy() >= _FOUR_G)
     add(one, "4G from " + v["operators_4g_names"].astype(str).to_numpy(object) + " only",
         "ONE_OPERATOR")
-    power = v["has_power"].to_numpy(dtype=object, na_value=None)
-    add(np.array([x is False for x in power]), "no grid power", "NO_POWER")
-    add(np.array([x is None for x in power]), "grid power unknown", "POWER_UNKNOWN")
-    add(np.array([x is True for x in v["difficult"].to_numpy(dtype=object, na_value=None)]),
-        "especially difficult area", "DIFFICULT")
-    add(np.array([x is True for x in v["border"].to_numpy(dtype=object, na_value=None)]),
-        "border commune", "BORDER")
+    add(_is(v["has_power"], False), "no grid power", "NO_POWER")
+    add(v["has_power"].isna().to_numpy(), "grid power unknown", "POWER_UNKNOWN")
+    add(_is(v["difficult"], True), "especially difficult area", "DIFFICULT")
+    add(_is(v["border"], True), "border commune", "BORDER")
     fiber = v["fiber"].to_numpy()
     dist = v["distance_fiber_km"].to_numpy(float)
     add(fiber == "not connected", "no fiber", "NO_FIBER")
@@ -1711,7 +1715,7 @@ def _rollup(ctx: _Context, villages: gpd.GeoDataFrame, level: str) -> gpd.GeoDat
         "villages": np.ones(len(v)), "population": pop,
         "villages_listed": listed.astype(float), "people_listed": np.where(listed, pop, 0.0),
     }
-    for k, _name in enumerate(ctx.rules.tiers, 1):
+    for k in range(1, len(ctx.rules.tiers) + 1):
         cols[f"villages_tier_{k}"] = (tier == k).astype(float)
         cols[f"people_tier_{k}"] = np.where(tier == k, pop, 0.0)
     unknown = v["tier_label"].astype(str).str.startswith("unknown").to_numpy()
@@ -1754,17 +1758,16 @@ def _rollup(ctx: _Context, villages: gpd.GeoDataFrame, level: str) -> gpd.GeoDat
     sums["top_reason_codes"] = top["reason_codes"].reindex(sums[code]).to_numpy()
     sums["top_option"] = top["option"].reindex(sums[code]).to_numpy()
     if level == ctx.levels[-1]:
-        for k in ("difficult", "border"):
-            any_true = pd.Series(np.array([x is True for x in
-                                           v[k].to_numpy(dtype=object, na_value=None)]))
-            sums[f"villages_{k}"] = any_true.groupby(v[code].astype(str).to_numpy()).sum() \
+        for attr in ("difficult", "border"):
+            any_true = pd.Series(_is(v[attr], True))
+            sums[f"villages_{attr}"] = any_true.groupby(v[code].astype(str).to_numpy()).sum() \
                 .reindex(sums[code]).fillna(0).astype("Int64").to_numpy()
     order = np.lexsort((sums[code].astype(str).to_numpy(),
                         sums["top_rank"].to_numpy(dtype=float, na_value=np.inf),
                         sums["top_tier"].to_numpy(dtype=float, na_value=np.inf)))
     sums = sums.iloc[order].reset_index(drop=True)
     has_top = sums["top_rank"].notna().to_numpy()
-    sums.insert(0, "rank", pd.array(np.where(has_top, np.cumsum(has_top), None), dtype="Int64"))
+    sums.insert(0, "rank", _int_na(np.cumsum(has_top), has_top))
     geo = ctx.result.table(level)[[code, "geometry"]].copy()
     geo[code] = geo[code].astype(str)
     merged = sums.merge(pd.DataFrame(geo), on=code, how="left", sort=False)
