@@ -782,12 +782,30 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     return Path(path)
 
 
-def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path) -> Path:
-    """Write each GeoDataFrame of ``layers`` as a layer of a new GeoPackage ``path``."""
+def write_gpkg(
+    layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *, timestamp: str | None = None
+) -> Path:
+    """Write each GeoDataFrame of ``layers`` as a layer of a new GeoPackage ``path``.
+
+    ``timestamp`` (ISO date or date-time) is the layers' "last change" that GDAL records
+    (default: the clock); given, the same layers give the same bytes.
+    """
+    import pyogrio
+
     path = Path(path)
     path.unlink(missing_ok=True)
-    for name, frame in layers.items():
-        frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+    key = "OGR_CURRENT_DATE"
+    before = pyogrio.get_gdal_config_option(key)
+    if timestamp:
+        stamp = pd.Timestamp(timestamp)
+        stamp = stamp.tz_convert("UTC") if stamp.tzinfo else stamp
+        pyogrio.set_gdal_config_options({key: stamp.strftime("%Y-%m-%dT%H:%M:%S.000Z")})
+    try:
+        for name, frame in layers.items():
+            frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+    finally:
+        if timestamp:
+            pyogrio.set_gdal_config_options({key: before})
     return path
 
 

@@ -32,9 +32,10 @@ Headers, sheet names and texts come from :data:`geocov.vocabulary.LABELS`.
 
 Reruns
 ------
-The same inputs and settings give the same bytes in every CSV and in the workbook
-(nothing in them depends on the clock); the manifest differs in ``created`` and
-``timings_s``, the GeoPackage in the timestamps GDAL writes.
+The same inputs and settings give the same bytes in every CSV, in the workbook (nothing
+in them depends on the clock) and in the GeoPackage (its "last change" is the data
+date; without a data date GDAL writes the clock time); the manifest differs in
+``created`` and ``timings_s``.
 """
 
 from __future__ import annotations
@@ -87,9 +88,10 @@ __all__ = [
 MANIFEST_FILE = "manifest.json"
 #: Where the manifest says what differs on a rerun.
 RERUN_NOTE = (
-    "A rerun with the same inputs and settings writes the same bytes in every CSV and in "
-    "the workbook; this manifest differs in 'created' and 'timings_s', the GeoPackage in "
-    "the timestamps GDAL writes."
+    "A rerun with the same inputs and settings writes the same bytes in every CSV, in the "
+    "workbook and (when the analysis has a data_date, its 'last change') in the "
+    "GeoPackage; this manifest differs only in 'created', 'timings_s' and the inputs' "
+    "'modified' times if the files were touched."
 )
 _ID_KEYS = ("col.code", "col.name", "col.total_name", "col.operator")
 
@@ -720,7 +722,7 @@ def write_result(
                     if fmt == "csv":
                         write_csv(csvs[name], tmp)
                     elif fmt == "gpkg":
-                        write_gpkg(tables, tmp)
+                        write_gpkg(tables, tmp, timestamp=_data_date(result))
                     else:
                         _write_workbook(result, tmp, levels, lang, tables, ops)
             written_rejects = None
@@ -737,6 +739,15 @@ def write_result(
                     stage.path(manifest_path).write_text(
                         json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return ReportFiles(tuple(files), written_rejects, manifest_path)
+
+
+def _data_date(result: Any) -> str | None:
+    """The result's data date if it reads as a date (the GeoPackage's "last change")."""
+    text = str((getattr(result, "metadata", {}) or {}).get("data_date") or "")
+    try:
+        return pd.Timestamp(text).isoformat() if text else None
+    except ValueError:
+        return None
 
 
 def _planned(
