@@ -313,6 +313,7 @@ LABELS: dict[str, dict[str, str]] = {
         # progress of a run (CLI and notebooks)
         "progress.read": "reading {what}: {file}",
         "progress.compute": "computing coverage",
+        "progress.check": "checking links, codes and topology",
         "progress.tables": "building the tables",
         "progress.write": "writing {file}",
         "progress.map": "drawing the map",
