@@ -55,6 +55,7 @@
     radius_m = { "4G" = 3000 }    # default radius per technology (or one number)
     statuses = ["active"]         # use only stations with these statuses
     village_tolerance_m = 500     # a village may lie this far outside the commune its code names
+    workers = 2                   # threads for the grid (default: the CPUs, at most 8)
 
     [output]
     folder = "geocov-out"
@@ -181,6 +182,7 @@ _SECTIONS: dict[str, dict[str, str]] = {
         "radius_m": "radius",
         "statuses": "names",
         "village_tolerance_m": "number",
+        "workers": "number",
     },
     "output": {"folder": "str", "levels": "names", "formats": "names"},
 }
@@ -251,6 +253,13 @@ def _check_section(path: Path, section: str, table: Mapping[str, Any]) -> None:
         raise SchemaError(
             f"{path}: [model] resolution_m must be a positive number of metres, "
             f"got {table['resolution_m']!r}"
+        )
+    if section == "model" and "workers" in table and not (
+        isinstance(table["workers"], int) and table["workers"] >= 1
+    ):
+        raise SchemaError(
+            f"{path}: [model] workers must be a whole number of threads, at least 1, "
+            f"got {table['workers']!r}"
         )
     if section == "output" and "formats" in table:
         unknown = sorted(set(table["formats"]) - set(WRITE_FORMATS))
@@ -614,6 +623,7 @@ def run_analysis(analysis: Analysis | str | Path, *, rejects: RejectsReport | No
         resolution_m=float(model.get("resolution_m", 100.0)),
         statuses=model.get("statuses"),
         village_tolerance_m=float(model.get("village_tolerance_m", 500.0)),
+        workers=model.get("workers"),
         rejects=rejects,
         title=analysis.title,
         data_date=analysis.data_date,

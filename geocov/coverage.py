@@ -40,7 +40,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -48,7 +48,7 @@ import pandas as pd
 import shapely
 
 from . import crs as _crs
-from .errors import CRSError, DataQualityWarning, DataSourceError, SchemaError
+from .errors import CRSError, DataQualityWarning, DataSourceError, SchemaError, hint
 from .io import RejectsReport
 from .vocabulary import (
     DENOMINATORS,
@@ -268,6 +268,9 @@ def coverage(
     rejects: RejectsReport | None = None,
     title: str | None = None,
     data_date: str | None = None,
+    workers: int | None = None,
+    scheduler: Literal["threads", "dask"] | None = None,
+    client: Any = None,
 ) -> CoverageResult:
     """Compute coverage of every unit at every level of the hierarchy.
 
@@ -307,6 +310,15 @@ def coverage(
         fiber rows naming a rejected village go to this report instead of raising.
     title, data_date : str, optional
         Carried into ``metadata`` (maps and reports show them).
+    workers : int, optional
+        Threads that process the grid's tiles (default: the machine's CPUs, at most
+        ``MAX_DEFAULT_WORKERS``); the figures do not depend on it.
+    scheduler : {"threads", "dask"}, optional
+        Where the grid's tiles run: local threads (the default without ``client``), or a
+        Dask cluster (``client``, else the current ``dask.distributed`` client).
+    client : dask.distributed.Client, optional
+        Run the grid's tiles on this Dask cluster (implies ``scheduler="dask"``); the
+        population raster's path must be readable by its workers. Same tables as threads.
 
     Returns
     -------
@@ -321,6 +333,7 @@ def coverage(
     """
     timer = _Timer()
     levels, finest = _basic_checks(units, villages, stations, fiber, resolution_m)
+    engine_options = _engine_options(workers, scheduler, client)
     wcrs = _crs.working_crs(units, crs)
     ucode = f"{finest}_code"
     units = units.reset_index(drop=True)
@@ -353,7 +366,7 @@ def coverage(
     pop_mode, pop_label = _population_mode(population, villages, units)
     grid = _grid_groups(
         units, units_w, st, wcrs, resolution_m,
-        raster=population if pop_mode == "raster" else None,
+        raster=population if pop_mode == "raster" else None, **engine_options,
     )
     timer.lap("grid coverage")
 
@@ -553,6 +566,47 @@ def _basic_checks(units, villages, stations, fiber, resolution_m) -> tuple[tuple
             f"Give a unique code column (codes={{'{finest}': ...}}) to read_units"
         )
     return levels, finest
+
+
+#: Threads for the grid's tiles when ``workers`` is not given (at most this many CPUs:
+#: each thread holds a tile of about 40 MB).
+MAX_DEFAULT_WORKERS = 8
+SCHEDULERS = ("threads", "dask")
+
+
+def _engine_options(workers, scheduler, client) -> dict[str, Any]:
+    """``workers`` and ``client`` for :func:`geocov.engine.grid_coverage`, checked."""
+    import os
+
+    if scheduler is not None and scheduler not in SCHEDULERS:
+        raise SchemaError(f"scheduler must be one of {list(SCHEDULERS)}; got {scheduler!r}")
+    if client is not None and scheduler == "threads":
+        raise SchemaError(
+            "scheduler='threads' but a Dask client is given; drop one of them "
+            "(a client runs the grid on its cluster)"
+        )
+    if workers is None:
+        workers = max(1, min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS))
+    elif isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1:
+        raise SchemaError(
+            f"workers must be a whole number of threads, at least 1; got {workers!r}. "
+            + hint("Pass workers=2", "Pass --workers 2")
+        )
+    if scheduler == "dask" and client is None:
+        try:
+            from distributed import get_client
+        except ImportError as exc:
+            raise SchemaError(
+                "scheduler='dask' needs dask.distributed: pip install 'geocov[dask]'"
+            ) from exc
+        try:
+            client = get_client()
+        except ValueError as exc:
+            raise SchemaError(
+                "scheduler='dask' but no Dask client is running; start one "
+                "(dask.distributed.Client(...)) or pass client="
+            ) from exc
+    return {"workers": int(workers), "client": client}
 
 
 def _population_mode(population, villages, units) -> tuple[str, str]:
@@ -832,7 +886,9 @@ class _Grid:
         return share, pop
 
 
-def _grid_groups(units, units_w, st: _Stations, wcrs, resolution_m: float, *, raster) -> _Grid:
+def _grid_groups(
+    units, units_w, st: _Stations, wcrs, resolution_m: float, *, raster, workers, client
+) -> _Grid:
     """Run the grid engine on the units: a population raster's own pixels (split to
     ``resolution_m``), else a ``resolution_m`` grid in the working CRS."""
     from pyproj import CRS
@@ -887,6 +943,8 @@ def _grid_groups(units, units_w, st: _Stations, wcrs, resolution_m: float, *, ra
         beamwidth_deg=st.beamwidth_deg,
         stations_crs=wcrs,
         weights="exact",
+        workers=workers,
+        client=client,
     )
     return _Grid(sums, desc)
 

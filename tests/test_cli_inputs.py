@@ -300,6 +300,8 @@ def test_units_population_false_and_decimal_are_accepted(tmp_path):
         ('[fiber]\npath = "f.csv"\nreach_m = "2 km"\n',
          r"\[fiber\] reach_m must be a number, got '2 km'"),
         ('[model]\nresolution_m = 0\n', r"\[model\] resolution_m must be a positive number"),
+        ('[model]\nworkers = 0\n', r"\[model\] workers must be a whole number of threads"),
+        ('[model]\nworkers = 1.5\n', r"\[model\] workers must be a whole number.*got 1\.5"),
         ('[output]\nformats = ["pdf"]\n', r"\[output\] formats \['pdf'\] not known"),
         ('[villages]\npath = "v.csv"\nencodng = "utf-8"\n',
          r"unknown key\(s\) \['encodng'\] in \[villages\]"),
@@ -308,6 +310,31 @@ def test_units_population_false_and_decimal_are_accepted(tmp_path):
 def test_toml_values_of_the_wrong_type(tmp_path, body, message):
     with pytest.raises(SchemaError, match=message):
         read_analysis(_toml(tmp_path, body))
+
+
+def test_workers_reach_the_engine_from_the_toml_and_the_cli(tmp_path, monkeypatch):
+    """[model] workers and --workers set the threads of the grid engine."""
+    import dataclasses
+
+    import geocov.engine
+
+    seen: list[int] = []
+    engine = geocov.engine.grid_coverage
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["workers"])
+        return engine(*args, **kwargs)
+
+    monkeypatch.setattr(geocov.engine, "grid_coverage", spy)
+    sample = read_analysis(geocov.sample_paths()["analysis"])
+    geocov.run_analysis(dataclasses.replace(sample, model={**sample.model, "workers": 1}))
+    toml = Path(geocov.sample_paths()["analysis"])
+    res = CliRunner().invoke(main, ["report", "--analysis", str(toml), "--workers", "3",
+                                    "--level", "commune", "-o", str(tmp_path / "r.csv")])
+    assert res.exit_code == 0, res.output
+    assert seen == [1, 3]
+    res = CliRunner().invoke(main, ["report", "--analysis", str(toml), "--workers", "0"])
+    assert res.exit_code == 2 and "--workers" in res.output
 
 
 # ----------------------------------------------------------------------- broken TOML

@@ -461,3 +461,70 @@ def test_units_smaller_than_a_cell_get_their_exact_share(tmp_path):
     assert split["communes_with_4g"] == 1  # t reaches it (exact test), 120 m away
     big = row(t, "commune_code", "big")
     assert big["area_pct_4g"] == 0.0 and big["population"] == pytest.approx(2500.0, rel=1e-9)
+
+
+# --------------------------------------------------------------------------- engine options
+def raster_1km(tmp_path, people_per_km2=100.0):
+    """A 1 km population raster over the four communes and 2 km around them."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp_path / "pop.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=24, height=24, count=1, dtype="float32",
+                       crs=CRS, transform=from_origin(X0 - 2000, Y0 + 22000, 1000, 1000),
+                       blockysize=2) as dst:  # blocks of 2 rows: tiles of 2 or more
+        dst.write(np.full((24, 24), people_per_km2, dtype="float32"), 1)
+    return path
+
+
+def all_tables(r) -> dict[str, pd.DataFrame]:
+    out = {lv: pd.DataFrame(r.table(lv).drop(columns="geometry")) for lv in r.levels}
+    return out | {f"{lv}_by_operator": r.operator_table(lv) for lv in r.levels}
+
+
+@pytest.fixture()
+def small_tiles(monkeypatch):
+    """Tiles of ~8,000 cells: the four communes run as 5 tiles of 4 raster rows."""
+    import geocov.engine
+
+    monkeypatch.setattr(geocov.engine, "TILE_CELLS", 8_000)
+
+
+def test_dask_cluster_gives_the_same_tables_as_threads(tmp_path, small_tiles):
+    distributed = pytest.importorskip("distributed")
+    kw = {"villages": make_villages(), "stations": make_stations(), "fiber": make_fiber(),
+          "population": str(raster_1km(tmp_path))}
+    threads = geocov.coverage(make_units(), workers=2, **kw)
+    one = geocov.coverage(make_units(), workers=1, **kw)
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                 dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_dask = geocov.coverage(make_units(), client=client, **kw)
+        current = geocov.coverage(make_units(), scheduler="dask", **kw)  # get_client()
+    for other in (one, on_dask, current):
+        for name, table in all_tables(threads).items():
+            pd.testing.assert_frame_equal(all_tables(other)[name], table, check_exact=True)
+    c1 = row(threads.table("commune"), "commune_code", "c1")
+    assert c1["population"] == pytest.approx(10_000.0)  # 100 km2 x 100 people
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"workers": 0}, r"workers must be a whole number of threads, at least 1; got 0"),
+        ({"workers": 1.5}, r"workers must be a whole number.*got 1\.5"),
+        ({"scheduler": "processes"}, r"scheduler must be one of \['threads', 'dask'\]"),
+        ({"scheduler": "threads", "client": object()}, r"scheduler='threads' but a Dask client"),
+    ],
+)
+def test_engine_options_are_checked(kw, match):
+    with pytest.raises(geocov.SchemaError, match=match):
+        geocov.coverage(make_units(), **kw)
+
+
+def test_dask_scheduler_without_a_client_says_how_to_start_one():
+    pytest.importorskip("distributed")
+    with pytest.raises(geocov.SchemaError, match=r"no Dask client is running; start one"):
+        geocov.coverage(make_units(), scheduler="dask")

@@ -165,6 +165,11 @@ def input_options(f: Callable) -> Callable:
             "and still count in it. Default 500.",
         ),
         click.option("--crs", "working_crs", help="Metric working CRS, e.g. EPSG:3405."),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            help="Threads for the coverage grid. Default: the CPUs (at most 8).",
+        ),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -181,6 +186,7 @@ def build_analysis(
     resolution_m: float | None,
     village_tolerance_m: float | None,
     working_crs: str | None,
+    workers: int | None = None,
     **options: Any,
 ) -> Analysis:
     """An :class:`Analysis` from a TOML file and/or command-line options.
@@ -218,6 +224,8 @@ def build_analysis(
         model["village_tolerance_m"] = village_tolerance_m
     if working_crs:
         model["crs"] = working_crs
+    if workers is not None:
+        model["workers"] = workers
     pop = a.population
     if population:
         pop = population if population in ("villages", "units") else str(Path(population))
