@@ -120,10 +120,11 @@ def test_read_dem_reprojects_bilinear_to_the_working_crs(tmp_path):
 def test_read_dem_fills_nodata_and_says_so(tmp_path):
     hole = [(i, j) for i in range(55, 65) for j in range(55, 65)]  # 10 x 10 source cells
     tif, z = lonlat_plane(tmp_path, nodata_cells=hole)
-    with pytest.warns(DataQualityWarning, match=r"had no data \(nodata -9999.*filled by "
-                                                r"interpolation"):
+    with pytest.warns(DataQualityWarning, match=r"inside the file had no data \(nodata "
+                                                r"-9999\); .* filled by interpolation"):
         dem = T.read_dem(tif, bounds=(397000, 2430000, 401000, 2434000), crs=UTM)
     assert 0 < dem.nodata_cells < 100 and "interpolation" in dem.nodata_note
+    assert dem.outside_cells == 0
     # filled from the plane around the hole: within a few metres of it
     assert np.isfinite(dem.elevation).all() and dem.elevation.min() > 400
     with pytest.warns(DataQualityWarning, match=r"set to 0 m \(sea level\)"):
@@ -135,17 +136,31 @@ def test_read_dem_fills_nodata_and_says_so(tmp_path):
 def test_read_dem_srtm_voids_without_a_nodata_tag(tmp_path):
     hole = [(i, j) for i in range(70, 80) for j in range(70, 80)]
     tif, _ = lonlat_plane(tmp_path, nodata_cells=hole, dtype="int16", nodata=-32768)
-    with pytest.warns(DataQualityWarning, match=r"nodata -32768 \(SRTM voids\)"):
+    with pytest.warns(DataQualityWarning, match=r"inside the file had no data \(nodata "
+                                                r"-32768 \(SRTM voids\)\)"):
         dem = T.read_dem(tif, bounds=(397000, 2430000, 401000, 2434000), crs=UTM)
     assert dem.elevation.min() > 0
 
 
-def test_read_dem_window_past_the_file_is_filled_and_reported(tmp_path):
+def test_read_dem_window_past_the_file_is_filled_and_noted(tmp_path):
+    # the file starts at 103.95 E (x ~ 391,600): a window from x = 390,000 runs past it;
+    # that is noted (the usual case of a buffered study area), not warned about
     tif, _ = lonlat_plane(tmp_path)
-    with pytest.warns(DataQualityWarning, match="or outside the file"):
-        dem = T.read_dem(tif, bounds=(390000, 2430000, 401000, 2434000), crs=UTM,
-                         resolution_m=100)
-    assert dem.cell_size_m == (100.0, 100.0) and dem.nodata_cells > 0
+    dem = T.read_dem(tif, bounds=(390000, 2430000, 401000, 2434000), crs=UTM,
+                     resolution_m=100)
+    assert dem.cell_size_m == (100.0, 100.0)
+    assert dem.nodata_cells == dem.outside_cells and 0.1 < dem.outside_cells / 4400 < 0.2
+    assert "lie outside the file's extent" in dem.nodata_note
+    assert dem.elevation[:, 0].min() > 400  # filled from the file's edge, not 0 m
+    # voids and a window past the file: the warning counts both, the voids apart
+    hole = [(i, j) for i in range(55, 65) for j in range(55, 65)]
+    tif, _ = lonlat_plane(tmp_path, nodata_cells=hole)
+    with pytest.warns(DataQualityWarning, match=r"without data: \d+ inside the file had no "
+                                                r"data .* and \d+ lie outside the file's "
+                                                r"extent"):
+        both = T.read_dem(tif, bounds=(390000, 2430000, 401000, 2434000), crs=UTM,
+                          resolution_m=100)
+    assert both.nodata_cells > both.outside_cells == dem.outside_cells
 
 
 def test_read_dem_errors(tmp_path):
@@ -688,8 +703,8 @@ def test_sample_province_viewsheds():
     pad = r.max()
     bounds = (xy[:, 0].min() - pad, xy[:, 1].min() - pad, xy[:, 0].max() + pad,
               xy[:, 1].max() + pad)
-    with pytest.warns(DataQualityWarning, match="had no data"):
-        dem = T.read_dem(paths["terrain"], bounds=bounds, crs=wcrs)
+    dem = T.read_dem(paths["terrain"], bounds=bounds, crs=wcrs)  # runs past the file
+    assert dem.nodata_cells == dem.outside_cells > 0
     h = T.antenna_heights_m(stations)[:120]
     az, bw = stations.azimuth_deg.to_numpy()[:120], stations.beamwidth_deg.to_numpy()[:120]
     sweep = T.viewsheds(dem, xy, h, r, azimuth_deg=az, beamwidth_deg=bw)

@@ -130,6 +130,8 @@ class DEM:
         File name, or ``"array"``.
     nodata_cells : int
         Cells that had no data and were filled (see :func:`read_dem`).
+    outside_cells : int
+        Those of them that lie outside the file's extent.
     nodata_note : str
         How they were filled, in words ("" when none).
 
@@ -148,6 +150,7 @@ class DEM:
     crs: CRS
     source: str = "array"
     nodata_cells: int = 0
+    outside_cells: int = 0
     nodata_note: str = ""
 
     @classmethod
@@ -282,7 +285,11 @@ def read_dem(
     areas off the file) set to 0 m, i.e. treated as sea level; ``"zero"`` sets them all to
     0 m.  (Holes of a source cell or two are already bridged by the bilinear resampling,
     which weighs the valid cells around them.)  Filled cells are counted in
-    :attr:`DEM.nodata_cells` and reported in a :class:`~geocov.errors.DataQualityWarning`.
+    :attr:`DEM.nodata_cells` (those off the file in :attr:`DEM.outside_cells`) and described
+    in :attr:`DEM.nodata_note`, for the model note.  Voids inside the file are also reported
+    in a :class:`~geocov.errors.DataQualityWarning`; a window running past the file (the
+    usual case when it is the study area buffered by the stations' radius) is not warned
+    about: check ``outside_cells`` when the study area itself must be covered.
 
     Parameters
     ----------
@@ -386,6 +393,7 @@ def read_dem(
         auto_void = False
         if src_nodata is None and src.dtypes[0] == "int16":
             src_nodata, auto_void = -32768, True
+        src_bounds, src_crs = src.bounds, src.crs
         dst = np.full((height, width), np.nan, dtype=np.float32)
         reproject(source=rasterio.band(src, 1), destination=dst, src_transform=src.transform,
                   src_crs=src.crs, src_nodata=src_nodata, dst_transform=dst_t,
@@ -393,14 +401,18 @@ def read_dem(
     missing = ~np.isfinite(dst)
     n_missing = int(missing.sum())
     note = ""
+    n_off = 0
     if n_missing:
         if n_missing == dst.size:
             raise SchemaError(
                 f"DEM {p.name}: no data at all over the window {bounds!r} ({wcrs.name}); "
                 f"give a DEM that covers the study area")
+        off_file = missing & ~_file_footprint(src_bounds, src_crs, (minx, miny, maxx, maxy),
+                                              wcrs, dst_t, dst.shape)
+        n_off = int(off_file.sum())
+        n_void = n_missing - n_off
         what = (f"nodata {src_nodata:g}" + (" (SRTM voids)" if auto_void else "")
                 if src_nodata is not None else "no value")
-        n_interp = 0
         if fill_nodata == "interpolate":
             from rasterio.fill import fillnodata
 
@@ -409,27 +421,50 @@ def read_dem(
             work = fillnodata(work, mask=(~missing).astype(np.uint8),
                               max_search_distance=FILL_SEARCH_CELLS)
             still = work <= sentinel / 2
-            n_interp = n_missing - int(still.sum())
             work[still] = 0.0
             dst = work
-            note = (f"{n_missing:,} of {dst.size:,} DEM cells ({100 * n_missing / dst.size:.2g}%)"
-                    f" had no data ({what}, or outside the file); {n_interp:,} filled by "
-                    f"interpolation from valid cells up to {FILL_SEARCH_CELLS} cells away, "
-                    f"{n_missing - n_interp:,} set to 0 m (sea level)")
+            how = (f"{n_missing - int(still.sum()):,} filled by interpolation from valid "
+                   f"cells up to {FILL_SEARCH_CELLS} cells away, {int(still.sum()):,} set to "
+                   f"0 m (sea level)")
         else:
             dst[missing] = 0.0
-            note = (f"{n_missing:,} of {dst.size:,} DEM cells ({100 * n_missing / dst.size:.2g}%)"
-                    f" had no data ({what}, or outside the file); set to 0 m (sea level)")
-        warnings.warn(
-            f"{p.name}: {note}. " + (hint(
-                "Pass fill_nodata='zero' to set them all to 0 m, or a DEM that covers the "
-                "study area without voids.",
-                "Give a DEM that covers the study area without voids.")
-                if fill_nodata == "interpolate" else
-                "Give a DEM that covers the study area without voids."),
-            DataQualityWarning, stacklevel=2)
+            how = "set to 0 m (sea level)"
+        parts = []
+        if n_void:
+            parts.append(f"{n_void:,} inside the file had no data ({what})")
+        if n_off:
+            parts.append(f"{n_off:,} lie outside the file's extent")
+        note = (f"{n_missing:,} of {dst.size:,} DEM cells ({100 * n_missing / dst.size:.2g}%) "
+                f"without data: {' and '.join(parts)}; {how}")
+        if n_void:  # voids in the data itself: warn; a window running past the file: noted
+            warnings.warn(
+                f"{p.name}: {note}. " + (hint(
+                    "Pass fill_nodata='zero' to set them all to 0 m, or a DEM without voids.",
+                    "Give a DEM without voids.")
+                    if fill_nodata == "interpolate" else "Give a DEM without voids."),
+                DataQualityWarning, stacklevel=2)
     dem = DEM.from_array(dst, dst_t, wcrs, source=p.name)
-    return replace(dem, nodata_cells=n_missing, nodata_note=note)
+    return replace(dem, nodata_cells=n_missing, outside_cells=n_off, nodata_note=note)
+
+
+def _file_footprint(src_bounds, src_crs, window, wcrs, dst_t, shape) -> np.ndarray:
+    """Cells of the window whose centre lies on the source file (its extent, warped)."""
+    import shapely
+    from rasterio.features import geometry_mask
+    from rasterio.warp import transform_bounds, transform_geom
+
+    try:
+        wb = transform_bounds(wcrs, src_crs, *window, densify_pts=21)
+        box = shapely.box(max(wb[0], src_bounds.left), max(wb[1], src_bounds.bottom),
+                          min(wb[2], src_bounds.right), min(wb[3], src_bounds.top))
+        if box.is_empty or box.area == 0:
+            return np.zeros(shape, bool)
+        w = box.bounds[2] - box.bounds[0]
+        ring = shapely.segmentize(box, max(w, box.bounds[3] - box.bounds[1]) / 64)
+        geom = transform_geom(src_crs, wcrs, shapely.geometry.mapping(ring))
+        return geometry_mask([geom], out_shape=shape, transform=dst_t, invert=True)
+    except Exception:  # noqa: BLE001 - no footprint: every hole counts as a void
+        return np.ones(shape, bool)
 
 
 # =========================================================================== antennas
