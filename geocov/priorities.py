@@ -89,6 +89,7 @@ from .io import (
     resolve_columns,
     source_names,
 )
+from .villages import _ALIASES as _VILLAGE_ALIASES
 from .vocabulary import (
     LAYER_NOUNS,
     LAYERS,
@@ -97,6 +98,7 @@ from .vocabulary import (
     covered_column,
     name_column,
     result_levels,
+    stations_column,
     unit_levels,
     units_with_column,
 )
@@ -289,10 +291,10 @@ class PriorityRules:
 
 # =========================================================================== attributes
 # Matched with io.fold_text (case, spaces, "_", brackets and diacritics ignored).
+# The code columns are the villages reader's own aliases (geocov.read_villages).
 _ATTR_ALIASES: dict[str, list[str]] = {
-    "village_code": ["ma_thon", "village_id", "ma_thon_ban", "ma_ban"],
-    "unit_code": ["commune_code", "ma_xa", "commune_id", "ward_code", "ma_phuong",
-                  "ma_xa_phuong", "ma_phuong_xa"],
+    "village_code": list(_VILLAGE_ALIASES["village_code"]),
+    "unit_code": list(_VILLAGE_ALIASES["unit_code"]),
     "has_power": ["co_dien", "dien", "dien_luoi", "co_dien_luoi", "dien_luoi_quoc_gia",
                   "co_dien_luoi_quoc_gia", "grid_power", "power", "electricity",
                   "electrified"],
@@ -372,8 +374,7 @@ def read_programme_attributes(
     frame = frame_from_source(source, layer=layer, encoding=encoding)
     file = source_names(frame)
     count_rows_read(rejects, frame, f"{level} attributes")
-    aliases = {key: (["code", "id", *_ATTR_ALIASES[key]] if level == "village"
-                     else _ATTR_ALIASES[key]),
+    aliases = {key: _ATTR_ALIASES[key],
                **{k: _ATTR_ALIASES[k] for k in _FLAGS}}
     cols = resolve_columns(frame, aliases, given=columns, required=[key], file=file,
                            cli_option="--attributes-columns")
@@ -2054,6 +2055,9 @@ def flag_unconnected_remote(
       its parent's centre.
     * **flagged** = unconnected and remote.
 
+    A unit whose top-level unit (province) holds no station at all while others do is
+    never flagged: the station data does not cover it (``covered_by_data`` False).
+
     Parameters
     ----------
     table : GeoDataFrame
@@ -2068,7 +2072,7 @@ def flag_unconnected_remote(
     -------
     DataFrame
         Indexed like ``table``: ``<level>_code``, ``no_coverage``, ``no_fiber`` (nullable:
-        NA without fiber data), ``unconnected``, ``centre_distance_km``,
+        NA without fiber data), ``unconnected``, ``covered_by_data``, ``centre_distance_km``,
         ``fiber_distance_km``, ``remote``, ``flagged``, ``population_uncovered``, ``reason``.
 
     Examples
@@ -2124,6 +2128,17 @@ def flag_unconnected_remote(
     no_fiber_val = (np.nan_to_num(vf) == 0) & (np.nan_to_num(uf) == 0)
     no_fiber = pd.array(np.where(known, no_fiber_val, None), dtype="boolean")
     unconnected = no_coverage & no_fiber_val & known
+    # a top-level unit (province) without any station while others have some: the station
+    # data does not cover it, so "no 4G" there says nothing (a national run with one
+    # province's stations)
+    covered_by_data = np.ones(len(table), dtype=bool)
+    st_col = stations_column("any")
+    if levels[0] != level and st_col in table.columns:
+        n_st = pd.to_numeric(table[st_col], errors="coerce").fillna(0)
+        per_top = n_st.groupby(table[code_column(levels[0])].to_numpy()).transform("sum")
+        if (per_top > 0).any():
+            covered_by_data = (per_top > 0).to_numpy()
+    unconnected &= covered_by_data
 
     metric = working_crs(table, crs)
     geoms = table.geometry.to_crs(metric)
@@ -2193,6 +2208,7 @@ def flag_unconnected_remote(
             "no_coverage": no_coverage,
             "no_fiber": no_fiber,
             "unconnected": unconnected,
+            "covered_by_data": covered_by_data,
             "centre_distance_km": centre_km,
             "fiber_distance_km": fiber_km,
             "remote": remote,

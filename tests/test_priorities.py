@@ -139,6 +139,18 @@ def test_without_fiber_data_nothing_is_said_about_fiber():
     assert out["no_coverage"].all()
 
 
+def test_province_without_station_data_is_not_flagged():
+    # two provinces; the station file has stations in P1's communes only
+    t = _strip(villages_covered_4g_plus=[0, 0, 0, 0], stations_any=[3, 0, 0, 0],
+               province_code=["P1", "P1", "P2", "P2"], district_code=["D1", "D1", "D2", "D2"])
+    out = flag_unconnected_remote(t, rules=RemoteRules(centre_km=0, fiber_km=None))
+    assert out["covered_by_data"].tolist() == [True, True, False, False]
+    assert out["flagged"].tolist() == [True, True, False, False]
+    # with no station anywhere, nothing is known to be missing: every unit stays assessed
+    out = flag_unconnected_remote(_strip(stations_any=[0] * 4, province_code=["P1"] * 4))
+    assert out["covered_by_data"].all()
+
+
 def test_coarsest_level_has_no_centre_distance():
     r = small_result()
     out = flag_unconnected_remote(r.table("province"))
