@@ -691,7 +691,14 @@ WRITE_FORMATS = ("csv", "gpkg", "xlsx")
 # ----------------------------------------------------------- writing files whole
 def temporary_path(path: str | Path) -> Path:
     """A free temporary name beside ``path`` with the same suffix (so GDAL and Excel
-    writers still see the format): ``out/.coverage.xlsx.tmp-<pid>-<hex>.xlsx``."""
+    writers still see the format): ``out/.coverage.xlsx.tmp-<pid>-<hex>.xlsx``.
+
+    Examples
+    --------
+    >>> p = temporary_path("out/coverage.xlsx")
+    >>> p.parent.name, p.name.startswith(".coverage.xlsx.tmp-"), p.suffix
+    ('out', True, '.xlsx')
+    """
     path = Path(path)
     token = f"{os.getpid()}-{secrets.token_hex(4)}"
     return path.with_name(f".{path.name}.tmp-{token}{path.suffix}")
@@ -775,7 +782,15 @@ class StagedFiles:
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` as UTF-8 CSV with BOM (Excel shows Vietnamese text intact), no
-    index, geometry left out, and the same bytes for the same table."""
+    index, geometry left out, and the same bytes for the same table.
+
+    Examples
+    --------
+    >>> import codecs, tempfile, pathlib, pandas as pd
+    >>> p = write_csv(pd.DataFrame({"xa": ["Tả Van"]}), pathlib.Path(tempfile.mkdtemp()) / "a.csv")
+    >>> p.read_bytes().startswith(codecs.BOM_UTF8), p.read_text(encoding="utf-8-sig").split()
+    (True, ['xa', 'Tả', 'Van'])
+    """
     if isinstance(frame, gpd.GeoDataFrame):
         frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
@@ -789,6 +804,17 @@ def write_gpkg(
 
     ``timestamp`` (ISO date or date-time) is the layers' "last change" that GDAL records
     (default: the clock); given, the same layers give the same bytes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, geopandas as gpd
+    >>> from shapely import Point
+    >>> g = gpd.GeoDataFrame({"name": ["a"]}, geometry=[Point(105, 21)], crs=4326)
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> a = write_gpkg({"x": g}, folder / "a.gpkg", timestamp="2024-12-31")
+    >>> b = write_gpkg({"x": g}, folder / "b.gpkg", timestamp="2024-12-31")
+    >>> a.read_bytes() == b.read_bytes(), gpd.list_layers(a)["name"].tolist()
+    (True, ['x'])
     """
     import pyogrio
 

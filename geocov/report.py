@@ -186,6 +186,13 @@ def report_sheets(
 
     ``tables`` / ``operator_tables`` (level -> table) are used when given, so that
     tables already computed for other files are not computed again.
+
+    Examples
+    --------
+    >>> import geocov
+    >>> r = geocov.run_analysis(geocov.sample_paths()["analysis"])
+    >>> [s.name for s in report_sheets(r, ["district"])]
+    ['Districts', 'Districts by operator', 'Columns']
     """
     levels = list(levels) if levels else list(result.levels)
     used = {label("sheet.summary", lang).lower()}
@@ -299,6 +306,8 @@ def _summary_front(result: Any, lang: str) -> Callable[[Any, Mapping[str, Any]],
 
     def front(workbook: Any, fmt: Mapping[str, Any]) -> None:
         ws = workbook.add_worksheet(label("sheet.summary", lang))
+        ws.set_paper(9)  # A4, one page wide: it goes into the provincial report as it is
+        ws.fit_to_pages(1, 0)
         ws.set_column(0, 0, 36)
         ws.set_column(1, 8, 15)
         r = 0
@@ -512,6 +521,15 @@ def input_records(
     rejected while linking villages count too); in strict mode every row a reader
     returned was used (a bad row raises), and stations of technologies not counted
     (NB-IoT, ...) are counted as read and rejected.
+
+    Examples
+    --------
+    >>> import geocov
+    >>> from geocov.analysis import load_inputs, read_analysis
+    >>> a = read_analysis(geocov.sample_paths()["analysis"])
+    >>> rec = input_records(a, load_inputs(a))[0]
+    >>> rec["role"], rec["crs"], rec["rows_read"], rec["rows_used"]
+    ('units', 'EPSG:4326', 150, 150)
     """
     summary = rejects.summary() if rejects is not None else None
     out: list[dict[str, Any]] = []
@@ -585,6 +603,16 @@ def build_manifest(
 
     ``outputs`` maps each output file to where its bytes are now (its temporary name
     while staged); paths are written relative to ``folder``.
+
+    Examples
+    --------
+    >>> import geocov
+    >>> r = geocov.run_analysis(geocov.sample_paths()["analysis"])
+    >>> m = build_manifest(r)
+    >>> [i["role"] for i in m["inputs"]], len(m["inputs"][2]["sha256"])
+    (['units', 'villages', 'stations', 'fiber', 'population'], 64)
+    >>> m["inputs"][2]["rows_read"], m["result"]["stations_excluded"]
+    (1000, 27)
     """
     from . import __version__
 

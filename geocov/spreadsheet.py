@@ -20,9 +20,10 @@ filters, charts and sums them as shares; :func:`geocov.report.read_report` turns
 back into 0-100 figures. Empty cells are missing values (a percentage of an empty
 denominator, fiber with no fiber data).
 
-Every data sheet has a bold, wrapped header row that stays frozen, filters on every
-column, widths from its headers and values, and the number format of each column on
-the whole column (cells a user adds later look the same).
+Every data sheet has a bold, wrapped header row that stays frozen (and is printed on
+every page; landscape A4), filters on every column, widths from its headers and values,
+and the number format of each column on the whole column (cells a user adds later look
+the same).
 
 How it is fast: xlsxwriter writes the workbook (styles, header rows, column widths and
 formats, frozen panes, filters, any front sheets such as a summary); the rows of the
@@ -333,6 +334,17 @@ def write_workbook(
     Returns
     -------
     Path
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, openpyxl
+    >>> def front(workbook, formats):
+    ...     workbook.add_worksheet("Summary").write_string(0, 0, "Lào Cai", formats["title"])
+    >>> sheet = Sheet("Communes", (Column("Villages", [1569, 3], "count"),))
+    >>> p = write_workbook(pathlib.Path(tempfile.mkdtemp()) / "w.xlsx", [sheet], front=front)
+    >>> wb = openpyxl.load_workbook(p)
+    >>> wb.sheetnames, wb["Communes"]["A2"].value, wb["Communes"]["A2"].number_format
+    (['Summary', 'Communes'], 1569, '#,##0')
     """
     import xlsxwriter
 
@@ -354,6 +366,9 @@ def write_workbook(
             ws.write_string(0, j, column.header, formats["header"])
             ws.set_column(j, j, _width(column, c), formats[column.kind])
         ws.freeze_panes(1, sheet.freeze_columns)
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.repeat_rows(0)  # the header on every printed page
         if sheet.columns:
             ws.autofilter(0, 0, n, len(sheet.columns) - 1)
         prepared[sheet.name] = (sheet, cells)
