@@ -119,7 +119,7 @@ def main() -> None:
                 row["openpyxl (before)"] = (s, rss, p.stat().st_size)
             p, s, rss = timed(sampler, write_report, result, folder / "report.xlsx")
             row["report workbook (after)"] = (s, rss, p.stat().st_size)
-            out, s, rss = timed(sampler, lambda: write_result(result, folder / "all"))
+            _, s, rss = timed(sampler, write_result, result, folder / "all")
             size = sum(f.stat().st_size for f in (folder / "all").iterdir())
             row["all outputs (after)"] = (s, rss, size)
         sampler.stop()
