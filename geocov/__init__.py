@@ -48,6 +48,11 @@ _EXPORTS = {
     "priorities": "priorities", "PriorityRules": "priorities", "PriorityResult": "priorities",
     "read_programme_attributes": "priorities", "read_costs": "costs", "CostModel": "costs",
     "run_priorities": "analysis", "write_priorities": "analysis",
+    # the 2025 reform, official figures
+    "crosswalk": "crosswalk", "reaggregate": "crosswalk", "read_merges": "crosswalk",
+    "ReaggregatedResult": "crosswalk", "units_vintage": "crosswalk",
+    "reconcile": "reconcile", "read_official": "reconcile", "Reconciliation": "reconcile",
+    "run_reconcile": "analysis",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -70,7 +75,7 @@ def __dir__() -> list[str]:
 
 
 #: Submodules named like their main function: ``geocov.<name>`` stays the function.
-_FUNCTION_MODULES = ("coverage", "priorities")
+_FUNCTION_MODULES = ("coverage", "priorities", "crosswalk", "reconcile")
 
 
 class _Package(types.ModuleType):
