@@ -135,7 +135,20 @@ class Progress:
 @contextlib.contextmanager
 def progress_for(progress: ProgressArg, *, steps: int, desc: str = "geocov") -> Iterator[Progress]:
     """A :class:`Progress` for ``steps`` more steps: ``progress`` itself if it is one
-    already under way (its owner closes it), else a new one closed at the end."""
+    already under way (its owner closes it), else a new one closed at the end.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> with progress_for(lambda *a: seen.append(a), steps=1) as outer:
+    ...     with progress_for(outer, steps=1) as inner:  # the same run, one more step
+    ...         with inner.step("a"):
+    ...             pass
+    ...     with outer.step("b"):
+    ...         pass
+    >>> seen
+    [('a', 0, 2), ('b', 1, 2), ('done', 2, 2)]
+    """
     if isinstance(progress, Progress):
         progress.expect(steps)
         yield progress
