@@ -951,10 +951,12 @@ class ReaggregatedResult(CoverageResult):
 
     def _blank(self, out: pd.DataFrame, base: pd.DataFrame, level: str,
                by: tuple[str, ...] = ()) -> pd.DataFrame:
-        if level == self.finest:
-            return out
         for col in self.unassessed:
             if col not in base.columns or col not in out.columns:
+                continue
+            # a float column: empty cells are NaN, as where a figure is unknown elsewhere
+            out[col] = pd.to_numeric(out[col]).astype(float)
+            if level == self.finest:
                 continue
             unknown = base[col].isna()
             if not unknown.any():
@@ -962,14 +964,14 @@ class ReaggregatedResult(CoverageResult):
             if level == TOTAL:
                 keys = [c for c in by if c in out.columns]
                 if not keys:
-                    out[col] = pd.NA
+                    out[col] = np.nan
                     continue
                 bad = base.loc[unknown, keys].drop_duplicates()
             else:
                 keys = [code_column(level), *by]
                 bad = base.loc[unknown, keys].drop_duplicates()
             hit = out[keys].merge(bad.assign(_bad=True), on=keys, how="left")["_bad"]
-            out.loc[hit.fillna(False).to_numpy(dtype=bool), col] = pd.NA
+            out.loc[hit.fillna(False).to_numpy(dtype=bool), col] = np.nan
         return out
 
     def table(self, level: str) -> gpd.GeoDataFrame:

@@ -651,6 +651,13 @@ def _reading(row: pd.Series, m: Metric, ctx: _Context, official: pd.DataFrame,
     what = m.label
     words = []
     if not np.isfinite(num):
+        base = getattr(ctx.result, "base", None)
+        has_fiber = base is not None and any(
+            c in base.columns and base[c].notna().any()
+            for c in ("villages_fiber", f"{units_column(ctx.finest)}_with_fiber"))
+        if m.layer == "fiber" and has_fiber:
+            return ("Not compared: not assessable on these units: fiber of an old unit split "
+                    "between new ones cannot be placed in its pieces (see geocov.reaggregate).")
         if m.layer == "fiber":
             return ("Not compared: geocov has no fiber data for this analysis; add the fiber "
                     "input ([fiber] in the analysis file) to compare.")

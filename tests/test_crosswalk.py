@@ -418,6 +418,32 @@ def test_reaggregate_keeps_every_total(old_result):
     assert after["communes"] == 4 and before["communes"] == 4
 
 
+@settings(max_examples=15, deadline=None)
+@given(cuts=st.lists(st.floats(0.1, 3.9), min_size=1, max_size=3, unique=True))
+def test_reaggregate_keeps_totals_whatever_the_cut(old_result, cuts):
+    """New units cut anywhere across the old ones: every total is kept, every percentage
+    lies in 0-100, and none is the average of its units' percentages."""
+    edges = sorted({0.0, 4.0, *cuts})
+    new = gpd.GeoDataFrame(
+        {"province_code": "15", "province_name": "Lào Cai",
+         "commune_code": [f"N{i}" for i in range(len(edges) - 1)],
+         "commune_name": [f"N{i}" for i in range(len(edges) - 1)]},
+        geometry=[kbox(x0, 0, x1, 2) for x0, x1 in zip(edges, edges[1:], strict=False)],
+        crs=CRS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        r = reaggregate(old_result, new, sliver_pct=0.0)
+    before, after = old_result.table("total").iloc[0], r.table("total").iloc[0]
+    for col in ("area_km2", "covered_area_km2_4g", "villages", "villages_covered_any",
+                "population", "population_covered_4g", "stations_any", "villages_fiber"):
+        assert after[col] == pytest.approx(before[col], rel=1e-9), col
+    t = r.table("commune")
+    pct = t[[c for c in t.columns if "_pct" in c]].to_numpy(dtype=float)
+    assert np.all((pct[~np.isnan(pct)] >= 0) & (pct[~np.isnan(pct)] <= 100 + 1e-9))
+    assert after["villages_pct_4g"] == pytest.approx(
+        100 * after["villages_covered_4g"] / after["villages"])
+
+
 def test_reaggregate_operator_tables_move_per_operator(old_result):
     r = reaggregate(old_result, new_units(), code_list=merges())
     ops = r.operator_table("commune").set_index(["commune_code", "operator"])
@@ -541,3 +567,24 @@ def test_lao_cai_pre2025_to_2025_list_against_overlay(shared_data):
     province = moved.table("province")
     assert province["province_code"].tolist() == ["15"]
     assert province["villages"].iloc[0] == before["villages"]
+
+
+def test_a_reaggregated_result_is_written_mapped_and_reconciled(old_result, tmp_path):
+    """Reports, maps and reconciliation read it like any result; an empty (not assessable)
+    figure stays empty in the workbook's key figures."""
+    import openpyxl
+
+    r = reaggregate(old_result, new_units(), code_list=merges())
+    w = geocov.write_outputs(r, folder=tmp_path, formats=["xlsx"])
+    first_sheet = openpyxl.load_workbook(w.tables[0]).worksheets[0]
+    texts = [c for row in first_sheet.iter_rows(max_row=5, values_only=True) for c in row]
+    assert "Coverage (2025 (34 provinces) units)" in texts
+    assert geocov.coverage_map(r, level="commune") is not None
+    rec = geocov.reconcile(r, pd.DataFrame({
+        "unit": ["Tỉnh Lào Cai", "Xã Y"], "metric": ["thôn có 4G", "xã có cáp quang"],
+        "value": ["2/10", "1/1"], "date": ["2020-12-31", "2025-12-31"]}))
+    first, second = rec.table["reading"]
+    assert "the report predates the 2025 reform but geocov's units are 2025 (34 provinces)" \
+        in first
+    assert second == ("Not compared: not assessable on these units: fiber of an old unit split "
+                      "between new ones cannot be placed in its pieces (see geocov.reaggregate).")
