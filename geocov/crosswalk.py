@@ -665,7 +665,8 @@ def crosswalk(
         any CRS each.
     code_list : path or DataFrame, optional
         The merge list: a file or frame :func:`read_merges` reads (e.g. the 2025 commune
-        layer with its ``sapnhap_a05_truocsn`` column), or its result.
+        layer with its ``sapnhap_a05_truocsn`` column), or its result (for a layer of a
+        multi-layer file: ``read_merges(path, layer="communes_2025")``).
     how : {"area", "population", "villages"}
         Which share is ``share``.
     population : path, optional
