@@ -338,8 +338,8 @@ def coverage(
     ucode = f"{finest}_code"
     units = units.reset_index(drop=True)
     n_units = len(units)
-    units_w = units.geometry.to_crs(wcrs)
-    area_km2 = units.geometry.to_crs(_crs.equal_area_crs(units)).area.to_numpy() / 1e6
+    units_w = units.geometry.to_crs(wcrs)  # the one reprojection of the units
+    area_km2 = _areas_km2(units, units_w, wcrs)
     timer.lap("prepare units")
 
     # ---- villages: link to units
@@ -379,7 +379,7 @@ def coverage(
         timer.lap("village coverage")
 
     # ---- units that have each layer (exact)
-    u_bits = _unit_bits(units_w, st)
+    u_bits = _unit_bits(units_w, st, grid.sums.unit_bits)
     timer.lap("unit signal")
 
     # ---- fiber
@@ -432,7 +432,7 @@ def coverage(
                     cols[f"population_covered_{name}"] = np.bincount(
                         v_unit[ok].astype(np.int64), weights=(v_pop * cov)[ok], minlength=n_units
                     )
-            has = ((u_bits & mask) != 0) | ((grid.sums.unit_bits & mask) != 0)
+            has = (u_bits & mask) != 0
             cols[f"{finest}s_with_{'signal' if name == 'any' else name}"] = has.astype(np.int64)
             st_sel = (st.bits & mask) != 0
             inside = st_unit >= 0
@@ -735,18 +735,18 @@ def _prepare_stations(stations, *, radius_m, statuses, wcrs) -> _Stations:
     pts = stations.geometry.to_crs(wcrs).values
     xy = np.column_stack([shapely.get_x(pts), shapely.get_y(pts)]) if len(pts) else np.zeros((0, 2))
     combos = stations[["technology", "operator"]].astype(str)
-    pairs = sorted(
-        set(map(tuple, combos.to_numpy())), key=lambda p: (TECHNOLOGIES.index(p[0]), p[1])
-    )
+    distinct = combos.drop_duplicates().itertuples(index=False, name=None)  # a few dozen
+    pairs = sorted(distinct, key=lambda p: (TECHNOLOGIES.index(p[0]), p[1]))
     if len(pairs) > 64:
         raise SchemaError(
             f"stations: {len(pairs)} (technology, operator) combinations; at most 64 are "
             f"supported. "
             f"Map rare operators to one name (e.g. 'other') before calling coverage"
         )
-    index = {p: i for i, p in enumerate(pairs)}
     layer = (
-        np.array([index[p] for p in map(tuple, combos.to_numpy())], dtype=np.int64)
+        pd.MultiIndex.from_tuples(pairs, names=["technology", "operator"])
+        .get_indexer(pd.MultiIndex.from_frame(combos))
+        .astype(np.int64)
         if len(combos)
         else np.zeros(0, dtype=np.int64)
     )
@@ -783,6 +783,33 @@ def _layer_mask(st: _Stations, techs: Sequence[str], op_mask: np.ndarray) -> np.
             np.left_shift(np.uint64(1), np.flatnonzero(sel).astype(np.uint64)), initial=np.uint64(0)
         )
     )
+
+
+def _areas_km2(units: gpd.GeoDataFrame, units_w: gpd.GeoSeries, wcrs) -> np.ndarray:
+    """Area of each unit (km²) on the ellipsoid: its area in the working CRS divided by the
+    CRS's areal scale at its centre (within 1e-5 for units under ``AREA_SCALE_MAX_KM``
+    across); units larger than that are measured in an equal-area CRS instead."""
+    from pyproj import Proj
+
+    area = shapely.area(units_w.values) / 1e6
+    b = units_w.bounds.to_numpy()
+    large = np.nanmax(b[:, 2:] - b[:, :2], axis=1, initial=0.0) > AREA_SCALE_MAX_KM * 1e3
+    small = ~large & (area > 0)
+    if small.any():
+        c = shapely.centroid(units_w.values[small])
+        proj = Proj(wcrs)
+        lon, lat = proj(shapely.get_x(c), shapely.get_y(c), inverse=True)
+        area[small] /= np.asarray(proj.get_factors(lon, lat).areal_scale)
+    if large.any():
+        ea = units.geometry[large].to_crs(_crs.equal_area_crs(units))
+        area[large] = ea.area.to_numpy() / 1e6
+    return area
+
+
+#: Units wider or higher than this (km) take their area from an equal-area CRS; below it
+#: the working CRS's areal scale at the centre is exact to 1e-5 (its variation across a
+#: unit of width w is about w² / 12R²).
+AREA_SCALE_MAX_KM = 50.0
 
 
 def _station_units(st: _Stations, units_w: gpd.GeoSeries, codes: np.ndarray) -> np.ndarray:
@@ -845,24 +872,39 @@ def _point_bits(points_xy: np.ndarray, st: _Stations) -> np.ndarray:
     return bits
 
 
-def _unit_bits(units_w: gpd.GeoSeries, st: _Stations) -> np.ndarray:
-    """Bit mask of base layers whose footprint touches each unit (exact test)."""
-    bits = np.zeros(len(units_w), dtype=np.uint64)
-    if not len(st.xy):
+def _unit_bits(units_w: gpd.GeoSeries, st: _Stations, grid_bits: np.ndarray) -> np.ndarray:
+    """Bit mask of base layers whose footprint touches each unit (exact test).
+
+    ``grid_bits`` (the grid's per-unit bits) are certain: a cell whose centre lies in the
+    unit and in a footprint shows that the footprint touches the unit. The exact vector
+    test runs only for the (station, unit) pairs they leave open: units within the
+    footprint's bounding box that do not yet have the station's layer (tiny units,
+    slivers, footprints reaching in between cell centres).
+    """
+    bits = np.asarray(grid_bits, dtype=np.uint64).copy()
+    if not len(st.xy) or not len(units_w):
         return bits
-    tree = shapely.STRtree(units_w.values)
-    omni = ~is_sector(st.azimuth_deg, st.beamwidth_deg)
-    if omni.any():
-        idx = np.flatnonzero(omni)
-        si, ui = tree.query(
-            shapely.points(st.xy[idx]), predicate="dwithin", distance=st.radius_m[idx]
-        )
-        np.bitwise_or.at(bits, ui, st.bits[idx[si]])
-    if (~omni).any():
-        idx = np.flatnonzero(~omni)
-        fp = st.footprints(rows=idx)
-        si, ui = tree.query(fp, predicate="intersects")
-        np.bitwise_or.at(bits, ui, st.bits[idx[si]])
+    x, y, r = st.xy[:, 0], st.xy[:, 1], st.radius_m
+    geoms = units_w.values
+    si, ui = shapely.STRtree(geoms).query(shapely.box(x - r, y - r, x + r, y + r))
+    open_ = (bits[ui] & st.bits[si]) == 0
+    si, ui = si[open_], ui[open_]
+    # the unit's bounding box within r of the station (a cheap necessary condition)
+    b = shapely.bounds(geoms[ui])
+    dx = np.maximum(np.maximum(b[:, 0] - x[si], x[si] - b[:, 2]), 0.0)
+    dy = np.maximum(np.maximum(b[:, 1] - y[si], y[si] - b[:, 3]), 0.0)
+    near = dx * dx + dy * dy <= r[si] ** 2
+    si, ui = si[near], ui[near]
+    sector = is_sector(st.azimuth_deg, st.beamwidth_deg)[si]
+    touch = np.zeros(len(si), dtype=bool)
+    if (~sector).any():
+        om = ~sector
+        touch[om] = shapely.dwithin(shapely.points(st.xy[si[om]]), geoms[ui[om]], r[si[om]])
+    if sector.any():
+        rows = np.unique(si[sector])
+        fp = st.footprints(rows=rows)
+        touch[sector] = shapely.intersects(fp[np.searchsorted(rows, si[sector])], geoms[ui[sector]])
+    np.bitwise_or.at(bits, ui[touch], st.bits[si[touch]])
     return bits
 
 

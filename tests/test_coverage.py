@@ -22,12 +22,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+import shapely
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from shapely import box
 
 import geocov
 from geocov.coverage import TECH_LAYERS
+from geocov.vocabulary import units_with_column
 
 X0, Y0 = 500_000.0, 2_400_000.0
 CRS = "EPSG:32648"
@@ -388,6 +390,26 @@ def test_row_order_does_not_matter(rows, seed):
     pd.testing.assert_frame_equal(a, b[a.columns], check_exact=False, rtol=1e-9)
 
 
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=station_rows)
+@example(rows=[("4G", "V", -0.1, 5.0, 200.0)])  # reaches 100 m into c1, no cell centre
+@example(rows=[("3G", "M", 10.0, 10.0, 200.0)])  # on the corner of all four communes
+def test_units_with_a_layer_are_those_its_footprints_touch(rows):
+    """``communes_with_<T>`` against a brute-force shapely test of every (unit, station)."""
+    stations = _stations(rows)
+    t = _cov(stations).table("commune").set_index("commune_code")
+    units = make_units()
+    for layer, techs in TECH_LAYERS.items():
+        sel = stations["technology"].isin(techs).to_numpy()
+        touch = shapely.dwithin(
+            units.geometry.to_numpy()[:, None],
+            stations.geometry.to_numpy()[sel][None, :],
+            stations["range_m"].to_numpy()[sel][None, :],
+        ).any(axis=1)
+        got = t.loc[units["commune_code"], units_with_column("commune", layer)]
+        assert got.tolist() == touch.astype(int).tolist(), layer
+
+
 def test_parent_areas_by_hand(result):
     """Districts and the province from the layout, not from their communes' rows."""
     square_km2 = 100.0 / 0.9996**2  # a 10 km projected square on the ground (see above)
@@ -528,3 +550,22 @@ def test_dask_scheduler_without_a_client_says_how_to_start_one():
     pytest.importorskip("distributed")
     with pytest.raises(geocov.SchemaError, match=r"no Dask client is running; start one"):
         geocov.coverage(make_units(), scheduler="dask")
+
+
+def test_unit_areas_are_geodesic_areas():
+    """area_km2 against pyproj's geodesic area: small units away from the central meridian
+    (working CRS scale, k = 1.0007 there) and a unit too large for it (equal-area CRS)."""
+    from pyproj import Geod
+
+    boxes = {"near": (1, 1, 11, 11), "east": (300, 50, 320, 70), "large": (-150, -60, 150, 90)}
+    geoms = [shapely.segmentize(box(*km(a, b), *km(c, d)), 1000) for a, b, c, d in boxes.values()]
+    units = gpd.GeoDataFrame(
+        {"province_code": ["P"] * 3, "province_name": ["P"] * 3,
+         "commune_code": list(boxes), "commune_name": list(boxes)},
+        geometry=geoms, crs=CRS)
+    units.attrs["geocov_levels"] = ("province", "commune")
+    got = geocov.coverage(units, crs=CRS).table("commune").set_index("commune_code")["area_km2"]
+    geod = Geod(ellps="WGS84")
+    for code, g in zip(boxes, units.to_crs(4326).geometry, strict=True):
+        expected = abs(geod.geometry_area_perimeter(g)[0]) / 1e6
+        assert got[code] == pytest.approx(expected, rel=1e-5), code
