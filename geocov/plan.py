@@ -924,7 +924,6 @@ class _PlanContext:
     v_unit: np.ndarray
     v_pop: np.ndarray
     v_xy: np.ndarray
-    v_geom: np.ndarray  # EPSG:4326
     v_served: np.ndarray
     v_fiber: np.ndarray
     units_w: gpd.GeoDataFrame  # finest units, working CRS
@@ -980,7 +979,6 @@ class _PlanContext:
             radii.update({str(k): float(v) for k, v in radius_m.items()})
         elif radius_m is not None:
             radii = {k: float(radius_m) for k in radii}
-        geom = np.asarray(villages.geometry.to_crs(4326).values)
         pts = shapely.point_on_surface(np.asarray(villages.geometry.to_crs(wcrs).values))
         best = villages["best_technology"].astype(str).to_numpy()
         return cls(
@@ -992,7 +990,7 @@ class _PlanContext:
             v_pop=np.nan_to_num(pd.to_numeric(villages["population"], errors="coerce")
                                 .to_numpy(float)),
             v_xy=np.column_stack([shapely.get_x(pts), shapely.get_y(pts)]),
-            v_geom=shapely.point_on_surface(geom), v_served=np.isin(best, _FOUR_G),
+            v_served=np.isin(best, _FOUR_G),
             v_fiber=villages["fiber"].fillna(False).to_numpy(bool),
             units_w=units.to_crs(wcrs).reset_index(drop=True))
 
@@ -1087,9 +1085,13 @@ def _village_candidates(ctx: _PlanContext, notes: list[str]) -> _Candidates:
     o = o.loc[have]
     vi = idx.reindex(o.index).to_numpy(np.int64)
     kind = np.full(len(vi), "new_site", dtype=object)
+    # the site at the village's point as coverage sees it (a polygon's representative point
+    # in the working CRS), in EPSG:4326 like every planned site
+    geom = gpd.GeoSeries(shapely.points(ctx.v_xy[vi]) if len(vi) else [], crs=ctx.wcrs
+                         ).to_crs(4326).values
     detail = (o["option"].astype(str) + ": " + o["detail"].astype(str)).to_numpy(object)
     return _Candidates(
-        xy=ctx.v_xy[vi], geom=ctx.v_geom[vi], kind=kind,
+        xy=ctx.v_xy[vi], geom=np.asarray(geom), kind=kind,
         site_id=("village " + pd.Series(ctx.v_code[vi], dtype=object)).to_numpy(object),
         village=vi, unit=ctx.v_unit[vi].astype(object),
         capex=o[money_column("capex", cur)].to_numpy(float),
@@ -1206,6 +1208,11 @@ def _choose(ctx: _PlanContext, cand: _Candidates, *, sites: int | None, budget: 
             method: str, notes: list[str]) -> tuple[Selection, gpd.GeoDataFrame]:
     w = ctx.weights()
     need = np.flatnonzero(~ctx.v_served)
+    # each site where the recomputation will put it: its EPSG:4326 point, back in the
+    # working CRS (so the plan counts exactly what geocov.coverage will count)
+    back = gpd.GeoSeries(cand.geom, crs=4326).to_crs(ctx.wcrs).values
+    cand.xy = (np.column_stack([shapely.get_x(back), shapely.get_y(back)]) if len(back)
+               else np.zeros((0, 2)))
     cover_need = CoverMatrix.from_points(cand.xy, ctx.v_xy[need], ctx.r4g_m)
     cover = CoverMatrix(indptr=cover_need.indptr, indices=need[cover_need.indices],
                         n_candidates=cover_need.n_candidates, n_villages=len(ctx.v_code))
@@ -1637,8 +1644,7 @@ def _units_table(p: PlanResult, level: str) -> gpd.GeoDataFrame:
             out[f"{name}_before"] = b[col].to_numpy()
             out[f"{name}_after"] = a[col].to_numpy() if col in a.columns else np.nan
     # people: the villages' populations, before and after (the same measure on both sides)
-    to_lv = pd.DataFrame(p.before.units[[code_column(finest), code]]).astype(str)
-    to_lv = to_lv.drop_duplicates(code_column(finest)).set_index(code_column(finest))[code]
+    to_lv = _to_level(p, level)
     for when, res in (("before", p.before), ("after", p.after)):
         v = res.villages
         lv = to_lv.reindex(v["unit_code"].astype(str)).to_numpy()
@@ -1665,10 +1671,7 @@ def _units_table(p: PlanResult, level: str) -> gpd.GeoDataFrame:
                     out[f"{name}_pct_{when}"] = np.round(np.where(
                         d > 0, 100.0 * out[f"{name}_{when}"].to_numpy(float) / d, np.nan), 2)
     # the plan in each unit: sites, links, cost; fiber after (units reached by a link)
-    finest_units = pd.DataFrame(p.before.units[keys + ([code_column(finest)] if level != finest
-                                                        else [])]).astype(str)
-    to_level = finest_units.drop_duplicates(code_column(finest)).set_index(
-        code_column(finest))[code]
+    to_level = to_lv
     cur = p.currency.lower()
     for frame, name in ((p.sites, "sites"), (p.links, "links")):
         f_codes = frame[code_column(finest)].astype(str) if len(frame) else pd.Series([], dtype=str)
@@ -1696,6 +1699,14 @@ def _units_table(p: PlanResult, level: str) -> gpd.GeoDataFrame:
     geo[code] = geo[code].astype(str)
     merged = out.merge(pd.DataFrame(geo), on=code, how="left", sort=False)
     return gpd.GeoDataFrame(merged, geometry="geometry", crs=before.crs)
+
+
+def _to_level(p: PlanResult, level: str) -> pd.Series:
+    """Finest-unit code -> the code of its unit at ``level``."""
+    units = p.before.units
+    s = pd.Series(units[code_column(level)].astype(str).to_numpy(),
+                  index=units[code_column(p.finest)].astype(str).to_numpy())
+    return s[~s.index.duplicated()]
 
 
 # =========================================================================== words
