@@ -62,6 +62,29 @@
     levels = ["province", "district", "commune"]   # default: all, plus "total"
     formats = ["csv", "gpkg", "xlsx"]
 
+    [priorities]                  # optional: the priority list (geocov priorities)
+    dem = "srtm.tif"              # elevation model (any CRS): line of sight, slope
+    attributes = "thon_dbkk.xlsx" # villages' programme attributes (default: read from the
+                                  # villages file when it has has_power/có điện, ĐBKK, ...)
+    unit_attributes = "xa.csv"    # communes' (default: the units file's own columns)
+    tiers = ["no_signal", "no_4g", "no_fiber"]
+    weights = { cost = 1, people = 0, remoteness = 0, difficult = 0 }
+    costs = "costs.toml"          # unit costs (default: geocov/data/costs.toml, USD)
+    currency = "VND"              # or "USD"
+    horizon_years = 10
+    restrict_to_data = true       # list only the units the station/village data cover
+
+    [plan]                        # optional: a rollout plan (geocov plan); uses [priorities]
+    sites = 90                    # "we can afford 90 new sites" (or:)
+    budget = 120e9                # "we have a budget of X" (over the cost horizon)
+    currency = "VND"              # of the budget and costs (default: [priorities]' or USD)
+    fiber_to = 6                  # fiber to the 6 communes without fiber cheapest to reach
+    fiber_targets = ["02635"]     # or to these communes / villages (codes)
+    objective = "people"          # or "villages"
+    method = "greedy"             # or "exact" (small cases)
+    candidates = "sites.gpkg"     # your candidate points (default: villages without 4G and
+                                  # the 2G/3G sites to upgrade)
+
 Every key of ``[units]``, ``[villages]``, ``[stations]`` and ``[fiber]`` except ``path`` is
 passed to the reader of that input (:func:`geocov.read_units`, :func:`geocov.read_villages`,
 :func:`geocov.read_stations`, :func:`geocov.read_fiber`) as the keyword argument of the
@@ -84,7 +107,15 @@ notebook or a script can call too. Each returns what it wrote (:class:`Written`)
   ``report.xlsx``; ``rejects.csv`` in lenient mode);
 * ``geocov map``: :func:`write_map`;
 * ``geocov demo``: :func:`run_demo` (tables, and ``maps/coverage_<level>.html``);
-* ``geocov validate``: :func:`validate_analysis`, then :meth:`Validation.write`.
+* ``geocov validate``: :func:`validate_analysis`, then :meth:`Validation.write`;
+* ``geocov reconcile``: :func:`run_reconcile` (:func:`run_analysis`, then
+  :func:`geocov.reconcile.reconcile` against the official figures, written as XLSX/CSV);
+* ``geocov priorities``: :func:`write_priorities` (:func:`run_analysis`, then
+  :func:`run_priorities`: :func:`geocov.priorities.priorities` with the settings of
+  ``[priorities]``, then :meth:`geocov.priorities.PriorityResult.write`);
+* ``geocov plan``: :func:`write_plan` (:func:`run_plan`: :func:`geocov.plan.plan` with
+  ``[plan]``, coverage recomputed from the analysis's own inputs plus the planned sites,
+  then :meth:`geocov.plan.PlanResult.write`).
 """
 
 from __future__ import annotations
@@ -101,11 +132,13 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataQualityWarning, DataSourceError, SchemaError, hint
-from .io import WRITE_FORMATS, RejectsReport
+from .io import WRITE_FORMATS, RejectsReport, StagedFiles
+from .progress import ProgressArg, progress_for
 from .vocabulary import (
     TOTAL,
     check_level,
     code_column,
+    label,
     name_column,
     result_levels,
     unit_levels,
@@ -132,6 +165,11 @@ __all__ = [
     "Validation",
     "validate_analysis",
     "unit_overlaps",
+    "run_priorities",
+    "write_priorities",
+    "run_reconcile",
+    "run_plan",
+    "write_plan",
 ]
 
 # Value kinds of the TOML keys: "str", "layer" (name or number), "number", "bool",
@@ -185,6 +223,40 @@ _SECTIONS: dict[str, dict[str, str]] = {
         "workers": "number",
     },
     "output": {"folder": "str", "levels": "names", "formats": "names"},
+    "priorities": {
+        "dem": "str",
+        "dem_resolution_m": "number",
+        "attributes": "str",
+        "attributes_layer": "layer",
+        "attributes_columns": "mapping",
+        "unit_attributes": "str",
+        "unit_attributes_layer": "layer",
+        "unit_attributes_columns": "mapping",
+        "tiers": "names",
+        "weights": "numbers",
+        "remoteness_weights": "numbers",
+        "rules": "numbers",
+        "costs": "str",
+        "currency": "str",
+        "horizon_years": "number",
+        "discount_rate_pct": "number",
+        "restrict_to_data": "bool",
+        "assume_line_of_sight": "bool",
+        "population": "str",
+    },
+    "plan": {
+        "sites": "number",
+        "budget": "number",
+        "currency": "str",
+        "fiber_to": "number",
+        "fiber_targets": "names",
+        "objective": "str",
+        "method": "str",
+        "candidates": "str",
+        "candidates_layer": "layer",
+        "include_villages": "bool",
+        "include_upgrades": "bool",
+    },
 }
 _TOP = {"title", "data_date", *_SECTIONS}
 _KIND_TEXT = {
@@ -199,6 +271,7 @@ _KIND_TEXT = {
     "levels": 'a table { level = "column" } or an array of level names',
     "radius": 'a number or a table of numbers, e.g. { "4G" = 3000 }',
     "crs": 'a CRS text such as "EPSG:4326" or an EPSG number',
+    "numbers": "a table of numbers, e.g. { cost = 1, people = 0.5 }",
 }
 
 
@@ -235,6 +308,8 @@ def _type_ok(kind: str, value: Any) -> bool:
         return _is_number(value) or (
             isinstance(value, dict) and all(_is_number(v) for v in value.values())
         )
+    if kind == "numbers":
+        return isinstance(value, dict) and all(_is_number(v) for v in value.values())
     raise AssertionError(kind)  # pragma: no cover
 
 
@@ -283,6 +358,8 @@ class Analysis:
     title: str | None = None
     data_date: str | None = None
     source: Path | None = None
+    priorities: Mapping[str, Any] = field(default_factory=dict)
+    plan: Mapping[str, Any] = field(default_factory=dict)
 
     def with_output(self, **changes: Any) -> Analysis:
         """A copy with output settings changed (``folder``, ``levels``, ``formats``)."""
@@ -372,6 +449,14 @@ def read_analysis(path: str | Path) -> Analysis:
     output = dict(data.get("output", {}))
     if "folder" in output:
         output["folder"] = _resolve(str(output["folder"]), base, f"{path} [output]")
+    prio = dict(data.get("priorities", {}))
+    for key in ("dem", "attributes", "unit_attributes", "costs", "population"):
+        if key in prio and not (key == "population" and prio[key] in ("villages", "raster")):
+            prio[key] = _resolve(str(prio[key]), base, f"{path} [priorities]")
+    plan_section = dict(data.get("plan", {}))
+    if "candidates" in plan_section:
+        plan_section["candidates"] = _resolve(str(plan_section["candidates"]), base,
+                                              f"{path} [plan]")
     return Analysis(
         units=sections["units"],
         villages=sections.get("villages"),
@@ -383,14 +468,19 @@ def read_analysis(path: str | Path) -> Analysis:
         title=data.get("title"),
         data_date=str(data["data_date"]) if "data_date" in data else None,
         source=path,
+        priorities=prio,
+        plan=plan_section,
     )
 
 
-def load_inputs(analysis: Analysis, *, rejects: RejectsReport | None = None) -> dict[str, Any]:
+def load_inputs(
+    analysis: Analysis, *, rejects: RejectsReport | None = None, progress: ProgressArg = None
+) -> dict[str, Any]:
     """Read every input of ``analysis`` (strict mode unless ``rejects`` is given).
 
     Every key of an input section but ``path`` goes to its reader as the keyword argument
-    of the same name (``layer``, ``columns``, ``encoding``, ``decimal``, ...).
+    of the same name (``layer``, ``columns``, ``encoding``, ``decimal``, ...). ``progress``
+    (see :mod:`geocov.progress`): one step per input.
 
     Returns a dict with keys ``units``, ``villages``, ``stations``, ``fiber`` (None when
     the analysis has no such input).
@@ -406,14 +496,14 @@ def load_inputs(analysis: Analysis, *, rejects: RejectsReport | None = None) -> 
         "stations": read_stations,
         "fiber": read_fiber,
     }
-    out: dict[str, Any] = {}
-    for name, reader in readers.items():
-        sec = getattr(analysis, name)
-        if sec is None:
-            out[name] = None
-            continue
-        kw = {k: v for k, v in sec.items() if k != "path"}
-        out[name] = reader(sec["path"], rejects=rejects, **kw)
+    out: dict[str, Any] = {name: None for name in readers}
+    todo = [name for name in readers if getattr(analysis, name) is not None]
+    with progress_for(progress, steps=len(todo)) as p:
+        for name in todo:
+            sec = getattr(analysis, name)
+            kw = {k: v for k, v in sec.items() if k != "path"}
+            with p.step(label("progress.read", what=name, file=Path(str(sec["path"])).name)):
+                out[name] = readers[name](sec["path"], rejects=rejects, **kw)
     return out
 
 
@@ -593,24 +683,44 @@ def _overlap_message(units: gpd.GeoDataFrame, table: pd.DataFrame) -> str:
     )
 
 
-def run_analysis(analysis: Analysis | str | Path, *, rejects: RejectsReport | None = None):
+def run_analysis(
+    analysis: Analysis | str | Path,
+    *,
+    rejects: RejectsReport | None = None,
+    progress: ProgressArg = None,
+):
     """Read the inputs of ``analysis`` and compute coverage (nothing is written).
 
-    Returns a :class:`geocov.CoverageResult`; write it with ``result.write(folder)``.
+    Returns a :class:`geocov.CoverageResult`; write it with :func:`write_outputs`.
+    ``result.metadata["inputs"]`` says what was read (path, layer, CRS, rows read, used
+    and rejected per input; :func:`geocov.report.input_records`). ``progress`` (see
+    :mod:`geocov.progress`): one step per input, one for the computation.
 
     Warns
     -----
     DataQualityWarning
         When units overlap enough to change an area figure (:func:`unit_overlaps`).
     """
-    from .coverage import coverage
+    from .report import input_records
 
     if not isinstance(analysis, Analysis):
         analysis = read_analysis(analysis)
-    inputs = load_inputs(analysis, rejects=rejects)
+    with progress_for(progress, steps=1) as p:
+        inputs = load_inputs(analysis, rejects=rejects, progress=p)
+        with p.step(label("progress.compute")):
+            result = _compute(analysis, inputs, rejects)
+    result.metadata["inputs"] = input_records(analysis, inputs, rejects)
+    return result
+
+
+def _compute(analysis: Analysis, inputs: Mapping[str, Any], rejects: RejectsReport | None):
+    from .coverage import coverage
+
     overlaps = unit_overlaps(inputs["units"])
     if len(overlaps):
-        warnings.warn(_overlap_message(inputs["units"], overlaps), DataQualityWarning, stacklevel=2)
+        warnings.warn(  # stacklevel: the caller of run_analysis
+            _overlap_message(inputs["units"], overlaps), DataQualityWarning, stacklevel=3
+        )
     model = dict(analysis.model)
     return coverage(
         inputs["units"],
@@ -654,6 +764,12 @@ class Written:
         The rejects report in lenient mode, else None.
     rejects_path
         Where the rejects report was written (lenient mode only).
+    priorities
+        The :class:`geocov.priorities.PriorityResult` (``geocov priorities``, the demo).
+    manifest
+        The manifest written beside the tables (:func:`geocov.report.build_manifest`).
+    plan
+        The :class:`geocov.plan.PlanResult` (``geocov plan``, the demo).
     """
 
     result: Any
@@ -661,6 +777,9 @@ class Written:
     maps: tuple[Path, ...] = ()
     rejects: RejectsReport | None = None
     rejects_path: Path | None = None
+    priorities: Any = None
+    manifest: Path | None = None
+    plan: Any = None
 
 
 def table_format(path: str | Path) -> str:
@@ -714,21 +833,30 @@ def write_outputs(
     formats: Sequence[str] | None = None,
     rejects: RejectsReport | None = None,
     rejects_path: str | Path | None = None,
+    progress: ProgressArg = None,
 ) -> Written:
-    """Write the tables of ``result`` as ``analysis`` asks (and the rejects report).
+    """Write the tables of ``result`` as ``analysis`` asks, the rejects report and a manifest.
+
+    Everything is computed first, then every file is written under a temporary name and
+    renamed into place once all are complete (:func:`geocov.report.write_result`): a run
+    that fails or is interrupted leaves the previous files as they were.
 
     Parameters
     ----------
     result : CoverageResult
         As from :func:`run_analysis`.
     analysis : Analysis, optional
-        Its ``[output]`` section gives the default folder, levels and formats.
+        Its ``[output]`` section gives the default folder, levels and formats; its
+        settings go into the manifest.
     folder : path, optional
-        Where to write ``coverage_<level>.csv``, ``coverage.gpkg``, ``coverage.xlsx``
-        (default: ``[output] folder``, else ``geocov-out``).
+        Where to write ``coverage_<level>.csv`` (and ``..._by_operator.csv``,
+        ``coverage_summary.csv``, ``coverage_model.csv``), ``coverage.gpkg``,
+        ``coverage.xlsx`` and ``manifest.json`` (default: ``[output] folder``, else
+        ``geocov-out``).
     target : path, optional
         One file instead (``report.xlsx``, ``report.gpkg`` or ``report.csv``): its suffix
-        is the format, its stem the file names' stem; its folder is created.
+        is the format, its stem the file names' stem; its folder is created; the
+        manifest is ``<stem>_manifest.json`` beside it.
     level : str, optional
         Write this level only (default: ``[output] levels``, else every level, and the
         total).
@@ -737,6 +865,8 @@ def write_outputs(
     rejects : RejectsReport, optional
         Lenient mode: written to ``rejects_path`` (default ``rejects.csv`` beside the
         tables).
+    progress : bool or callable, optional
+        See :mod:`geocov.progress` (one step per file).
 
     Returns
     -------
@@ -753,26 +883,33 @@ def write_outputs(
     >>> result = run_analysis(geocov.sample_paths()["analysis"])
     >>> out = pathlib.Path(tempfile.mkdtemp())
     >>> w = write_outputs(result, target=out / "report.csv", level="district")
-    >>> [p.name for p in w.tables]
-    ['report_district.csv', 'report_district_by_operator.csv', 'report_summary.csv',
-     'report_model.csv']
+    >>> [p.name for p in w.tables], w.manifest.name
+    (['report_district.csv', 'report_district_by_operator.csv', 'report_summary.csv',
+      'report_model.csv'], 'report_manifest.json')
     """
+    from .report import MANIFEST_FILE, write_result
+
     output = analysis.output if analysis is not None else {}
     levels = output_levels(result, analysis, level)
+    for lv in levels:
+        check_level(lv, result.levels)
     if target is not None:
         target = Path(target)
-        fmt = table_format(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tables = result.write(target.parent, levels=levels, formats=[fmt], stem=target.stem)
-        here = target.parent
+        here, fmts, stem = target.parent, [table_format(target)], target.stem
+        manifest = f"{stem}_manifest.json"
     else:
         here = Path(folder or output.get("folder") or DEFAULT_FOLDER)
-        tables = result.write(
-            here, levels=levels, formats=formats or output.get("formats") or WRITE_FORMATS
-        )
-    written_rejects = _write_rejects(rejects, rejects_path, beside=here)
+        fmts = list(formats or output.get("formats") or WRITE_FORMATS)
+        stem, manifest = "coverage", MANIFEST_FILE
+    files = write_result(
+        result, here, levels=levels, formats=fmts, stem=stem, manifest=manifest,
+        analysis=analysis, rejects=rejects,
+        rejects_path=Path(rejects_path) if rejects_path else here / REJECTS_FILE,
+        progress=progress,
+    )
     return Written(
-        result=result, tables=tuple(tables), rejects=rejects, rejects_path=written_rejects
+        result=result, tables=files.tables, rejects=rejects, rejects_path=files.rejects_path,
+        manifest=files.manifest,
     )
 
 
@@ -785,36 +922,40 @@ def run_and_write(
     formats: Sequence[str] | None = None,
     rejects: RejectsReport | None = None,
     rejects_path: str | Path | None = None,
+    progress: ProgressArg = None,
 ) -> Written:
     """Compute ``analysis`` and write its tables: ``geocov run`` and ``geocov report``.
 
     :func:`run_analysis`, then :func:`write_outputs` (the arguments are those of
     :func:`write_outputs`). A ``target`` with an unknown suffix is refused before any
-    work is done.
+    work is done. ``progress`` (see :mod:`geocov.progress`): one bar for the whole run
+    (read each input, compute, write each file).
 
     Examples
     --------
     >>> import tempfile, geocov
     >>> w = run_and_write(geocov.sample_paths()["analysis"], folder=tempfile.mkdtemp(),
     ...                   formats=["csv"], rejects=geocov.RejectsReport())
-    >>> w.tables[0].name, w.rejects_path.name, len(w.rejects)
-    ('coverage_province.csv', 'rejects.csv', 0)
+    >>> w.tables[0].name, w.rejects_path.name, len(w.rejects), w.manifest.name
+    ('coverage_province.csv', 'rejects.csv', 0, 'manifest.json')
     """
     if target is not None:
         table_format(target)
     if not isinstance(analysis, Analysis):
         analysis = read_analysis(analysis)
-    result = run_analysis(analysis, rejects=rejects)
-    return write_outputs(
-        result,
-        analysis,
-        folder=folder,
-        target=target,
-        level=level,
-        formats=formats,
-        rejects=rejects,
-        rejects_path=rejects_path,
-    )
+    with progress_for(progress, steps=0, desc="geocov") as p:
+        result = run_analysis(analysis, rejects=rejects, progress=p)
+        return write_outputs(
+            result,
+            analysis,
+            folder=folder,
+            target=target,
+            level=level,
+            formats=formats,
+            rejects=rejects,
+            rejects_path=rejects_path,
+            progress=p,
+        )
 
 
 def write_map(
@@ -828,6 +969,8 @@ def write_map(
     title: str | None = None,
     rejects: RejectsReport | None = None,
     rejects_path: str | Path | None = None,
+    progress: ProgressArg = None,
+    priorities: bool = False,
 ) -> Written:
     """Compute ``analysis`` and write one offline HTML map (and a PNG): ``geocov map``.
 
@@ -846,11 +989,20 @@ def write_map(
     rejects, rejects_path
         Lenient mode: the rejects report, written to ``rejects_path`` (default
         ``rejects.csv`` beside the map).
+    progress
+        See :mod:`geocov.progress`.
+    priorities
+        Also compute the priority list (:func:`run_priorities`, with ``[priorities]``) and
+        draw it: the tiers layer, the "priority" metric, the top of the list in the side
+        panel (needs villages).
+
+    Files are written under temporary names and renamed into place once all are
+    complete (:class:`geocov.io.StagedFiles`).
 
     Returns
     -------
     Written
-        ``maps`` holds the HTML file, then the PNG.
+        ``maps`` holds the HTML file, then the PNG; ``priorities`` the list, if drawn.
 
     Raises
     ------
@@ -861,25 +1013,479 @@ def write_map(
 
     if png is not None:
         require_chromium()  # before the work, not after it
-    result = run_analysis(analysis, rejects=rejects)
-    levels = result_levels(result)
-    if level is not None:
-        check_level(level, levels)
-    m = coverage_map(result, level=level or levels[-1], metric=metric, tiles=tiles, title=title)
-    maps = [save_map(m, Path(output))]
-    if png is not None:
-        maps.append(save_png(m, Path(png)))
+    if not isinstance(analysis, Analysis):
+        analysis = read_analysis(analysis)
+    with progress_for(progress, steps=2 + (png is not None)) as steps:
+        result = run_analysis(analysis, rejects=rejects, progress=steps)
+        levels = result_levels(result)
+        if level is not None:
+            check_level(level, levels)
+        with steps.step(label("progress.map")):
+            # the priority list (the map's tiers, "priority" metric and side panel) needs
+            # villages
+            prio = (run_priorities(analysis, result, rejects=rejects)
+                    if priorities and getattr(result, "villages", None) is not None else None)
+            m = coverage_map(result, level=level or levels[-1], metric=metric, tiles=tiles,
+                             title=title, priorities=prio)
+        maps = [Path(output)] + ([Path(png)] if png is not None else [])
+        with StagedFiles() as stage:
+            with steps.step(label("progress.write", file=maps[0].name)):
+                save_map(m, stage.path(maps[0]))
+            if png is not None:
+                with steps.step(label("progress.write", file=maps[1].name)):
+                    save_png(m, stage.path(maps[1]))
     written_rejects = _write_rejects(rejects, rejects_path, beside=Path(output).parent)
-    return Written(result=result, maps=tuple(maps), rejects=rejects, rejects_path=written_rejects)
+    return Written(result=result, maps=tuple(maps), rejects=rejects, rejects_path=written_rejects,
+                   priorities=prio)
+
+
+# --------------------------------------------------------------------------- reconcile
+def run_reconcile(
+    analysis: Analysis | str | Path,
+    official: str | Path | pd.DataFrame,
+    *,
+    output: str | Path | None = None,
+    columns: Mapping[str, str] | None = None,
+    tolerance_pct_points: float = 1.0,
+    rejects: RejectsReport | None = None,
+    rejects_path: str | Path | None = None,
+    progress: ProgressArg = None,
+):
+    """Compute ``analysis`` and set the ``official`` figures beside it: ``geocov reconcile``.
+
+    :func:`run_analysis`, then :func:`geocov.reconcile.reconcile`; with ``output``
+    (``.xlsx`` or ``.csv``, checked before any work) the table is written there. In
+    lenient mode the rejects report goes to ``rejects_path`` (default ``rejects.csv``
+    beside the output, or in the current folder).
+
+    Returns
+    -------
+    geocov.reconcile.Reconciliation
+        Its ``result`` is the coverage result, ``written`` the files written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, geocov, pandas as pd
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "reconciliation.csv"
+    >>> official = pd.DataFrame({"unit": ["Tỉnh Ngải Sán"], "metric": ["trạm BTS 4G"],
+    ...                          "value": ["298"], "date": ["2024-12-31"]})
+    >>> rec = run_reconcile(geocov.sample_paths()["analysis"], official, output=out)
+    >>> rec.table[["geocov", "difference"]].values.tolist(), [p.name for p in rec.written]
+    ([['288', -10.0]], ['reconciliation.csv'])
+    """
+    from .reconcile import reconcile
+
+    if output is not None and Path(output).suffix.lower() not in (".xlsx", ".csv"):
+        raise SchemaError(f"{output}: a reconciliation is written as .xlsx or .csv")
+    if not isinstance(analysis, Analysis):
+        analysis = read_analysis(analysis)
+    result = run_analysis(analysis, rejects=rejects, progress=progress)
+    rec = reconcile(result, official, columns=columns, rejects=rejects,
+                    tolerance_pct_points=tolerance_pct_points)
+    written: list[Path] = []
+    if output is not None:
+        written.append(rec.write(output))
+    where = Path(output).parent if output is not None else Path.cwd()
+    path = _write_rejects(rejects, rejects_path, beside=where)
+    if path is not None:
+        written.append(path)
+    rec.written = tuple(written)
+    return rec
+
+
+# --------------------------------------------------------------------------- priorities
+_RULE_KEYS = ("tiers", "weights", "remoteness_weights", "restrict_to_data",
+              "assume_line_of_sight")
+
+
+def _optional_attributes(
+    section: Mapping[str, Any] | None,
+    *,
+    level: str,
+    columns: Mapping[str, str] | None,
+    rejects: RejectsReport | None,
+) -> Any:
+    """Programme attributes from an input file that may or may not have them (None if not)."""
+    from .io import frame_from_source, resolve_columns
+    from .priorities import _ATTR_ALIASES, _FLAGS, read_programme_attributes
+
+    if section is None or "path" not in section:
+        return None
+    try:
+        frame = frame_from_source(section["path"], layer=section.get("layer"),
+                                  encoding=section.get("encoding"))
+    except DataSourceError:  # an input that cannot be read here gives no attributes: the
+        return None  # model sheet says they are missing, the tiers say "unknown"
+    found = resolve_columns(frame, {k: _ATTR_ALIASES[k] for k in _FLAGS}, given=None,
+                            required=[], file=str(section["path"]))
+    if not found:
+        return None
+    return read_programme_attributes(frame, level=level, columns=columns, rejects=rejects)
+
+
+def run_priorities(
+    analysis: Analysis | str | Path,
+    result: Any = None,
+    *,
+    rejects: RejectsReport | None = None,
+    **overrides: Any,
+) -> Any:
+    """The priority list of ``analysis`` with the settings of its ``[priorities]`` section.
+
+    Computes coverage first unless ``result`` (from :func:`run_analysis`) is given. Village
+    attributes come from ``[priorities] attributes``, else from the villages file when it
+    has attribute columns (``has_power``/``có điện``, ``ĐBKK``, ``biên giới``); unit
+    attributes from ``[priorities] unit_attributes``, else from the units file. The 4G
+    radius of new sites is ``[model] radius_m``'s (or the default).
+
+    ``overrides`` replace keys of ``[priorities]`` (``dem``, ``costs``, ``currency``,
+    ``restrict_to_data``, ...; None values are ignored).
+
+    Returns
+    -------
+    geocov.priorities.PriorityResult
+
+    Raises
+    ------
+    SchemaError
+        A ``[priorities]`` value is not valid (the message names the file and key).
+
+    Examples
+    --------
+    >>> import geocov
+    >>> p = run_priorities(geocov.sample_paths()["analysis"], restrict_to_data=True)
+    >>> p.levels
+    ('province', 'district', 'commune')
+    """
+    from .priorities import PriorityRules, priorities, read_programme_attributes
+
+    if not isinstance(analysis, Analysis):
+        analysis = read_analysis(analysis)
+    settings = {**analysis.priorities, **{k: v for k, v in overrides.items() if v is not None}}
+    where = f"{analysis.source or 'the analysis'}: [priorities]"
+    unknown = sorted(set(settings) - set(_SECTIONS["priorities"]))
+    if unknown:
+        raise SchemaError(f"{where}: unknown key(s) {unknown}; valid: "
+                          f"{sorted(_SECTIONS['priorities'])}")
+    try:
+        rule_kw: dict[str, Any] = {k: settings[k] for k in _RULE_KEYS if k in settings}
+        rule_kw.update(settings.get("rules") or {})
+        rules = PriorityRules(**rule_kw)
+    except TypeError as exc:
+        raise SchemaError(f"{where}: rules: {exc}") from exc
+    except SchemaError as exc:
+        raise SchemaError(f"{where}: {exc}") from exc
+    if result is None:
+        result = run_analysis(analysis, rejects=rejects)
+    finest_codes = dict(analysis.units.get("codes") or {})
+    levels = result_levels(result)
+    if "attributes" in settings:
+        attributes = read_programme_attributes(
+            settings["attributes"], level="village", columns=settings.get("attributes_columns"),
+            layer=settings.get("attributes_layer"), rejects=rejects)
+    else:
+        vcols = dict((analysis.villages or {}).get("columns") or {})
+        attributes = _optional_attributes(
+            analysis.villages, level="village", rejects=rejects,
+            columns={"village_code": vcols["village_code"]} if "village_code" in vcols else None)
+    if "unit_attributes" in settings:
+        unit_attributes = read_programme_attributes(
+            settings["unit_attributes"], level="unit",
+            columns=settings.get("unit_attributes_columns"),
+            layer=settings.get("unit_attributes_layer"), rejects=rejects)
+    else:
+        code = finest_codes.get(levels[-1]) if levels else None
+        unit_attributes = _optional_attributes(
+            analysis.units, level="unit", rejects=rejects,
+            columns={"unit_code": code} if code else None)
+    cost_overrides = {"general": {k: settings[k] for k in ("horizon_years", "discount_rate_pct")
+                                  if k in settings}}
+    from .costs import read_costs
+
+    try:
+        costs = read_costs(settings.get("costs"), currency=settings.get("currency"),
+                           overrides=cost_overrides if cost_overrides["general"] else None)
+    except SchemaError as exc:
+        raise SchemaError(f"{where}: {exc}") from exc
+    pop = settings.get("population", "villages")
+    raster = None
+    if pop == "raster":
+        if analysis.population in (None, "villages", "units"):
+            raise SchemaError(f"{where}: population = \"raster\" needs [population] raster")
+        raster = analysis.population
+    elif pop != "villages":
+        raster = pop
+    return priorities(
+        result,
+        dem=settings.get("dem"),
+        attributes=attributes,
+        unit_attributes=unit_attributes,
+        rules=rules,
+        costs=costs,
+        radius_m=dict(analysis.model).get("radius_m"),
+        population=raster,
+        dem_resolution_m=settings.get("dem_resolution_m"),
+    )
+
+
+def write_priorities(
+    analysis: Analysis | str | Path,
+    *,
+    folder: str | Path | None = None,
+    target: str | Path | None = None,
+    level: str | None = None,
+    tiers: Sequence[int] | None = None,
+    formats: Sequence[str] | None = None,
+    rejects: RejectsReport | None = None,
+    rejects_path: str | Path | None = None,
+    **overrides: Any,
+) -> Written:
+    """Compute ``analysis``'s priority list and write it: ``geocov priorities``.
+
+    Parameters
+    ----------
+    analysis
+        An :class:`Analysis` or the path of its TOML file.
+    folder : path, optional
+        Where to write ``priorities.xlsx``, ``priorities.gpkg`` and the CSV files (default
+        ``[output] folder``, else ``geocov-out``).
+    target : path, optional
+        One file instead (``list.xlsx``, ``list.gpkg`` or ``list.csv``).
+    level : str, optional
+        Write the roll-up to this level only (default: every level).
+    tiers : sequence of int, optional
+        Write only the villages of these tiers.
+    formats : sequence of str, optional
+        With ``folder``: formats (default ``[output] formats``, else all).
+    rejects, rejects_path
+        Lenient mode.
+    overrides
+        Keys of ``[priorities]`` (see :func:`run_priorities`).
+
+    Returns
+    -------
+    Written
+        ``tables`` are the files written, ``priorities`` the list.
+
+    Examples
+    --------
+    >>> import tempfile, geocov
+    >>> w = write_priorities(geocov.sample_paths()["analysis"], folder=tempfile.mkdtemp(),
+    ...                      formats=["csv"], level="commune")
+    >>> [p.name for p in w.tables][:2]
+    ['priorities_villages.csv', 'priorities_communes.csv']
+    """
+    if target is not None:
+        table_format(target)
+    if not isinstance(analysis, Analysis):
+        analysis = read_analysis(analysis)
+    result = run_analysis(analysis, rejects=rejects)
+    if level is not None:
+        check_level(level, result_levels(result))
+    p = run_priorities(analysis, result, rejects=rejects, **overrides)
+    output = analysis.output
+    levels = [level] if level else None
+    if target is not None:
+        target = Path(target)
+        here = target.parent
+        tables = p.write(here, formats=[table_format(target)], stem=target.stem, levels=levels,
+                         tiers=tiers)
+    else:
+        here = Path(folder or output.get("folder") or DEFAULT_FOLDER)
+        tables = p.write(here, formats=formats or output.get("formats") or WRITE_FORMATS,
+                         levels=levels, tiers=tiers)
+    written_rejects = _write_rejects(rejects, rejects_path, beside=here)
+    return Written(result=result, tables=tuple(tables), rejects=rejects,
+                   rejects_path=written_rejects, priorities=p)
+
+
+# --------------------------------------------------------------------------- plan
+#: The plan the demo writes for the sample province (the seeds' sentence: "about 90 new
+#: stations and fiber to the last 6 remote communes").
+DEMO_PLAN: dict[str, Any] = {"sites": 90, "fiber_to": 6}
+
+
+def _read_candidates(path: str, layer: Any, where: str) -> gpd.GeoDataFrame:
+    from .io import read_table
+
+    frame = read_table(path, layer=layer)
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.crs is None:
+        raise SchemaError(f"{where}: candidates {path} has no point geometry with a CRS; give "
+                          f"a GeoPackage or GeoJSON layer of candidate points")
+    return frame
+
+
+def run_plan(
+    analysis: Analysis | str | Path,
+    result: Any = None,
+    *,
+    rejects: RejectsReport | None = None,
+    priorities: Any = None,
+    **overrides: Any,
+) -> Any:
+    """The rollout plan of ``analysis`` with the settings of its ``[plan]`` section.
+
+    Reads the inputs (and computes coverage unless ``result`` is given); the priority list
+    (:func:`run_priorities`, with ``[priorities]``) prices the candidates unless
+    ``priorities`` is given. The coverage after the plan is recomputed from the analysis's
+    own inputs with the planned sites added to the stations (same model, grid and
+    population as ``result``). ``overrides`` replace keys of ``[plan]`` (``sites``,
+    ``budget``, ``currency``, ``fiber_to``, ``fiber_targets``, ``objective``, ``method``,
+    ...; None values are ignored).
+
+    Returns
+    -------
+    geocov.plan.PlanResult
+
+    Raises
+    ------
+    SchemaError
+        A ``[plan]`` value is not valid (the message names the file and key), or nothing
+        to plan.
+
+    Examples
+    --------
+    >>> import geocov
+    >>> p = run_plan(geocov.sample_paths()["analysis"], sites=5)
+    >>> len(p.sites), p.steps["villages_4g_after"].iloc[-1] == p.totals["villages_4g_after"]
+    (5, True)
+    """
+    from .errors import GeocovWarning
+    from .plan import PLAN_OPERATOR, plan
+
+    if not isinstance(analysis, Analysis):
+        analysis = read_analysis(analysis)
+    settings = {**analysis.plan, **{k: v for k, v in overrides.items() if v is not None}}
+    where = f"{analysis.source or 'the analysis'}: [plan]"
+    unknown = sorted(set(settings) - set(_SECTIONS["plan"]))
+    if unknown:
+        raise SchemaError(f"{where}: unknown key(s) {unknown}; valid: "
+                          f"{sorted(_SECTIONS['plan'])}")
+    for key in ("sites", "fiber_to"):
+        value = settings.get(key)
+        if value is not None and not (_is_number(value) and float(value).is_integer()
+                                      and value >= 0):
+            raise SchemaError(f"{where}: {key} must be a whole number >= 0, got {value!r}")
+    fiber_to: Any = None
+    if settings.get("fiber_targets"):
+        fiber_to = [str(c) for c in settings["fiber_targets"]]
+    elif settings.get("fiber_to") is not None:
+        fiber_to = int(settings["fiber_to"])
+    inputs = load_inputs(analysis, rejects=rejects)
+    if result is None:
+        result = _compute(analysis, inputs, rejects)
+    if priorities is None and (settings.get("sites") is not None
+                               or settings.get("budget") is not None or fiber_to is not None):
+        priorities = run_priorities(analysis, result, rejects=rejects,
+                                    currency=settings.get("currency"))
+    candidates = (_read_candidates(settings["candidates"], settings.get("candidates_layer"),
+                                   where) if settings.get("candidates") else None)
+    statuses = dict(analysis.model).get("statuses")
+    # the planned sites pass the [model] statuses filter under their own status
+    model = ({**analysis.model, "statuses": [*statuses, PLAN_OPERATOR]} if statuses
+             else analysis.model)
+    after_analysis = replace(analysis, model=model)
+
+    def recompute(planned: gpd.GeoDataFrame) -> Any:
+        existing = inputs["stations"]
+        if existing is None:
+            stations = planned
+        else:
+            stations = gpd.GeoDataFrame(
+                pd.concat([existing, planned.to_crs(existing.crs)], ignore_index=True),
+                geometry=existing.geometry.name, crs=existing.crs)
+            stations.attrs = dict(existing.attrs)
+        with warnings.catch_warnings():  # the same inputs' warnings were given already
+            warnings.simplefilter("ignore", GeocovWarning)
+            return _compute(after_analysis, {**inputs, "stations": stations}, None)
+
+    sites = settings.get("sites")
+    try:
+        return plan(
+            result,
+            sites=int(sites) if sites is not None else None,
+            budget=float(settings["budget"]) if settings.get("budget") is not None else None,
+            fiber_to=fiber_to,
+            objective=settings.get("objective", "people"),
+            method=settings.get("method", "greedy"),
+            candidates=candidates,
+            include_villages=settings.get("include_villages", True),
+            include_upgrades=settings.get("include_upgrades", True),
+            priorities=priorities,
+            currency=settings.get("currency"),
+            radius_m=dict(analysis.model).get("radius_m"),
+            recompute=recompute,
+        )
+    except SchemaError as exc:
+        if analysis.source is None:
+            raise
+        raise SchemaError(f"{where}: {exc}") from exc
+
+
+def write_plan(
+    analysis: Analysis | str | Path,
+    *,
+    folder: str | Path | None = None,
+    target: str | Path | None = None,
+    level: str | None = None,
+    formats: Sequence[str] | None = None,
+    rejects: RejectsReport | None = None,
+    rejects_path: str | Path | None = None,
+    **overrides: Any,
+) -> Written:
+    """Compute ``analysis``'s rollout plan and write it: ``geocov plan``.
+
+    Writes ``plan.xlsx`` (summary, steps, sites, links, before/after per level, model),
+    ``plan.gpkg`` (layers ``sites``, ``links``, one per level) and CSV files to ``folder``
+    (default ``[output] folder``, else ``geocov-out``), or one file ``target``
+    (``plan.xlsx``, ``plan.gpkg`` or ``plan.csv``). ``overrides``: keys of ``[plan]``
+    (see :func:`run_plan`).
+
+    Examples
+    --------
+    >>> import tempfile, geocov
+    >>> w = write_plan(geocov.sample_paths()["analysis"], folder=tempfile.mkdtemp(),
+    ...                formats=["csv"], level="commune", sites=3)
+    >>> [p.name for p in w.tables][:3]
+    ['plan_steps.csv', 'plan_sites.csv', 'plan_links.csv']
+    """
+    if target is not None:
+        table_format(target)
+    if not isinstance(analysis, Analysis):
+        analysis = read_analysis(analysis)
+    result = run_analysis(analysis, rejects=rejects)
+    if level is not None:
+        check_level(level, result_levels(result))
+    pl = run_plan(analysis, result, rejects=rejects, **overrides)
+    levels = [level] if level else None
+    if target is not None:
+        target = Path(target)
+        here = target.parent
+        tables = pl.write(here, formats=[table_format(target)], stem=target.stem, levels=levels)
+    else:
+        here = Path(folder or analysis.output.get("folder") or DEFAULT_FOLDER)
+        tables = pl.write(here, formats=formats or analysis.output.get("formats")
+                          or WRITE_FORMATS, levels=levels)
+    written_rejects = _write_rejects(rejects, rejects_path, beside=here)
+    return Written(result=result, tables=tuple(tables), rejects=rejects,
+                   rejects_path=written_rejects, plan=pl)
 
 
 def run_demo(
-    folder: str | Path = DEFAULT_FOLDER, maps_folder: str | Path | None = "maps"
+    folder: str | Path = DEFAULT_FOLDER,
+    maps_folder: str | Path | None = "maps",
+    *,
+    progress: ProgressArg = None,
 ) -> Written:
     """The whole pipeline on the built-in sample province: ``geocov demo``.
 
-    Reads the sample's analysis, computes coverage, writes every table to ``folder`` and
-    one map per level to ``maps_folder`` (``coverage_<level>.html``; None: no maps).
+    Reads the sample's analysis, computes coverage, writes every table to ``folder``, the
+    sample's priority list beside them (``priorities.xlsx``, ``priorities.gpkg``, CSV; with
+    the sample's terrain as DEM), a rollout plan (``plan.xlsx``, ``plan.gpkg``, CSV:
+    :data:`DEMO_PLAN`, 90 sites and fiber to 6 communes, unless the sample's analysis has a
+    ``[plan]``) and one map per level to ``maps_folder`` (``coverage_<level>.html``, with
+    the priority tiers, the planned sites and links and the coverage after the plan; None:
+    no maps). ``progress``: see :mod:`geocov.progress`.
 
     Examples
     --------
@@ -892,10 +1498,21 @@ def run_demo(
     from .maps import write_demo_maps
     from .sample import sample_paths
 
-    written = run_and_write(read_analysis(sample_paths()["analysis"]), folder=Path(folder))
+    paths = sample_paths()
+    analysis = read_analysis(paths["analysis"])
+    written = run_and_write(analysis, folder=Path(folder), progress=progress)
+    # the sample's priority list beside its tables, with the sample's terrain
+    dem = analysis.priorities.get("dem", str(paths["terrain"]))
+    p = run_priorities(analysis, written.result, dem=dem)
+    # and a rollout plan for the sample, its coverage after recomputed from the same inputs
+    pl = run_plan(analysis, written.result, priorities=p,
+                  **({} if analysis.plan else DEMO_PLAN))
+    tables = (*written.tables, *p.write(Path(folder)), *pl.write(Path(folder)))
+    written = replace(written, tables=tables, priorities=p, plan=pl)
     if maps_folder is None:
         return written
-    return replace(written, maps=tuple(write_demo_maps(written.result, Path(maps_folder))))
+    return replace(written, maps=tuple(write_demo_maps(written.result, Path(maps_folder),
+                                                       priorities=p, plan=pl)))
 
 
 # --------------------------------------------------------------------------- validation
@@ -959,9 +1576,13 @@ class Validation:
         >>> [p.name for p in paths]
         ['rejects.csv', 'topology.csv']
         """
-        rejects = self.rejects.write(rejects_path)
+        from .io import write_csv
+
+        rejects = Path(rejects_path)
         topology = Path(topology_path) if topology_path else rejects.with_name("topology.csv")
-        self.topology.to_csv(topology, index=False, encoding="utf-8-sig")
+        with StagedFiles() as stage:  # both or neither
+            write_csv(self.rejects.to_frame(), stage.path(rejects))
+            write_csv(self.topology, stage.path(topology))
         return rejects, topology
 
 
@@ -990,6 +1611,7 @@ def validate_analysis(
     *,
     min_overlap_pct: float = 0.1,
     min_overlap_km2: float = 0.01,
+    progress: ProgressArg = None,
 ) -> Validation:
     """Check every input of ``analysis`` without computing coverage.
 
@@ -1006,6 +1628,8 @@ def validate_analysis(
         An :class:`Analysis` or the path of its TOML file.
     min_overlap_pct, min_overlap_km2
         Thresholds of :func:`unit_overlaps`.
+    progress
+        See :mod:`geocov.progress` (one step per input, one for the checks).
 
     Returns
     -------
@@ -1025,20 +1649,22 @@ def validate_analysis(
     if not isinstance(analysis, Analysis):
         analysis = read_analysis(analysis)
     rejects = RejectsReport()
-    frames = load_inputs(analysis, rejects=rejects)
-    units = frames["units"]
-    linked = None
-    if frames["villages"] is not None:
-        linked = link_villages(frames["villages"], units, rejects=rejects)
-    if frames["fiber"] is not None:
-        check_fiber_codes(
-            frames["fiber"],
-            villages=linked,
-            units=units,
-            villages_read=frames["villages"],
-            rejects=rejects,
-        )
-    topology = validate_units(units)
+    with progress_for(progress, steps=1) as p:
+        frames = load_inputs(analysis, rejects=rejects, progress=p)
+        units = frames["units"]
+        with p.step(label("progress.check")):
+            linked = None
+            if frames["villages"] is not None:
+                linked = link_villages(frames["villages"], units, rejects=rejects)
+            if frames["fiber"] is not None:
+                check_fiber_codes(
+                    frames["fiber"],
+                    villages=linked,
+                    units=units,
+                    villages_read=frames["villages"],
+                    rejects=rejects,
+                )
+            topology = validate_units(units)
     parts = _overlap_parts(units, topology)
     table = _overlap_table(units, parts, min_overlap_pct, min_overlap_km2)
     flagged = parts.merge(table[["level", "code"]], on=["level", "code"])["row"]

@@ -52,7 +52,7 @@ def test_write_outputs_one_target_file(sample_result, tmp_path):
     w = app.write_outputs(sample_result, target=target, level="commune")
     assert w.tables == (target,) and target.exists()  # its folder was created
     with pd.ExcelFile(target) as xl:
-        assert xl.sheet_names[:2] == ["commune", "commune_by_operator"]
+        assert xl.sheet_names == ["Summary", "Communes", "Communes by operator", "Columns"]
     assert w.rejects is None and w.rejects_path is None
 
 

@@ -218,7 +218,7 @@ def test_cli_options_set_section_keys(world, monkeypatch):
 
     seen = {}
 
-    def fake_run(analysis, rejects=None):
+    def fake_run(analysis, rejects=None, **kw):
         seen["a"] = analysis
         raise SchemaError("stop here")
 

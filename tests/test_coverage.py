@@ -322,7 +322,7 @@ def test_write_all_formats(result, tmp_path):
     names = {p.name for p in paths}
     assert {"coverage_commune.csv", "coverage_total.csv", "coverage.gpkg", "coverage.xlsx"} <= names
     back = pd.read_excel(tmp_path / "coverage.xlsx", sheet_name="district")
-    assert list(back["district_name"]) == ["Huyện Một", "Huyện Hai"]
+    assert list(back["District"]) == ["Huyện Một", "Huyện Hai"]  # headers for readers
     g = gpd.read_file(tmp_path / "coverage.gpkg", layer="district")
     assert len(g) == 2 and g.crs.to_epsg() == 4326
     csv = pd.read_csv(tmp_path / "coverage_commune.csv", encoding="utf-8-sig")

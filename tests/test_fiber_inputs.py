@@ -32,6 +32,7 @@ from geocov.cli import main
 from geocov.errors import DataQualityWarning, SchemaError
 from geocov.fiber import REJECTED_VILLAGES_ATTR, check_fiber_codes, fiber_reach, read_fiber
 from geocov.io import RejectsReport, parse_flags
+from geocov.report import read_report
 
 UTM = "EPSG:32648"
 X0, Y0 = 500_000.0, 2_400_000.0
@@ -388,8 +389,7 @@ def test_cli_report_with_a_code_list(project):
                project / "connected.csv", "-o", project / "out" / "report.xlsx")
     assert r.exit_code == 0, r.output
     assert "fiber to 2/4 villages (50.0%); fiber in 1/2 communes" in r.output
-    _check_tables(pd.read_excel(project / "out" / "report.xlsx", sheet_name="commune",
-                                dtype={"commune_code": str}))
+    _check_tables(read_report(project / "out" / "report.xlsx", "commune"))
 
 
 def test_cli_run_with_a_code_list_in_the_toml(project):

@@ -14,6 +14,7 @@ from planner_province import DEFECTS, write_english, write_vietnamese
 import geocov
 from geocov.cli import main
 from geocov.errors import GeocovError
+from geocov.report import read_report
 
 LEVELS = ("province", "district", "commune", "total")
 
@@ -97,8 +98,8 @@ def test_report_command_file_by_file(twins, tmp_path):
     r = _cli("report", "--analysis", twins["en"]["analysis"], "--level", "commune",
              "-o", tmp_path / "en.xlsx")
     assert r.exit_code == 0, r.output
-    en = pd.read_excel(tmp_path / "en.xlsx", sheet_name="commune", dtype=str)
-    vi_t = pd.read_excel(tmp_path / "vi.xlsx", sheet_name="commune", dtype=str)
+    en = read_report(tmp_path / "en.xlsx", "commune")
+    vi_t = read_report(tmp_path / "vi.xlsx", "commune")
     # no status filter on the command line: planned stations count, in both or neither
     assert list(en["commune_name"]) == list(vi_t["commune_name"])
     assert list(en["villages"]) == list(vi_t["villages"])

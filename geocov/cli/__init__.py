@@ -17,6 +17,9 @@ import click
 _COMMANDS = {
     "demo": "Run read → coverage → tables (→ maps) on the built-in sample province: no arguments.",
     "map": "Compute coverage from an analysis TOML (or input files) and write an offline HTML map.",
+    "priorities": "Priority list: every unserved village, its tier, options, costs and reasons.",
+    "plan": "Rollout plan: which new 4G sites and which fiber, and what coverage becomes.",
+    "reconcile": "Official figures beside geocov's, with the difference and a reading of its cause.",
     "report": "Coverage report: one row per unit with numerators, denominators and percentages.",
     "run": "Compute coverage for ANALYSIS (a TOML file) and write every table it asks for.",
     "sample": "Generate the synthetic sample province (units, villages, stations, fiber, rasters).",
@@ -47,9 +50,13 @@ class _LazyGroup(click.Group):
 
 @click.group(cls=_LazyGroup)
 @click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
-@click.option("-q", "--quiet", count=True, help="Less log output (repeatable).")
+@click.option(
+    "-q", "--quiet", count=True, help="No progress bars, less log output (repeatable)."
+)
 @click.version_option(package_name="geocov")
-def main(verbose: int, quiet: int) -> None:
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: int) -> None:
     """geocov: telecom coverage of admin units, villages, stations and fiber."""
+    ctx.meta["geocov.quiet"] = quiet > 0  # options.QUIET: the commands show no progress bars
     level = max(logging.DEBUG, logging.WARNING - 10 * (verbose - quiet))
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import echo_written, handles_errors
+from .options import echo_written, handles_errors, quiet_option, show_progress
 
 
 @click.command("demo")
@@ -25,9 +25,12 @@ from .options import echo_written, handles_errors
     help="Folder for the interactive maps.",
 )
 @click.option("--no-maps", is_flag=True, help="Skip the maps.")
+@quiet_option
 @handles_errors
-def command(out: str, maps_dir: str, no_maps: bool) -> None:
+def command(out: str, maps_dir: str, no_maps: bool, quiet: bool) -> None:
     """Run read → coverage → tables (→ maps) on the built-in sample province: no arguments."""
     from ..analysis import run_demo
 
-    echo_written(run_demo(out, maps_folder=None if no_maps else maps_dir))
+    echo_written(
+        run_demo(out, maps_folder=None if no_maps else maps_dir, progress=show_progress(quiet))
+    )

@@ -10,7 +10,9 @@ from .options import (
     handles_errors,
     input_options,
     lenient_option,
+    quiet_option,
     rejects_report,
+    show_progress,
 )
 
 
@@ -41,6 +43,7 @@ from .options import (
 @click.option("--tiles", help="Base tiles (e.g. OpenStreetMap; need a network). Default: none.")
 @click.option("--title", help="Map title (default: the analysis title).")
 @lenient_option
+@quiet_option
 @handles_errors
 def command(
     level: str | None,
@@ -51,6 +54,7 @@ def command(
     title: str | None,
     lenient: bool,
     rejects_path: str | None,
+    quiet: bool,
     **inputs,
 ) -> None:
     """Compute coverage from an analysis TOML (or input files) and write an offline HTML map."""
@@ -68,6 +72,7 @@ def command(
             title=title,
             rejects=rejects_report(lenient),
             rejects_path=rejects_path,
+            progress=show_progress(quiet),
         )
     except UnknownLevelError as exc:
         raise click.BadParameter(str(exc), param_hint="--level") from None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -229,7 +231,9 @@ def build_analysis(
     pop = a.population
     if population:
         pop = population if population in ("villages", "units") else str(Path(population))
-    return Analysis(
+    # replace() keeps every other section of the file ([priorities], [plan], ...)
+    return dataclasses.replace(
+        a,
         units=sections["units"] or {},
         villages=sections["villages"],
         stations=sections["stations"],
@@ -237,9 +241,6 @@ def build_analysis(
         population=pop,
         model=model,
         output=dict(a.output),
-        title=a.title,
-        data_date=a.data_date,
-        source=a.source,
     )
 
 
@@ -273,7 +274,62 @@ def echo_written(written: Any) -> None:
     click.echo(written.result.summary())
     for path in (*written.tables, *written.maps):
         click.echo(f"wrote {path}")
+    if getattr(written, "manifest", None) is not None:
+        click.echo(f"wrote {written.manifest}")
     echo_rejects(written)
+
+
+#: Key of ``click.Context.meta`` set by ``geocov -q``: no progress bars in any command.
+QUIET = "geocov.quiet"
+
+
+def quiet_option(f: Callable) -> Callable:
+    """``-q/--quiet`` on a command: no progress bars (``geocov -q <command>`` too)."""
+    return click.option(
+        "-q", "--quiet", is_flag=True, help="No progress bars (only results and errors)."
+    )(f)
+
+
+def _stderr_is_terminal() -> bool:
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+
+def show_progress(quiet: bool) -> bool:
+    """Whether a command shows progress bars: on a terminal, unless ``-q`` (on the command
+    or on ``geocov``). Output sent to a file or a pipe gets none, so logs stay clean."""
+    ctx = click.get_current_context(silent=True)
+    if quiet or (ctx is not None and ctx.meta.get(QUIET, False)):
+        return False
+    return _stderr_is_terminal()
+
+
+def output_place(value: str | None, *, param_hint: str = "-o/--output") -> dict[str, str | None]:
+    """``folder=`` / ``target=`` for the application layer from an ``-o`` value.
+
+    A path ending in ``.xlsx``, ``.gpkg`` or ``.csv`` is one file (``target``); a path
+    ending in ``/``, an existing folder or a name without a suffix is a folder that gets
+    every output (``folder``). Anything else is a usage error.
+    """
+    from ..analysis import TABLE_SUFFIXES
+
+    if value is None:
+        return {"folder": None, "target": None}
+    path = Path(value)
+    if value.endswith(("/", "\\")) or path.is_dir() or not path.suffix:
+        return {"folder": value, "target": None}
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        return {"folder": None, "target": value}
+    raise click.BadParameter(
+        f"{value!r}: output must end in .xlsx, .gpkg or .csv to write that one file, or "
+        f"in / to write every output into that folder",
+        param_hint=param_hint,
+    )
+
+
+def check_output(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse an ``-o`` that is neither a table file nor a folder before any work is done."""
+    output_place(value, param_hint="/".join(param.opts))
+    return value
 
 
 def fail(exc: Exception) -> None:
@@ -283,7 +339,10 @@ def fail(exc: Exception) -> None:
 
 def _echo_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
     label = "" if issubclass(category, GeocovWarning) else f"{category.__name__}: "
-    click.echo(f"warning: {label}{message}", err=True)
+    from tqdm import tqdm
+
+    with tqdm.external_write_mode():  # clears a progress bar for the line, then redraws it
+        click.echo(f"warning: {label}{message}", err=True)
 
 
 @contextlib.contextmanager

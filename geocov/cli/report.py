@@ -6,24 +6,16 @@ import click
 
 from .options import (
     build_analysis,
+    check_output,
     echo_written,
     handles_errors,
     input_options,
     lenient_option,
+    output_place,
+    quiet_option,
     rejects_report,
+    show_progress,
 )
-
-
-def _table_file(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """Refuse an output whose suffix names no table format before any work is done."""
-    from ..analysis import table_format
-    from ..errors import SchemaError
-
-    try:
-        table_format(value)
-    except SchemaError as exc:
-        raise click.BadParameter(str(exc), param_hint="-o/--output") from None
-    return value
 
 
 @click.command("report")
@@ -32,24 +24,31 @@ def _table_file(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
     required=True,
-    callback=_table_file,
-    help="Output file: report.xlsx, report.gpkg or report.csv.",
+    callback=check_output,
+    help="Output file (report.xlsx, report.gpkg or report.csv), or a folder (out/) for "
+    "every output: CSV, GeoPackage, workbook, manifest.",
 )
 @lenient_option
+@quiet_option
 @handles_errors
 def command(
-    level: str | None, output: str, lenient: bool, rejects_path: str | None, **inputs
+    level: str | None,
+    output: str,
+    lenient: bool,
+    rejects_path: str | None,
+    quiet: bool,
+    **inputs,
 ) -> None:
     """Coverage report: one row per unit with numerators, denominators and percentages."""
     from ..analysis import run_and_write
 
     written = run_and_write(
         build_analysis(**inputs),
-        target=output,
+        **output_place(output),
         level=level,
         rejects=rejects_report(lenient),
         rejects_path=rejects_path,
+        progress=show_progress(quiet),
     )
     echo_written(written)

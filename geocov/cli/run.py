@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import click
 
-from .options import echo_written, handles_errors, lenient_option, rejects_report
+from .options import (
+    check_output,
+    echo_written,
+    handles_errors,
+    lenient_option,
+    output_place,
+    quiet_option,
+    rejects_report,
+    show_progress,
+)
 
 
 @click.command("run")
@@ -12,16 +21,24 @@ from .options import echo_written, handles_errors, lenient_option, rejects_repor
 @click.option(
     "-o",
     "--out",
-    type=click.Path(file_okay=False),
-    help="Output folder (overrides [output] folder).",
+    callback=check_output,
+    help="Output folder (overrides [output] folder; every output goes into it), or one "
+    "file: report.xlsx, report.gpkg or report.csv.",
 )
 @lenient_option
+@quiet_option
 @handles_errors
-def command(analysis: str, out: str | None, lenient: bool, rejects_path: str | None) -> None:
+def command(
+    analysis: str, out: str | None, lenient: bool, rejects_path: str | None, quiet: bool
+) -> None:
     """Compute coverage for ANALYSIS (a TOML file) and write every table it asks for."""
     from ..analysis import run_and_write
 
     written = run_and_write(
-        analysis, folder=out, rejects=rejects_report(lenient), rejects_path=rejects_path
+        analysis,
+        **output_place(out, param_hint="-o/--out"),
+        rejects=rejects_report(lenient),
+        rejects_path=rejects_path,
+        progress=show_progress(quiet),
     )
     echo_written(written)

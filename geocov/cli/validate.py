@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import build_analysis, handles_errors, input_options
+from .options import build_analysis, handles_errors, input_options, quiet_option, show_progress
 
 MAX_LISTED = 10  # units listed per level; the topology file has them all
 
@@ -29,8 +29,9 @@ def _area(km2: float) -> str:
     type=click.Path(dir_okay=False),
     help="Where to write the topology problems (CSV); default beside the rejects.",
 )
+@quiet_option
 @handles_errors
-def command(rejects_path: str, topology_path: str | None, **inputs) -> None:
+def command(rejects_path: str, topology_path: str | None, quiet: bool, **inputs) -> None:
     """Read every input leniently, check the admin units' topology, and report.
 
     Problems that change figures (rejected rows, overlapping units that make an area
@@ -39,7 +40,7 @@ def command(rejects_path: str, topology_path: str | None, **inputs) -> None:
     """
     from ..analysis import validate_analysis
 
-    v = validate_analysis(build_analysis(**inputs))
+    v = validate_analysis(build_analysis(**inputs), progress=show_progress(quiet))
     click.echo("rows read / used / rejected per file:")
     for row in v.files.itertuples():
         click.echo(

@@ -1,0 +1,102 @@
+"""``geocov plan analysis.toml --sites 90``: a rollout plan (sites, fiber, coverage after)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import echo_rejects, handles_errors, lenient_option, rejects_report
+
+
+@click.command("plan")
+@click.argument("analysis", type=click.Path(exists=True, dir_okay=False))
+@click.option("--sites", type=click.IntRange(min=0),
+              help="We can afford this many new 4G sites (overrides [plan] sites).")
+@click.option("--budget", type=click.FloatRange(min=0),
+              help="We have this budget for the sites, over the cost horizon, e.g. 120e9 "
+              "(overrides [plan] budget).")
+@click.option("--currency", type=click.Choice(["USD", "VND"], case_sensitive=False),
+              help="Currency of the budget and the costs.")
+@click.option("--fiber-to", "fiber_to", type=click.IntRange(min=0),
+              help="Fiber to this many communes without fiber, the cheapest to reach.")
+@click.option("--fiber-target", "fiber_targets", multiple=True,
+              help="Fiber to this commune or village (its code; repeatable).")
+@click.option("--objective", type=click.Choice(["people", "villages"]),
+              help="Maximise newly served people (default) or villages.")
+@click.option("--method", type=click.Choice(["greedy", "exact"]),
+              help="greedy (default) or exact (integer programme; small cases).")
+@click.option("--candidates", type=click.Path(exists=True, dir_okay=False),
+              help="Your candidate sites (points; optional site_id and cost columns).")
+@click.option("--level", help="Write the before/after table of this level only.")
+@click.option("-o", "--output", type=click.Path(),
+              help="Output folder, or one file: plan.xlsx, plan.csv or plan.gpkg "
+              "(default: [output] folder).")
+@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
+              help="How many steps of the plan to print.")
+@lenient_option
+@handles_errors
+def command(
+    analysis: str,
+    sites: int | None,
+    budget: float | None,
+    currency: str | None,
+    fiber_to: int | None,
+    fiber_targets: tuple[str, ...],
+    objective: str | None,
+    method: str | None,
+    candidates: str | None,
+    level: str | None,
+    output: str | None,
+    top: int,
+    lenient: bool,
+    rejects_path: str | None,
+) -> None:
+    """Rollout plan: which new 4G sites and which fiber, and what coverage becomes.
+
+    ANALYSIS is an analysis TOML file; its [plan] section sets the sites or budget and the
+    fiber, its [priorities] section the cost table and DEM. Coverage after the plan is
+    recomputed with the planned sites added to the stations.
+    """
+    from ..analysis import TABLE_SUFFIXES, write_plan
+    from ..vocabulary import UnknownLevelError
+
+    if sites is not None and budget is not None:
+        raise click.UsageError("give --sites or --budget, not both")
+    is_file = output is not None and Path(output).suffix.lower() in TABLE_SUFFIXES
+    try:
+        written = write_plan(
+            analysis,
+            folder=None if is_file else output,
+            target=output if is_file else None,
+            level=level,
+            sites=sites,
+            budget=budget,
+            currency=currency.upper() if currency else None,
+            fiber_to=fiber_to,
+            fiber_targets=list(fiber_targets) or None,
+            objective=objective,
+            method=method,
+            candidates=candidates,
+            rejects=rejects_report(lenient),
+            rejects_path=rejects_path,
+        )
+    except UnknownLevelError as exc:
+        raise click.BadParameter(str(exc), param_hint="--level") from None
+    p = written.plan
+    click.echo(p.summary())
+    steps = p.steps
+    if top and len(steps):
+        cost = f"cost_{p.currency.lower()}"
+        cum = f"cumulative_cost_{p.currency.lower()}"
+        finest = f"{p.finest}_name"
+        click.echo(f"First {min(top, len(steps))} of {len(steps):,} steps:")
+        for r in steps.head(top).itertuples(index=False):  # at most --top lines
+            row = r._asdict()
+            click.echo(f"{row['step']:>5}. {row['action']} {row['item']} ({row[finest]}): "
+                       f"{row[cost]:,.0f} {p.currency} (total {row[cum]:,.0f}); "
+                       f"+{row['people_newly_served']:,.0f} people, "
+                       f"4G {row['villages_4g_pct_after']:.1f}% of villages")
+    for path in written.tables:
+        click.echo(f"wrote {path}")
+    echo_rejects(written)
