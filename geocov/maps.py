@@ -425,6 +425,7 @@ def coverage_map(
     highlight: bool = True,
     rules: RemoteRules | None = None,
     priorities: Any = None,
+    plan: Any = None,
     villages: bool | None = None,
     stations: bool | None = None,
     fiber: bool = True,
@@ -463,6 +464,11 @@ def coverage_map(
         The priority list (:func:`geocov.priorities.priorities`): adds the "priority"
         metric (the most urgent tier among a unit's villages), a "Priority tiers" layer of
         the listed villages, and the side panel lists the top of the list with reasons.
+    plan : PlanResult, optional
+        A rollout plan (:func:`geocov.plan.plan`): the planned sites and fiber links as
+        their own layers, and a before/after switch: the metric switcher's "Plan" group
+        colours the units by their villages (and people) with 4G after the plan, beside
+        the same figures before it.
     villages, stations : bool or None
         Draw these layers (when the result has them); ``False``: leave them out. ``None``:
         in the layer control, shown on opening for villages when there are at most 5,000
@@ -517,7 +523,7 @@ def coverage_map(
     """
     folium = _import_folium()
     levels, table, metrics = _checked_table(result, level, metric, renderer,
-                                            priorities=priorities)
+                                            priorities=priorities, plan=plan)
     metadata = dict(getattr(result, "metadata", None) or {})
     title = title or metadata.get("title") or f"Coverage by {level}"
     rules = RemoteRules() if rules is None else rules
@@ -526,6 +532,8 @@ def coverage_map(
 
     # --- units: numbers, highlight flags, parent outlines, the layer's settings
     props = _unit_props(table, level, levels)
+    if plan is not None:
+        props.update(_plan_props(table, plan, level))
     n_flagged = None
     if priorities is not None:
         prio_props, n_listed = _priority_props(table, priorities, level)
@@ -590,6 +598,8 @@ def coverage_map(
         _add_stations(m, layer_cls, sta, show=bool(stations))
     if fiber and fib is not None and len(fib):
         _add_fiber(m, layer_cls, fib, tol)
+    if plan is not None:
+        _add_plan(m, layer_cls, plan)
 
     if layer_control and not any(type(c).__name__ == "LayerControl" for c in m._children.values()):
         folium.LayerControl(collapsed=True, position="topright").add_to(m)
@@ -603,7 +613,8 @@ def _layer(result: CoverageLike, name: str) -> gpd.GeoDataFrame | None:
 
 
 def _checked_table(
-    result: CoverageLike, level: str, metric: str, renderer: str, *, priorities: Any = None
+    result: CoverageLike, level: str, metric: str, renderer: str, *, priorities: Any = None,
+    plan: Any = None,
 ) -> tuple[list[str], gpd.GeoDataFrame, list[_Metric]]:
     """Check the choices; return the levels, the level's table in EPSG:4326, its metrics."""
     levels = result_levels(result)
@@ -629,6 +640,8 @@ def _checked_table(
         )
     if priorities is not None:
         metrics.append(_priority_metric(priorities, level))
+    if plan is not None:
+        metrics.extend(_plan_metrics(level))
     _check_choice("metric", metric, [mt.key for mt in metrics])
     return levels, table, metrics
 
@@ -753,6 +766,78 @@ def _add_tiers(m: Any, layer_cls: Any, priorities: Any, *, show: bool) -> None:
            "statusWord": "Priority"}
     layer_cls("villagesLayer", _js_json(cfg),
               name=f"Priority tiers ({len(v):,} villages listed)", show=show).add_to(m)
+
+
+# --------------------------------------------------------------------------- plan
+PLAN_SITE_COLOR = "#e7298a"
+PLAN_LINK_COLOR = "#ff7f00"
+
+
+def _plan_metrics(level: str) -> list[_Metric]:
+    """The before/after switch: villages and people (of the villages) with 4G or better,
+    before and after the plan, in the switcher's "Plan" group."""
+    out = []
+    for key, label, num, den, noun in (
+        ("plan_villages_4g_after", "Villages with 4G after the plan", "pva", "v", "villages"),
+        ("plan_people_4g_before", "People with 4G before the plan", "ppb", "pp", "people"),
+        ("plan_people_4g_after", "People with 4G after the plan", "ppa", "pp", "people"),
+    ):
+        when = key.rsplit("_", 1)[-1]
+        out.append(_Metric(
+            key=key, group="Plan", label=f"{label} (% of {noun})", short=label, noun=noun,
+            num=num, den=den, digits=0,
+            unit_note=f"% of the {noun} of each {level} with 4G or better {when} the plan "
+                      f"(people: the villages' populations); compare with 'Villages with 4G "
+                      f"or better' for before"))
+    return out
+
+
+def _plan_props(table: gpd.GeoDataFrame, plan: Any, level: str) -> dict[str, list[Any]]:
+    """Per unit: villages with 4G after the plan, people (villages) before and after."""
+    code = code_column(level)
+    units = plan.units(level)
+    units = pd.DataFrame(units.drop(columns="geometry")).set_index(units[code].astype(str))
+    codes = table[code].astype(str)
+    def col(name: str) -> list[Any]:
+        return _nullable(units[name].reindex(codes).to_numpy(dtype=float), 0)
+    return {"pva": col("villages_4g_after"), "ppb": col("people_4g_before"),
+            "ppa": col("people_4g_after"), "pp": col("people")}
+
+
+def _add_plan(m: Any, layer_cls: Any, plan: Any) -> None:
+    """The planned sites (a point layer) and fiber links (lines), each its own layer."""
+    sites = _to_4326(plan.sites, "plan.sites")
+    if len(sites):
+        pts = shapely.point_on_surface(np.asarray(sites.geometry.values))
+        data = {
+            "x": _nullable(shapely.get_x(pts), 5),
+            "y": _nullable(shapely.get_y(pts), 5),
+            "id": _texts(sites["station_id"].astype(str) + " (step " + sites["step"].astype(str)
+                         + "): " + sites["action"].astype(str)),
+            "op": _texts(sites["detail"]),
+            "r": _nullable(sites["range_m"], 0),
+        }
+        cfg = {"data": data, "technology": "Planned 4G site", "color": PLAN_SITE_COLOR}
+        layer_cls("stationsLayer", _js_json(cfg), name=f"Planned 4G sites ({len(sites):,})",
+                  show=True, cluster=True).add_to(m)
+    links = _to_4326(plan.links, "plan.links")
+    if len(links):
+        lines = shapely.set_precision(np.asarray(links.geometry.values), 1e-5,
+                                      mode="pointwise")
+        ends = shapely.get_point(np.asarray(links.geometry.values), 0)
+        cfg = {
+            "routes": "__ROUTES__",
+            "nodes": {"x": _nullable(shapely.get_x(ends), 5),
+                      "y": _nullable(shapely.get_y(ends), 5)},
+            "routeStyle": {"color": PLAN_LINK_COLOR, "weight": 3.5, "opacity": 0.95,
+                           "dashArray": "6 4"},
+            "nodeStyle": {"radius": 5, "color": "#ffffff", "weight": 1.5,
+                          "fillColor": PLAN_LINK_COLOR, "fillOpacity": 1.0},
+        }
+        payload = _js_json(cfg).replace('"__ROUTES__"', _geojson_list(lines), 1)
+        km = float(links["cable_km"].sum())
+        layer_cls("fiberLayer", payload,
+                  name=f"Planned fiber links ({len(links):,}, {km:,.0f} km)").add_to(m)
 
 
 def _unit_props(table: gpd.GeoDataFrame, level: str, levels: list[str]) -> dict[str, list[Any]]:
