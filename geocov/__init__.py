@@ -48,6 +48,8 @@ _EXPORTS = {
     "priorities": "priorities", "PriorityRules": "priorities", "PriorityResult": "priorities",
     "read_programme_attributes": "priorities", "read_costs": "costs", "CostModel": "costs",
     "run_priorities": "analysis", "write_priorities": "analysis",
+    # rollout plan
+    "plan": "plan", "PlanResult": "plan", "run_plan": "analysis", "write_plan": "analysis",
     # the 2025 reform, official figures
     "crosswalk": "crosswalk", "reaggregate": "crosswalk", "read_merges": "crosswalk",
     "ReaggregatedResult": "crosswalk", "units_vintage": "crosswalk",
@@ -75,7 +77,7 @@ def __dir__() -> list[str]:
 
 
 #: Submodules named like their main function: ``geocov.<name>`` stays the function.
-_FUNCTION_MODULES = ("coverage", "priorities", "crosswalk", "reconcile")
+_FUNCTION_MODULES = ("coverage", "priorities", "crosswalk", "reconcile", "plan")
 
 
 class _Package(types.ModuleType):
