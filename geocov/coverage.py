@@ -224,28 +224,30 @@ class CoverageResult:
         formats: Sequence[str] = ("csv", "gpkg", "xlsx"),
         stem: str = "coverage",
     ) -> list[Path]:
-        """Write tables per level as CSV, GeoPackage (with geometry) and/or XLSX.
+        """Write every output as ``geocov run`` does, all or nothing.
 
-        CSV: ``<stem>_<level>.csv`` (UTF-8 with BOM so Excel shows Vietnamese text);
-        GeoPackage: ``<stem>.gpkg`` with one layer per level; XLSX: ``<stem>.xlsx`` with one
-        sheet per level, one per level by operator, and a ``summary`` sheet.
+        CSV ``<stem>_<level>.csv`` (0-100 percentages, UTF-8 with BOM), a GeoPackage
+        ``<stem>.gpkg`` (a layer per level) and the report workbook ``<stem>.xlsx``
+        (summary sheet, a formatted sheet per level and per level by operator); see
+        :func:`geocov.report.write_result`.  Returns the paths written.
         """
-        from .io import write_tables
+        from .report import write_result
 
-        levels = tuple(levels) if levels else self.levels
-        for lv in levels:
-            self._check_level(lv)
-        tables = {lv: self.table(lv) for lv in levels}
-        ops = {f"{lv}_by_operator": self.operator_table(lv) for lv in levels}
-        extra = {
-            "summary": pd.DataFrame({"summary": [self.summary()]}),
-            "model": pd.DataFrame(
-                {"key": list(self.metadata), "value": [str(v) for v in self.metadata.values()]}
-            ),
-        }
-        return write_tables(
-            tables, folder, formats=formats, stem=stem, extra_sheets={**ops, **extra}
-        )
+        written = write_result(self, folder, levels=levels, formats=formats, stem=stem,
+                               manifest=None)
+        return list(written.tables)
+
+    def reaggregate(self, new_units: gpd.GeoDataFrame, how: str = "area",
+                    crosswalk: pd.DataFrame | None = None, **options: Any) -> CoverageResult:
+        """This result moved onto other units (e.g. the 2025 communes).
+
+        Numerators and denominators move by the crosswalk's shares and percentages are
+        recomputed; see :func:`geocov.crosswalk.reaggregate` (which says when computing
+        afresh on the new units is the better answer).
+        """
+        from .crosswalk import reaggregate
+
+        return reaggregate(self, new_units, how=how, crosswalk=crosswalk, **options)
 
 
 def _fmt_pct(value: float) -> str:
@@ -351,7 +353,7 @@ def coverage(
                                  rejects=rejects).reset_index(drop=True)
         code_to_idx = pd.Series(np.arange(n_units), index=units[ucode].values)
         v_unit = code_to_idx.reindex(villages["unit_code"].values).to_numpy()
-        v_pts = shapely.point_on_surface(villages.geometry.to_crs(wcrs).values)
+        v_xy = _representative_xy(villages.geometry.to_crs(wcrs).values)
         timer.lap("link villages")
 
     # ---- stations: base layers
@@ -375,7 +377,7 @@ def coverage(
     v_bits = np.zeros(0, dtype=np.uint64)
     if villages is not None:
         n_vil = len(villages)
-        v_bits = _point_bits(np.column_stack([shapely.get_x(v_pts), shapely.get_y(v_pts)]), st)
+        v_bits = _point_bits(v_xy, st)
         timer.lap("village coverage")
 
     # ---- units that have each layer (exact)
@@ -669,6 +671,7 @@ class _Timer:
 class _Stations:
     frame: gpd.GeoDataFrame
     xy: np.ndarray  # (n, 2) working CRS
+    points: np.ndarray  # the same as shapely points
     radius_m: np.ndarray
     azimuth_deg: np.ndarray
     beamwidth_deg: np.ndarray
@@ -763,6 +766,7 @@ def _prepare_stations(stations, *, radius_m, statuses, wcrs) -> _Stations:
     return _Stations(
         frame=stations,
         xy=xy,
+        points=pts,
         radius_m=radius,
         azimuth_deg=az,
         beamwidth_deg=bw,
@@ -816,7 +820,7 @@ def _station_units(st: _Stations, units_w: gpd.GeoSeries, codes: np.ndarray) -> 
     """Index of the unit containing each station (smallest code on a border), -1 outside."""
     from .boundaries import containing_unit
 
-    return containing_unit(shapely.points(st.xy), units_w.values, codes)
+    return containing_unit(st.points, units_w.values, codes)
 
 
 # Stations further than this from every unit are named in a warning: at that distance
@@ -858,6 +862,15 @@ def _warn_far_stations(st: _Stations, units_w: gpd.GeoSeries, st_unit: np.ndarra
         DataQualityWarning,
         stacklevel=3,
     )
+
+
+def _representative_xy(geoms: np.ndarray) -> np.ndarray:
+    """(n, 2) coordinates of points, and of polygons' representative points."""
+    geoms = geoms.copy()
+    other = shapely.get_type_id(geoms) != 0
+    if other.any():
+        geoms[other] = shapely.point_on_surface(geoms[other])
+    return np.column_stack([shapely.get_x(geoms), shapely.get_y(geoms)]).reshape(-1, 2)
 
 
 def _point_bits(points_xy: np.ndarray, st: _Stations) -> np.ndarray:
