@@ -323,7 +323,8 @@ def test_write_all_formats(result, tmp_path):
     assert {"coverage_commune.csv", "coverage_total.csv", "coverage.gpkg", "coverage.xlsx"} <= names
     back = pd.read_excel(tmp_path / "coverage.xlsx", sheet_name="Districts")
     assert list(back["District"]) == ["Huyện Một", "Huyện Hai"]  # headers for readers
-    assert "Summary" in pd.ExcelFile(tmp_path / "coverage.xlsx").sheet_names  # as geocov run
+    with pd.ExcelFile(tmp_path / "coverage.xlsx") as xl:
+        assert "Summary" in xl.sheet_names  # the same workbook as geocov run
     g = gpd.read_file(tmp_path / "coverage.gpkg", layer="district")
     assert len(g) == 2 and g.crs.to_epsg() == 4326
     csv = pd.read_csv(tmp_path / "coverage_commune.csv", encoding="utf-8-sig")
