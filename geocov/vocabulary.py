@@ -16,8 +16,8 @@ a table takes the word from here, so that a new layer or a renamed column is one
 * **Sectors**: a station with a finite azimuth and a beamwidth under 360° radiates a
   wedge, any other a disc (:func:`is_sector`).
 
-Nothing here imports more than NumPy (and pandas only for the type of a table), so every
-module can use it.
+Nothing here imports more than NumPy and the catalogue of words (:mod:`geocov.locale`;
+pandas only for the type of a table), so every module can use it.
 
 Examples
 --------
@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 from .errors import SchemaError
+from .locale import catalogue
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -95,26 +96,11 @@ TECH_LAYERS = LAYERS
 #: Technology -> the layer that counts exactly it ("4G" -> "4g").
 TECH_LAYER: dict[str, str] = {t: t.lower() for t in TECHNOLOGIES}
 
-#: Layer -> words for a reader ("4g_plus" -> "4G or better").
-LAYER_LABELS: dict[str, str] = {
-    "any": "any signal",
-    "2g": "2G",
-    "3g": "3G",
-    "4g": "4G",
-    "5g": "5G",
-    "3g_plus": "3G or better",
-    "4g_plus": "4G or better",
-}
-#: Layer -> the noun after "no" in a reason ("no 4G", "no signal").
-LAYER_NOUNS: dict[str, str] = {
-    "2g": "2G",
-    "3g": "3G",
-    "4g": "4G",
-    "5g": "5G",
-    "3g_plus": "3G",
-    "4g_plus": "4G",
-    "any": "signal",
-}
+#: Layer -> words for a reader ("4g_plus" -> "4G or better"); the English ``layer.*``
+#: entries of the catalogue (:mod:`geocov.locale`).
+LAYER_LABELS: dict[str, str] = {k: catalogue()["en"][f"layer.{k}"] for k in LAYERS}
+#: Layer -> the noun after "no" in a reason ("no 4G", "no signal"); ``noun.*`` there.
+LAYER_NOUNS: dict[str, str] = {k: catalogue()["en"][f"noun.{k}"] for k in LAYERS}
 #: ``best_technology`` of a village that no footprint reaches.
 NO_SIGNAL = "none"
 
@@ -209,117 +195,12 @@ def metric_columns(finest: str, layers: Iterable[str] = tuple(LAYERS)) -> list[s
 
 
 # --------------------------------------------------------------------------- labels
-#: Words for a reader, per language: the one table that spreadsheet headers, sheet names
-#: and report texts are taken from (:func:`label`, :func:`column_label`,
-#: :func:`level_label`). ``{layer}``, ``{level}`` and ``{levels}`` are filled in; a
-#: language is one more entry with the same keys.
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        # columns of a coverage table (keys: see _column_key)
-        "col.code": "{level} code",
-        "col.name": "{level}",
-        "col.level": "Level",
-        "col.total_name": "Name",
-        "col.operator": "Operator",
-        "col.area_km2": "Area (km²)",
-        "col.covered.area": "Area covered by {layer} (km²)",
-        "col.pct.area": "% area covered by {layer}",
-        "col.villages": "Villages",
-        "col.covered.villages": "Villages with {layer}",
-        "col.pct.villages": "% villages with {layer}",
-        "col.population": "Population",
-        "col.population_source": "Population source",
-        "col.covered.population": "People covered by {layer}",
-        "col.pct.population": "% population covered by {layer}",
-        "col.villages_fiber": "Villages with fiber",
-        "col.villages_fiber_pct": "% villages with fiber",
-        "col.units": "{levels}",
-        "col.units_with": "{levels} with {layer}",
-        "col.units_with_signal": "{levels} with signal",
-        "col.units_with_fiber": "{levels} with fiber",
-        "col.stations": "{layer} stations",
-        "col.stations_any": "All stations",
-        "col.stations_outside": "{layer} stations outside the area",
-        "col.stations_outside_any": "All stations outside the area",
-        # layers ({layer} above)
-        **{f"layer.{k}": v for k, v in LAYER_LABELS.items()},
-        # levels (unknown levels: the level's name, capitalised, plural with "s")
-        "level.region": "Region",
-        "levels.region": "Regions",
-        "level.province": "Province",
-        "levels.province": "Provinces",
-        "level.district": "District",
-        "levels.district": "Districts",
-        "level.commune": "Commune",
-        "levels.commune": "Communes",
-        "level.ward": "Ward",
-        "levels.ward": "Wards",
-        "level.village": "Village",
-        "levels.village": "Villages",
-        "level.total": "Study area",
-        "levels.total": "Total",
-        # sheets of the report workbook
-        "sheet.summary": "Summary",
-        "sheet.level": "{levels}",
-        "sheet.by_operator": "{levels} by operator",
-        "sheet.columns": "Columns",
-        # the summary sheet
-        "report.title": "Coverage",
-        "report.data_date": "Data date",
-        "report.made_by": "Made with",
-        "report.summary": "Summary",
-        "report.key_figures": "Key figures (whole study area)",
-        "report.figure": "Figure",
-        "report.total": "Total",
-        "report.with": "With {layer}",
-        "report.with_fiber": "With fiber",
-        "report.share": "%",
-        "report.units": "{levels}",
-        "report.villages": "Villages",
-        "report.population": "Population",
-        "report.area_km2": "Area (km²)",
-        "report.stations": "Stations",
-        "report.stations_inside": "Inside the study area",
-        "report.stations_outside": "Outside, still counted for coverage",
-        "report.stations_excluded": "Left out by status",
-        "report.stations_not_counted": "Not counted ({technology})",
-        "report.sources": "Data sources",
-        "report.inputs": "Input files",
-        "report.file": "File",
-        "report.role": "Input",
-        "report.rows_read": "Rows read",
-        "report.rows_used": "Rows used",
-        "report.rows_rejected": "Rows rejected",
-        "report.model": "Model",
-        "report.working_crs": "Working CRS",
-        "report.grid": "Grid",
-        "report.population_source": "Population source",
-        "report.sheets": "Sheets",
-        "report.sheets_note": (
-            "One sheet per level and per level by operator; percentages are shares of the "
-            "row's own total (parents are sums of their units, never averages). Technologies "
-            "absent from the stations have no columns. The 'Columns' sheet gives each "
-            "header's column name in the CSV and GeoPackage files."
-        ),
-        "report.columns_header": "Header",
-        "report.columns_name": "Column in CSV / GeoPackage",
-        "report.columns_unit": "Unit",
-        "unit.code": "code (text)",
-        "unit.text": "text",
-        "unit.count": "count",
-        "unit.people": "people",
-        "unit.km2": "km²",
-        "unit.pct": "% of the row's total",
-        # progress of a run (CLI and notebooks)
-        "progress.read": "reading {what}: {file}",
-        "progress.compute": "computing coverage",
-        "progress.check": "checking links, codes and topology",
-        "progress.tables": "building the tables",
-        "progress.write": "writing {file}",
-        "progress.map": "drawing the map",
-        "progress.done": "done",
-    },
-}
+#: Words for a reader, per language: the one table that spreadsheet headers, sheet names,
+#: summary sentences, map texts, reasons and CLI messages are taken from (:func:`label`,
+#: :func:`column_label`, :func:`level_label`). It is the catalogue of :mod:`geocov.locale`
+#: (``geocov/locale/en.toml``, ``vi.toml``: one file per language, the same keys and
+#: ``{fields}`` in each); a language is one more file.
+LABELS: dict[str, dict[str, str]] = catalogue()
 
 
 def label(key: str, lang: str = "en", **fields: Any) -> str:
@@ -439,6 +320,8 @@ def column_label(name: str, lang: str = "en") -> str:
      'Communes with signal']
     >>> column_label("stations_any"), column_label("my_column")
     ('All stations', 'my_column')
+    >>> [column_label(c, "vi") for c in ("villages_pct_4g", "commune_code", "communes_with_4g")]
+    ['% thôn có 4G', 'Mã xã', 'Số xã có 4G']
     """
     found = _column_key(name)
     if found is None:
@@ -451,6 +334,8 @@ def column_label(name: str, lang: str = "en") -> str:
     if "level" in fields:
         words["level"] = level_label(fields["level"], lang=lang)
         words["levels"] = level_label(fields["level"], plural=True, lang=lang)
+        words["level_lower"] = words["level"].lower()  # "Mã xã": a level inside a phrase
+        words["levels_lower"] = words["levels"].lower()
     return label(key, lang, **words)
 
 
