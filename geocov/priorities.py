@@ -75,6 +75,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from . import locale as _locale
 from .costs import CostModel, read_costs
 from .crs import require_crs, working_crs
 from .errors import DataQualityWarning, SchemaError, hint
@@ -91,11 +92,11 @@ from .io import (
 )
 from .villages import _ALIASES as _VILLAGE_ALIASES
 from .vocabulary import (
-    LAYER_NOUNS,
     LAYERS,
     NO_SIGNAL,
     code_column,
     covered_column,
+    level_label,
     name_column,
     result_levels,
     stations_column,
@@ -103,6 +104,7 @@ from .vocabulary import (
     units_with_column,
 )
 from .vocabulary import TECHNOLOGIES as _STATION_TECHS
+from .vocabulary import label as _label
 
 __all__ = [
     "PriorityRules",
@@ -2040,6 +2042,7 @@ def flag_unconnected_remote(
     fiber: gpd.GeoDataFrame | None = None,
     rules: RemoteRules | None = None,
     crs: Any = None,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Flag the units of a coverage table that are unconnected and remote.
 
@@ -2067,6 +2070,8 @@ def flag_unconnected_remote(
     rules : RemoteRules, optional
     crs : optional
         Metric CRS for distances (default: the UTM zone of the data).
+    lang : {"en", "vi"}, default "en"
+        Language of ``reason`` (words and numbers, :mod:`geocov.locale`).
 
     Returns
     -------
@@ -2091,6 +2096,8 @@ def flag_unconnected_remote(
     [['a', True, True, True], ['b', False, False, False]]
     >>> out.loc[0, "reason"]
     'no 4G; no fiber; 20.0 km from the district centre; 3,400 people uncovered'
+    >>> flag_unconnected_remote(t, rules=RemoteRules(centre_km=10), lang="vi").loc[0, "reason"]
+    'không có 4G; chưa có cáp quang; cách trung tâm huyện 20,0 km; 3.400 người chưa được phủ sóng'
     """
     rules = RemoteRules() if rules is None else rules
     if not isinstance(rules, RemoteRules):
@@ -2198,9 +2205,9 @@ def flag_unconnected_remote(
 
     reason = _flag_reasons(
         flagged=flagged, no_coverage=no_coverage, no_fiber=no_fiber_val & known,
-        tech=LAYER_NOUNS[t], fiber_km=fiber_km, far_fiber=far_fiber, rules=rules,
+        tech=_label(f"noun.{t}", lang), fiber_km=fiber_km, far_fiber=far_fiber, rules=rules,
         centre_km=centre_km, far_centre=far_centre, parent=parent, uncovered=uncovered,
-        index=table.index,
+        index=table.index, lang=lang,
     )
     out = pd.DataFrame(
         {
@@ -2224,31 +2231,46 @@ def flag_unconnected_remote(
     return out
 
 
-def _fmt_km(values: np.ndarray) -> pd.Series:
-    return pd.Series(np.round(values, 1)).map("{:,.1f}".format)
+def _decimals(value: float) -> int:
+    """The decimals ``f"{value:g}"`` shows (10 -> 0, 2.5 -> 1)."""
+    text = f"{float(value):g}"
+    return len(text.split(".")[1]) if "." in text and "e" not in text else 0
+
+
+def _fmt_km(values: np.ndarray, lang: str = "en") -> pd.Series:
+    return pd.Series(_locale.numbers(np.round(values, 1), lang, digits=1))
 
 
 def _flag_reasons(*, flagged, no_coverage, no_fiber, tech, fiber_km, far_fiber, rules,
-                  centre_km, far_centre, parent, uncovered, index) -> pd.Series:
+                  centre_km, far_centre, parent, uncovered, index, lang="en") -> pd.Series:
+    """The reason of each flagged unit in ``lang``'s words (the catalogue's ``reason.*``)."""
     n = len(flagged)
     parts = []
     empty = pd.Series([""] * n)
-    parts.append(pd.Series(np.where(no_coverage, f"no {tech}", "")))
+
+    def words(key: str, **fields: Any) -> str:
+        return _label(f"reason.{key}", lang, **fields)
+
+    parts.append(pd.Series(np.where(no_coverage, words("no_layer", noun=tech), "")))
     fiber_txt = empty.copy()
     if rules.fiber_km is not None:
-        within = f"no fiber within {rules.fiber_km:g} km"
-        nearest = (" (nearest " + _fmt_km(fiber_km) + " km)").where(np.isfinite(fiber_km), "")
+        within = words("no_fiber_within", km=_locale.number(
+            rules.fiber_km, lang, digits=_decimals(rules.fiber_km)))
+        head, tail = words("nearest", km="\0").split("\0")
+        nearest = (head + _fmt_km(fiber_km, lang) + tail).where(np.isfinite(fiber_km), "")
         fiber_txt = (within + nearest).where(far_fiber, "")
-    fiber_txt = fiber_txt.where(fiber_txt != "", pd.Series(np.where(no_fiber, "no fiber", "")))
+    fiber_txt = fiber_txt.where(fiber_txt != "", pd.Series(np.where(no_fiber, words("no_fiber"),
+                                                                    "")))
     parts.append(fiber_txt)
     if parent is not None:
-        parts.append((_fmt_km(centre_km) + f" km from the {parent} centre").where(far_centre, ""))
+        head, tail = words("from_centre", km="\0",
+                           parent=level_label(parent, lang=lang).lower()).split("\0")
+        parts.append((head + _fmt_km(centre_km, lang) + tail).where(far_centre, ""))
     has_people = np.isfinite(uncovered) & (uncovered > 0)
+    head, tail = words("uncovered", people="\0").split("\0")
     parts.append(
-        (
-            pd.Series(np.round(np.nan_to_num(uncovered))).map("{:,.0f}".format)
-            + " people uncovered"
-        ).where(has_people, "")
+        (head + pd.Series(_locale.numbers(np.round(np.nan_to_num(uncovered)), lang)) + tail
+         ).where(has_people, "")
     )
     text = parts[0]
     for part in parts[1:]:
