@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from priority_fixtures import CRS, TWO_STATIONS, TWO_VILLAGES, strip_result, xy
+from priority_fixtures import CRS, TWO_VILLAGES, strip_result, xy
 
 import geocov
 from geocov.cli import main
