@@ -37,20 +37,22 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from . import locale as _locale
 from .crs import require_crs
 from .errors import DataSourceError, SchemaError
 from .priorities import RemoteRules, flag_unconnected_remote
 from .vocabulary import (
     DENOMINATORS,
-    LAYER_LABELS,
     NO_SIGNAL,
     CoverageLike,
     code_column,
     covered_column,
+    level_label,
     name_column,
     pct_column,
     result_levels,
 )
+from .vocabulary import label as _label
 
 __all__ = ["coverage_map", "save_map", "save_png", "write_demo_maps", "map_metrics", "CLASSES"]
 
@@ -194,42 +196,92 @@ _MAP_MEASURES: dict[str, _MapMeasure] = {
 }
 
 
-def _metrics_for(table: pd.DataFrame, level: str) -> list[_Metric]:
+def _metrics_for(table: pd.DataFrame, level: str, lang: str = "en") -> list[_Metric]:
     cols = set(table.columns)
     out: list[_Metric] = []
+    unit = level_label(level, lang=lang).lower()  # "commune" / "xã" inside a phrase
+
+    def words(key: str, **fields: Any) -> str:
+        return _label(f"map.{key}", lang, **fields)
+
     for measure, how in _MAP_MEASURES.items():
         for t in _TECH_ORDER:
             if covered_column(measure, t) not in cols or DENOMINATORS[measure] not in cols:
                 continue
-            tl = LAYER_LABELS[t]
+            tl = _label(f"layer.{t}", lang)
             out.append(
                 _Metric(
                     key=pct_column(measure, t),
-                    group=how.group,
-                    label=f"{how.group} with {tl} (% of {how.noun})",
+                    group=words(f"group_{measure}"),
+                    label=words(f"metric_{measure}", layer=tl),
                     short=tl[0].upper() + tl[1:],
-                    noun=how.noun,
+                    noun=words(f"noun_{measure}"),
                     num=f"{how.prop(measure)}c_{t}",
                     den=how.prop(measure),
                     digits=how.shown_digits,
-                    unit_note=f"% of {how.whole} of each {level} covered by {tl}",
+                    unit_note=words(f"note_{measure}", level=unit, layer=tl),
                 )
             )
     if {"villages_fiber", "villages"} <= cols:
         out.append(
             _Metric(
                 key="villages_fiber_pct",
-                group="Fiber",
-                label="Villages with fiber (% of villages)",
-                short="Fiber",
-                noun="villages",
+                group=words("group_fiber"),
+                label=words("metric_fiber"),
+                short=words("short_fiber"),
+                noun=words("noun_villages"),
                 num="vf",
                 den="v",
                 digits=0,
-                unit_note=f"% of the villages of each {level} connected to fiber",
+                unit_note=words("note_fiber", level=unit),
             )
         )
     return out
+
+
+def _default_metric(table: pd.DataFrame, metrics: list[_Metric]) -> str:
+    """The metric a map opens on, from the data there is: villages with 4G when there are
+    villages, else people covered by 4G when there is a population, else area covered by 4G
+    (any signal when no 4G layer is in the table); never a measure with no denominator,
+    which would draw every unit grey.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"villages": [0], "villages_covered_4g": [0], "population": [0.0],
+    ...                   "population_covered_4g": [0.0], "area_km2": [12.5],
+    ...                   "covered_area_km2_4g": [3.0]})
+    >>> _default_metric(t, _metrics_for(t, "commune"))
+    'area_pct_4g'
+    """
+    keys = [mt.key for mt in metrics]
+    for measure in ("villages", "population", "area"):
+        den = DENOMINATORS[measure]
+        if den not in table.columns:
+            continue
+        if not (pd.to_numeric(table[den], errors="coerce").fillna(0) > 0).any():
+            continue
+        for layer in ("4g", "4g_plus", "any"):
+            if pct_column(measure, layer) in keys:
+                return pct_column(measure, layer)
+    return keys[0]
+
+
+def _classes(lang: str) -> list[dict[str, Any]]:
+    """:data:`CLASSES` with their labels in ``lang`` (numbers as the language writes them)."""
+    def pct(v: float) -> str:
+        return _locale.percent(v, lang, digits=0)
+
+    words = [
+        _label("map.class_none", lang),
+        *[
+            _label("map.class_low" if c["lo"] == 0 else "map.class_top" if c["hi"] == 100
+                  else "map.class_mid", lang, lo=_locale.number(c["lo"], lang), hi=pct(c["hi"]))
+            for c in CLASSES[1:-1]
+        ],
+        _label("map.class_all", lang),
+    ]
+    return [{**c, "label": w} for c, w in zip(CLASSES, words, strict=True)]
 
 
 def map_metrics(table: pd.DataFrame, *, level: str) -> list[str]:
@@ -243,6 +295,36 @@ def map_metrics(table: pd.DataFrame, *, level: str) -> list[str]:
     ['villages_pct_4g', 'villages_fiber_pct']
     """
     return [m.key for m in _metrics_for(table, level)]
+
+
+def _detail_zoom(x: Any, y: Any, *, px: float = 10.0) -> int:
+    """The first zoom at which points ``x``, ``y`` (degrees) lie ``px`` pixels apart or more
+    (the median distance to the nearest other point): below it a map hides them, so that
+    the units' colours are what a reader sees first.
+
+    Examples
+    --------
+    >>> _detail_zoom([105.0, 105.01, 105.02], [21.0, 21.0, 21.0])  # ~1 km apart
+    11
+    >>> _detail_zoom([105.0], [21.0])
+    0
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if len(x) < 2:
+        return 0
+    cos_lat = float(np.cos(np.radians(np.mean(y))))
+    pts = shapely.points(x * cos_lat, y)  # degrees of latitude, east-west as north-south
+    (_, _), dist = shapely.STRtree(pts).query_nearest(
+        pts, return_distance=True, exclusive=True, all_matches=False
+    )
+    dist = dist[dist > 0]
+    if not len(dist):
+        return 0
+    spacing_deg = float(np.median(dist)) / cos_lat  # Web Mercator: px per degree / cos(lat)
+    return int(np.clip(np.ceil(np.log2(px * 360.0 / (256.0 * spacing_deg))), 0, 18))
 
 
 def _nullable(values: Any, digits: int | None = None) -> list[Any]:
@@ -421,7 +503,7 @@ def coverage_map(
     result: CoverageLike,
     *,
     level: str,
-    metric: str = "villages_pct_4g",
+    metric: str | None = None,
     highlight: bool = True,
     rules: RemoteRules | None = None,
     priorities: Any = None,
@@ -439,6 +521,7 @@ def coverage_map(
     style_kwds: dict[str, Any] | None = None,
     highlight_kwds: dict[str, Any] | None = None,
     map_kwds: dict[str, Any] | None = None,
+    lang: str = "en",
 ) -> Any:
     """Draw a coverage result as an interactive, self-contained folium map.
 
@@ -449,11 +532,15 @@ def coverage_map(
         ``table(level)``, ``villages``, ``stations``, ``fiber`` and ``metadata`` (the last
         four may be ``None``). Geometries in any CRS; the map reprojects to EPSG:4326.
     level : str
-        The level whose units are drawn (one of ``result.levels`` except "total").
-    metric : str, default "villages_pct_4g"
+        The level whose units are drawn (one of ``result.levels`` except "total"). A level
+        with a single unit (a one-province analysis at the province level) opens on the
+        next finer level, its districts, and the title panel says so.
+    metric : str, optional
         The metric coloured first; the map has a switcher between all of
         :func:`map_metrics` (villages/population/area with each technology; villages with
-        fiber). Percentages are drawn in the fixed classes :data:`CLASSES`.
+        fiber). Percentages are drawn in the fixed classes :data:`CLASSES`. Default: chosen
+        from the data there is: villages with 4G when there are villages, else the
+        population covered by 4G, else the area covered by 4G.
     highlight : bool, default True
         Outline the units on the priority list (with ``priorities``), else the unconnected
         remote units (:func:`geocov.priorities.flag_unconnected_remote`), and list them
@@ -498,6 +585,16 @@ def coverage_map(
         Leaflet path options for the units and for the highlighted units.
     map_kwds : dict, optional
         Passed to :class:`folium.Map` when ``m`` is None.
+    lang : {"en", "vi"}, default "en"
+        Language of every text of the map (titles, legends, tooltips, popups, panel texts,
+        reasons) and how its numbers are written (``vi``: 1.569; 65,3%).
+
+    Villages are drawn from the zoom at which they stand apart (about 10 pixels between
+    neighbours; below it the legend says to zoom in), so the units' colours are what the
+    map shows on opening; fiber nodes likewise. Unit names are placed largest unit first
+    and a name that would overlap one already placed is left out. Units on the priority
+    list (or flagged) get a white halo under their outline, visible on every fill colour.
+    The legend lists every symbol of the layers shown.
 
     Returns
     -------
@@ -522,10 +619,14 @@ def coverage_map(
     True
     """
     folium = _import_folium()
+    lang = _locale.check_lang(lang)
+    level, finer_note = _opening_level(result, level, lang)
     levels, table, metrics = _checked_table(result, level, metric, renderer,
-                                            priorities=priorities, plan=plan)
+                                            priorities=priorities, plan=plan, lang=lang)
+    metric = metric or _default_metric(table, metrics)
     metadata = dict(getattr(result, "metadata", None) or {})
-    title = title or metadata.get("title") or f"Coverage by {level}"
+    title = title or metadata.get("title") or _label(
+        "map.title", lang, level=level_label(level, lang=lang).lower())
     rules = RemoteRules() if rules is None else rules
     tol = _auto_tolerance_m(table.geometry, len(table)) if simplify_m == "auto" else simplify_m
     vil, sta, fib = (_layer(result, name) for name in ("villages", "stations", "fiber"))
@@ -542,9 +643,9 @@ def coverage_map(
             n_flagged = n_listed
         rules_text = _priority_rules_text(priorities, level)
     else:
-        rules_text = _rules_text(rules, levels, level, has_fiber=fib is not None)
+        rules_text = _rules_text(rules, levels, level, has_fiber=fib is not None, lang=lang)
         if highlight:
-            flags = flag_unconnected_remote(table, fiber=fib, rules=rules)
+            flags = flag_unconnected_remote(table, fiber=fib, rules=rules, lang=lang)
             props.update(_flag_props(flags))
             n_flagged = int(flags["flagged"].sum())
     parent_geoms = _parent_outlines(result, levels, level, tol)
@@ -562,6 +663,7 @@ def coverage_map(
         max_labels=max_labels,
         style_kwds=style_kwds,
         highlight_kwds=highlight_kwds,
+        lang=lang,
     )
 
     # --- the map, then its layers: info panel, units, highlight, names, points, fiber
@@ -572,17 +674,19 @@ def coverage_map(
     m.options.setdefault("minZoom", 2)
 
     layer_cls = _make_layer_class(folium)
-    draw_stations, note = _stations_choice(sta, stations)
-    info = _info(metadata, title, note)
+    draw_stations, note = _stations_choice(sta, stations, lang)
+    note = " ".join(filter(None, [finer_note, note])) or None
+    info = _info(metadata, title, note, lang)
     layer_cls("infoPanel", _js_json(info), name="info", control=False, show=False).add_to(m)
     payload = _units_payload(cfg, _simplified(table.geometry, tol), parent_geoms, fit)
-    level_plural = cfg["levelPlural"]
-    layer_cls("unitsLayer", payload, name=f"{level_plural.capitalize()}: coverage").add_to(m)
+    layer_cls("unitsLayer", payload, name=_label(
+        "map.units_layer", lang, levels=level_label(level, plural=True, lang=lang))).add_to(m)
     if n_flagged is not None:
         layer_cls(
-            "highlightLayer", "null", name=f"{cfg['highlightLabel']} ({n_flagged:,})"
+            "highlightLayer", "null",
+            name=f"{cfg['highlightLabel']} ({_locale.number(n_flagged, lang)})"
         ).add_to(m)
-    layer_cls("labelsLayer", "null", name="Names").add_to(m)
+    layer_cls("labelsLayer", "null", name=_label("map.names_layer", lang)).add_to(m)
     if villages is not False and vil is not None and len(vil):
         _add_villages(
             m,
@@ -591,13 +695,14 @@ def coverage_map(
             vil,
             levels,
             show=villages if villages is not None else len(vil) <= 5_000,
+            lang=lang,
         )
     if priorities is not None and villages is not False:
         _add_tiers(m, layer_cls, priorities, show=False)
     if draw_stations:
-        _add_stations(m, layer_cls, sta, show=bool(stations))
+        _add_stations(m, layer_cls, sta, show=bool(stations), lang=lang)
     if fiber and fib is not None and len(fib):
-        _add_fiber(m, layer_cls, fib, tol)
+        _add_fiber(m, layer_cls, fib, tol, lang=lang)
     if plan is not None:
         _add_plan(m, layer_cls, plan)
 
@@ -613,8 +718,8 @@ def _layer(result: CoverageLike, name: str) -> gpd.GeoDataFrame | None:
 
 
 def _checked_table(
-    result: CoverageLike, level: str, metric: str, renderer: str, *, priorities: Any = None,
-    plan: Any = None,
+    result: CoverageLike, level: str, metric: str | None, renderer: str, *, priorities: Any = None,
+    plan: Any = None, lang: str = "en",
 ) -> tuple[list[str], gpd.GeoDataFrame, list[_Metric]]:
     """Check the choices; return the levels, the level's table in EPSG:4326, its metrics."""
     levels = result_levels(result)
@@ -631,7 +736,7 @@ def _checked_table(
             raise SchemaError(
                 f"result.table({level!r}) has no column {col!r}; columns: {list(table.columns)}"
             )
-    metrics = _metrics_for(table, level)
+    metrics = _metrics_for(table, level, lang)
     if not metrics:
         raise SchemaError(
             f"result.table({level!r}) has none of the metric columns the map draws "
@@ -642,8 +747,30 @@ def _checked_table(
         metrics.append(_priority_metric(priorities, level))
     if plan is not None:
         metrics.extend(_plan_metrics(level))
-    _check_choice("metric", metric, [mt.key for mt in metrics])
+    if metric is not None:
+        _check_choice("metric", metric, [mt.key for mt in metrics])
     return levels, table, metrics
+
+
+def _opening_level(result: CoverageLike, level: str, lang: str) -> tuple[str, str | None]:
+    """``level``, or the next finer level when ``level`` has a single unit (a map of one
+    province opens on its districts), with the note that says so."""
+    levels = result_levels(result)
+    _check_choice("level", level, levels)
+    idx = levels.index(level)
+    if idx + 1 >= len(levels):
+        return level, None
+    try:
+        one = len(result.table(level)) == 1
+    except Exception:  # noqa: BLE001 - _checked_table reports a table it cannot read
+        return level, None
+    if not one:
+        return level, None
+    finer = levels[idx + 1]
+    note = _label("map.finer_note", lang, level=level_label(level, lang=lang).lower(),
+                 levels_lower=level_label(finer, plural=True, lang=lang).lower())
+    log.info("one %s in the data: the map shows its %ss", level, finer)
+    return finer, note
 
 
 # --------------------------------------------------------------------------- priorities
@@ -817,7 +944,8 @@ def _add_plan(m: Any, layer_cls: Any, plan: Any) -> None:
             "op": _texts(sites["detail"]),
             "r": _nullable(sites["range_m"], 0),
         }
-        cfg = {"data": data, "technology": "Planned 4G site", "color": PLAN_SITE_COLOR}
+        cfg = {"data": data, "technology": "Planned 4G site", "color": PLAN_SITE_COLOR,
+               "legendKey": "planned_sites"}  # its legend entry: the catalogue's js.planned_sites
         layer_cls("stationsLayer", _js_json(cfg), name=f"Planned 4G sites ({len(sites):,})",
                   show=True, cluster=True).add_to(m)
     links = _to_4326(plan.links, "plan.links")
@@ -831,6 +959,7 @@ def _add_plan(m: Any, layer_cls: Any, plan: Any) -> None:
                       "y": _nullable(shapely.get_y(ends), 5)},
             "routeStyle": {"color": PLAN_LINK_COLOR, "weight": 3.5, "opacity": 0.95,
                            "dashArray": "6 4"},
+            "legendKey": "planned_links",
             "nodeStyle": {"radius": 5, "color": "#ffffff", "weight": 1.5,
                           "fillColor": PLAN_LINK_COLOR, "fillOpacity": 1.0},
         }
@@ -886,22 +1015,30 @@ def _parent_outlines(result: CoverageLike, levels: list[str], level: str, tol: f
         return "[]"
 
 
-def _rules_text(rules: RemoteRules, levels: list[str], level: str, *, has_fiber: bool) -> str:
+def _rules_text(
+    rules: RemoteRules, levels: list[str], level: str, *, has_fiber: bool, lang: str = "en"
+) -> str:
     """The highlight rules in words, for the side panel."""
     idx = levels.index(level)
-    tech_label = LAYER_LABELS[rules.technology].replace(" or better", "")
+
+    def km(value: float) -> str:
+        text = f"{float(value):g}"
+        digits = len(text.split(".")[1]) if "." in text and "e" not in text else 0
+        return _locale.number(value, lang, digits=digits)
+
     remote = [
-        f"more than {rules.centre_km:g} km from the {levels[idx - 1]} centre"
+        _label("reason.rule_centre", lang, km=km(rules.centre_km),
+              parent=level_label(levels[idx - 1], lang=lang).lower())
         if rules.centre_km is not None and idx > 0
         else "",
-        f"no fiber within {rules.fiber_km:g} km"
+        _label("reason.rule_fiber", lang, km=km(rules.fiber_km))
         if rules.fiber_km is not None and has_fiber
         else "",
     ]
-    return (
-        f"Unconnected: no fiber and no {tech_label} in any village. Remote: "
-        + " or ".join(filter(None, remote) or ["(no remoteness rule applies)"])
-        + "."
+    return _label(
+        "reason.rules", lang, noun=_label(f"noun.{rules.technology}", lang),
+        remote=_label("reason.rule_or", lang).join(
+            filter(None, remote) or [_label("reason.rule_none", lang)]),
     )
 
 
@@ -920,9 +1057,10 @@ def _units_config(
     max_labels: int,
     style_kwds: dict[str, Any] | None,
     highlight_kwds: dict[str, Any] | None,
+    lang: str = "en",
 ) -> dict[str, Any]:
     """What the page's units layer draws: metrics, legend classes, styles, panel, props."""
-    level_plural = f"{level}s"
+    level_plural = level_label(level, plural=True, lang=lang).lower()
     unit_style = {
         "color": "#ffffff",
         "weight": 0.6 if len(table) > 2000 else 1.0,
@@ -939,26 +1077,32 @@ def _units_config(
     }
     hl_style.update(highlight_kwds or {})
     keys = {mt.key for mt in metrics}
+    flagged = _label("map.flagged_label", lang, levels=level_label(level, plural=True, lang=lang),
+                    levels_lower=level_plural)
     return {
         "level": level,
-        "levelLabel": level,
+        "levelLabel": level_label(level, lang=lang).lower(),
         "levelPlural": level_plural,
         "metric": metric,
         "metrics": [mt.as_js() for mt in metrics],
         "tooltipMetrics": [k for k in _TOOLTIP_METRICS if k in keys][:4],
-        "classes": CLASSES,
+        "classes": _classes(lang),
         "noDataColor": NO_DATA_COLOR,
         "style": unit_style,
         "hoverStyle": {"weight": 3, "color": "#333333"},
         "highlightStyle": hl_style,
+        # under the outline: a white halo wider than it, so that the outline stands out
+        # on every fill colour (magenta on the crimson 0% class, white on the dark ones)
+        "haloStyle": {"color": "#ffffff", "weight": float(hl_style.get("weight") or 3) + 4,
+                      "opacity": 0.95, "fill": False},
         "parentStyle": {
             "color": "#444444",
             "weight": 1.4 if parent_geoms.count('"type"') <= 300 else 0.8,
             "opacity": 0.9,
             "fill": False,
         },
-        "highlightLabel": highlight_label or f"Unconnected remote {level_plural}",
-        "flagWord": "Priority" if highlight_label else "Unconnected remote",
+        "highlightLabel": highlight_label or flagged,
+        "flagWord": _label("map.priority_word" if highlight_label else "map.flag_word", lang),
         "highlightPanel": bool(highlight),
         "panelOpen": True,
         "maxPanel": 200,
@@ -1013,7 +1157,7 @@ def _base_map(
 
 
 def _stations_choice(
-    sta: gpd.GeoDataFrame | None, stations: bool | None
+    sta: gpd.GeoDataFrame | None, stations: bool | None, lang: str = "en"
 ) -> tuple[bool, str | None]:
     """Whether to draw the station markers, and the note when too many are left out."""
     n_sta = 0 if sta is None else len(sta)
@@ -1022,16 +1166,16 @@ def _stations_choice(
     )
     note = None
     if n_sta and stations is None and not draw:
-        note = (
-            f"Station markers left out: {n_sta:,} stations is more than "
-            f"{MAX_AUTO_STATIONS:,} for one file (make per-province maps, or pass "
-            f"stations=True); each unit's popup gives its station counts."
-        )
+        note = _label("map.stations_left_out", lang, n=_locale.number(n_sta, lang),
+                     max=_locale.number(MAX_AUTO_STATIONS, lang))
     return draw, note
 
 
-def _info(metadata: dict[str, Any], title: str, note: str | None) -> dict[str, Any]:
-    """The title panel: title, data date, sources, the coverage model (and ``note``)."""
+def _info(
+    metadata: dict[str, Any], title: str, note: str | None, lang: str = "en"
+) -> dict[str, Any]:
+    """The title panel: title, data date, sources, the coverage model (and ``note``); the
+    page's words in ``lang`` (the catalogue's ``js.*``) and its number marks."""
     model = None if metadata.get("model") is None else str(metadata["model"])
     if note:
         model = note if model is None else f"{model} {note}"
@@ -1040,7 +1184,16 @@ def _info(metadata: dict[str, Any], title: str, note: str | None) -> dict[str, A
         "date": None if metadata.get("data_date") is None else str(metadata["data_date"]),
         "sources": [str(s) for s in (metadata.get("sources") or [])],
         "model": model,
-        "credit": "Map: geocov; Leaflet (BSD-2-Clause), Leaflet.markercluster (MIT)",
+        "credit": _label("map.credit", lang),
+        "dateText": None if metadata.get("data_date") is None
+        else _label("map.data_as_of", lang, date=str(metadata["data_date"])),
+        "sourcesModel": _label("map.sources_model", lang),
+        "i18n": {
+            "lang": lang,
+            "numbers": _locale.number_symbols(lang),
+            "words": {k[3:]: v for k, v in _locale.catalogue()[lang].items()
+                      if k.startswith("js.")},
+        },
     }
 
 
@@ -1052,6 +1205,7 @@ def _add_villages(
     levels: list[str],
     *,
     show: bool,
+    lang: str = "en",
 ) -> None:
     vil = _to_4326(vil, "result.villages")
     pts = shapely.point_on_surface(np.asarray(vil.geometry.values))
@@ -1102,17 +1256,25 @@ def _add_villages(
         "u": _texts(unit_text),
         "p": _nullable(vil["population"], 0) if "population" in vil.columns else [None] * len(vil),
     }
+    statuses = [
+        {"code": c, "label": _label(f"map.village_status_{c.lower()}", lang), "color": col}
+        for c, _, col in VILLAGE_STATUSES
+    ]
     cfg = {
         "data": data,
         "radius": 4,
         "fiberColor": FIBER_COLOR,
-        "statuses": [{"code": c, "label": lab, "color": col} for c, lab, col in VILLAGE_STATUSES],
+        "statuses": statuses,
+        # drawn from the zoom where villages stand apart; hidden below it (legend says so)
+        "minZoom": _detail_zoom(data["x"], data["y"]),
+        "fiberKnown": bool(_fiber_known(result, levels)),
     }
-    legend = ", ".join(f"{lab}" for _, lab, _ in VILLAGE_STATUSES)
+    legend = ", ".join(st["label"] for st in statuses)
     layer_cls(
         "villagesLayer",
         _js_json(cfg),
-        name=f"Villages ({len(vil):,}): {legend}; blue ring = fiber",
+        name=_label("map.villages_layer", lang, n=_locale.number(len(vil), lang),
+                   statuses=legend),
         show=show,
     ).add_to(m)
 
@@ -1128,7 +1290,9 @@ def _fiber_known(result: CoverageLike, levels: list[str]) -> bool:
     return t is None or "villages_fiber" not in t.columns or bool(t["villages_fiber"].notna().any())
 
 
-def _add_stations(m: Any, layer_cls: Any, sta: gpd.GeoDataFrame, *, show: bool) -> None:
+def _add_stations(
+    m: Any, layer_cls: Any, sta: gpd.GeoDataFrame, *, show: bool, lang: str = "en"
+) -> None:
     sta = _to_4326(sta, "result.stations")
     tech = (
         sta["technology"].astype(str)
@@ -1149,13 +1313,16 @@ def _add_stations(m: Any, layer_cls: Any, sta: gpd.GeoDataFrame, *, show: bool) 
         layer_cls(
             "stationsLayer",
             _js_json(cfg),
-            name=f"Stations {t} ({len(sub):,})",
+            name=_label("map.stations_layer", lang, technology=t,
+                       n=_locale.number(len(sub), lang)),
             show=show,
             cluster=True,
         ).add_to(m)
 
 
-def _add_fiber(m: Any, layer_cls: Any, fib: gpd.GeoDataFrame, tol: float | None) -> None:
+def _add_fiber(
+    m: Any, layer_cls: Any, fib: gpd.GeoDataFrame, tol: float | None, *, lang: str = "en"
+) -> None:
     fib = _to_4326(fib, "result.fiber")
     arr = np.asarray(fib.geometry.values)
     has = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
@@ -1169,6 +1336,11 @@ def _add_fiber(m: Any, layer_cls: Any, fib: gpd.GeoDataFrame, tol: float | None)
     cfg = {
         "routes": "__ROUTES__",
         "nodes": {"x": _nullable(shapely.get_x(nodes), 5), "y": _nullable(shapely.get_y(nodes), 5)},
+        # nodes from the zoom where they stand well apart (farther apart when routes show
+        # where the fiber is, which the nodes on them only repeat); routes thinner below it
+        "minZoom": _detail_zoom(shapely.get_x(nodes), shapely.get_y(nodes),
+                                px=60.0 if len(lines) else 20.0),
+        "thinStyle": {"weight": 1.2, "opacity": 0.75},
         "routeStyle": {"color": FIBER_COLOR, "weight": 2.5, "opacity": 0.9},
         "nodeStyle": {
             "radius": 5 if len(nodes) <= 300 else 2.5,
@@ -1180,7 +1352,9 @@ def _add_fiber(m: Any, layer_cls: Any, fib: gpd.GeoDataFrame, tol: float | None)
     }
     payload = _js_json(cfg).replace('"__ROUTES__"', _geojson_list(lines), 1)
     layer_cls(
-        "fiberLayer", payload, name=f"Fiber: {len(lines):,} routes, {len(nodes):,} nodes"
+        "fiberLayer", payload, name=_label("map.fiber_layer", lang,
+                                          routes=_locale.number(len(lines), lang),
+                                          nodes=_locale.number(len(nodes), lang))
     ).add_to(m)
 
 

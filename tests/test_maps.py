@@ -93,8 +93,10 @@ def test_units_drawn_with_numerators_and_denominators(html, result):
     # full Vietnamese names and their ancestors
     assert cfg["props"]["n"][5] == "Xã Bản Khoang"
     assert cfg["props"]["f"][5] == "Huyện Bát Xát, Tỉnh Lào Cai"
-    # the tooltip text is composed in the runtime from numerator and denominator
-    assert 'label + ": " + fmt(num, digits) + "/" + fmt(den, digits) + " " + noun + ", "' in html
+    # the tooltip text is composed in the runtime from numerator and denominator, with the
+    # catalogue's words (geocov/locale) and the number marks of the language
+    assert '"ratio":"{label}: {num}/{den} {noun}, {pct}"' in html
+    assert 'num: fmt(num, digits), den: fmt(den, digits)' in html
 
 
 def test_metric_switcher_offers_main_metrics(html):

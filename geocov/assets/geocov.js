@@ -1,10 +1,20 @@
 /* geocov map runtime (part of geocov, MIT). Builds the coverage layers from data that
  * geocov.maps embeds in the page. Every name or attribute from the data is put into the
- * page with textContent (never innerHTML), so names are text, never markup. */
+ * page with textContent (never innerHTML), so names are text, never markup.
+ *
+ * Words and number marks come from geocov's catalogue (geocov/locale/*.toml) through the
+ * info panel's payload (G.i18n); nothing here is English but the fallbacks. */
 (function () {
   "use strict";
   var G = (window.geocov = window.geocov || {});
   G.maps = G.maps || [];
+  G.legends = G.legends || [];
+  G.i18n = G.i18n || {
+    lang: "en", words: {},
+    numbers: { decimal: ".", group: ",", percent: "{}%", na: "n/a" },
+  };
+  /* the printable view (geocov.maps.save_png/save_pdf with paper=): set before the page runs */
+  G.print = window.GEOCOV_PRINT || null;
 
   G.fold = function (s) {
     return String(s == null ? "" : s)
@@ -18,20 +28,36 @@
     if (text !== undefined && text !== null) e.textContent = String(text);
     return e;
   };
-  function fmt(n, digits) {
-    if (n === null || n === undefined || !isFinite(n)) return "n/a";
-    return Number(n).toLocaleString("en-US", {
-      minimumFractionDigits: digits || 0, maximumFractionDigits: digits || 0,
+  /* the words of `key` in the page's language, {fields} filled in */
+  function t(key, fields) {
+    var w = G.i18n.words[key];
+    if (w === undefined || w === null) w = key;
+    return String(w).replace(/\{(\w+)\}/g, function (m, k) {
+      return fields && Object.prototype.hasOwnProperty.call(fields, k) ? String(fields[k]) : m;
     });
   }
+  G.t = t;
+  /* a number with `digits` decimals and the language's marks (1,569.5 / 1.569,5) */
+  function fmt(n, digits) {
+    var sym = G.i18n.numbers;
+    if (n === null || n === undefined || !isFinite(n)) return sym.na;
+    var d = digits || 0, x = Number(n);
+    var fixed = Math.abs(x).toFixed(d).split(".");
+    var whole = fixed[0].replace(/\B(?=(\d{3})+(?!\d))/g, sym.group);
+    var neg = x < 0 && Number(fixed.join(".")) !== 0 ? "-" : "";
+    return neg + whole + (fixed.length > 1 ? sym.decimal + fixed[1] : "");
+  }
   G.fmt = fmt;
+  G.fmtPct = function (p, digits) {
+    if (p === null || p === undefined || !isFinite(p)) return G.i18n.numbers.na;
+    return G.i18n.numbers.percent.replace("{}", fmt(p, digits === undefined ? 1 : digits));
+  };
   /* "4G: 37/41 villages, 90.2%" — never a bare percentage */
   G.ratio = function (label, num, den, noun, digits) {
     if (den === null || den === undefined || !isFinite(den) || den <= 0)
-      return label + ": no " + noun + " (no data)";
-    var pct = (100 * num) / den;
-    return label + ": " + fmt(num, digits) + "/" + fmt(den, digits) + " " + noun + ", " +
-      pct.toFixed(1) + "%";
+      return t("no_data_for", { label: label, noun: noun });
+    return t("ratio", { label: label, num: fmt(num, digits), den: fmt(den, digits), noun: noun,
+      pct: G.fmtPct((100 * num) / den) });
   };
   G.pct = function (num, den) {
     if (den === null || den === undefined || !isFinite(den) || den <= 0) return null;
@@ -60,6 +86,18 @@
     });
     return new C();
   }
+
+  /* popups fit the screen: never wider or taller than the map (they scroll inside) */
+  function popupOptions(map) {
+    var size = map.getSize();
+    return {
+      maxWidth: Math.max(200, Math.min(360, size.x - 60)),
+      maxHeight: Math.max(120, size.y - 140),
+      autoPanPadding: L.point(16, 16),
+      className: "geocov-popup",
+    };
+  }
+  G.popupOptions = popupOptions;
 
   function metricLine(cfg, props, metric) {
     if (metric.classes) {  /* a class metric (the priority tier): the class's words */
@@ -91,9 +129,60 @@
         metricLine(cfg, props, m));
       box.appendChild(line);
     });
-    if (props.h) box.appendChild(G.el("div", "geocov-tip-flag", (cfg.flagWord || "Unconnected remote") + ": " + props.r));
+    if (props.h) box.appendChild(G.el("div", "geocov-tip-flag", cfg.flagWord + ": " + props.r));
     return box;
   }
+
+  /* ---------------------------------------------------------------- legend of symbols
+   * Every point or line layer registers how it reads (a title and rows of symbols); the
+   * legend lists those of the layers on the map, and says when a layer waits for a zoom. */
+  function registerLegend(map, group, entry) {
+    G.legends.push({ map: map, group: group, entry: entry });
+    group.on("add remove", function () { redrawLegends(map); });
+  }
+  function redrawLegends(map) {
+    for (var k = 0; k < G.maps.length; k++)
+      if (G.maps[k].map === map && G.maps[k].drawLegend) G.maps[k].drawLegend();
+  }
+  function symbolRow(row) {
+    var div = G.el("div", "geocov-legend-row geocov-legend-symbol");
+    var sw = G.el("span", "geocov-symbol geocov-symbol-" + row.shape);
+    if (row.shape === "line") {
+      sw.style.borderTopColor = row.color;
+      if (row.dash) sw.style.borderTopStyle = "dashed";
+    } else {
+      sw.style.background = row.shape === "ring" ? "#ffffff" : row.color;
+      sw.style.borderColor = row.ring || (row.shape === "ring" ? row.color : "#ffffff");
+    }
+    div.appendChild(sw);
+    div.appendChild(G.el("span", null, row.label));
+    return div;
+  }
+  /* the entries of the layers shown, same titles merged (stations: one row per technology) */
+  function pointLegend(map) {
+    var out = [], byTitle = {};
+    G.legends.forEach(function (it) {
+      if (it.map !== map || !map.hasLayer(it.group)) return;
+      var e = it.entry();
+      if (!byTitle[e.title]) {
+        byTitle[e.title] = { title: e.title, rows: [], note: e.note };
+        out.push(byTitle[e.title]);
+      }
+      byTitle[e.title].rows = byTitle[e.title].rows.concat(e.rows);
+      if (e.note) byTitle[e.title].note = e.note;
+    });
+    return out;
+  }
+  G.pointLegend = pointLegend;
+
+  /* ---------------------------------------------------------------- labels
+   * Names of the units large enough on screen, largest first; a name that would overlap
+   * one already placed is left out (boxes measured in the page, one layout pass). */
+  function overlaps(a, b, pad) {
+    return a.left < b.right + pad && b.left < a.right + pad &&
+      a.top < b.bottom + pad && b.top < a.bottom + pad;
+  }
+  G.overlaps = overlaps;
 
   /* The choropleth of units, its outline of parent units, labels, legend, metric switcher,
    * search and the list of highlighted units. Returns a featureGroup (the units). */
@@ -101,7 +190,10 @@
     cfg.metricByKey = {};
     cfg.metrics.forEach(function (m) { cfg.metricByKey[m.key] = m; });
     cfg.state = { metric: cfg.metric };
-    if (cfg.fit) map.fitBounds(cfg.fit, { animate: false });
+    if (cfg.fit) {
+      var pad = G.print ? { paddingTopLeft: L.point(20, 110), paddingBottomRight: L.point(360, 60) } : {};
+      map.fitBounds(cfg.fit, Object.assign({ animate: false }, pad));
+    }
     var renderer = cfg.renderer === "svg" ? L.svg({ padding: 0.2 }) : L.canvas({ padding: 0.2, tolerance: 2 });
     var props = cfg.props, n = props.n.length;
     var rows = new Array(n);
@@ -131,7 +223,7 @@
         var p = rows[feature.properties.i];
         layer.geocovRow = p;
         layer.bindTooltip(function () { return unitBox(cfg, p, false); }, { sticky: true, className: "geocov-tooltip" });
-        layer.bindPopup(function () { return unitBox(cfg, p, true); }, { maxWidth: 360 });
+        layer.bindPopup(function () { return unitBox(cfg, p, true); }, popupOptions(map));
         layer.on("mouseover", function () { layer.setStyle(cfg.hoverStyle); });
         layer.on("mouseout", function () { units.resetStyle(layer); });
       },
@@ -147,51 +239,81 @@
       state.parents = parents;
     }
 
-    /* highlighted (unconnected remote) units: drawn again on top in the highlight style */
+    /* highlighted units: drawn again on top, a white halo under the outline so that it
+     * stands out on every fill colour */
     var flagged = [];
     units.eachLayer(function (layer) { if (layer.geocovRow.h) flagged.push(layer); });
     flagged.sort(function (a, b) { return (b.geocovRow.u || 0) - (a.geocovRow.u || 0); });  /* u: rank order or people */
+    var halo = L.featureGroup(flagged.map(function (layer) {
+      return L.geoJSON(layer.feature, { renderer: renderer, interactive: false,
+        style: function () { return cfg.haloStyle; } });
+    }));
     var hl = L.featureGroup(flagged.map(function (layer) {
       var copy = L.geoJSON(layer.feature, { renderer: renderer, style: function () { return cfg.highlightStyle; } });
       copy.geocovRow = layer.geocovRow;
       copy.eachLayer(function (l) {
         l.geocovHighlight = true;
         l.bindTooltip(function () { return unitBox(cfg, layer.geocovRow, false); }, { sticky: true, className: "geocov-tooltip" });
-        l.bindPopup(function () { return unitBox(cfg, layer.geocovRow, true); }, { maxWidth: 360 });
+        l.bindPopup(function () { return unitBox(cfg, layer.geocovRow, true); }, popupOptions(map));
       });
       return copy;
     }));
     state.highlight = hl;
+    state.halo = halo;
+    state.highlightGroup = L.featureGroup([halo, hl]);  /* the layer control's one entry */
+    state.highlightGroup.on("add remove", function () { if (state.drawLegend) state.drawLegend(); });
     state.flagged = flagged;
 
-    /* labels: names of the units large enough on screen (at most cfg.maxLabels) */
+    /* labels */
     var labels = L.layerGroup();
     state.labels = labels;
     var bounds = [];
     units.eachLayer(function (layer) { bounds.push([layer, layer.getBounds()]); });
     function updateLabels() {
       labels.clearLayers();
-      var view = map.getBounds(), zoom = map.getZoom(), shown = 0;
-      for (var k = 0; k < bounds.length && shown < cfg.maxLabels; k++) {
+      if (!map.hasLayer(labels)) return;
+      var view = map.getBounds(), zoom = map.getZoom(), cands = [];
+      for (var k = 0; k < bounds.length; k++) {
         var b = bounds[k][1];
         if (!view.intersects(b)) continue;
         var nw = map.project(b.getNorthWest(), zoom), se = map.project(b.getSouthEast(), zoom);
-        if (se.x - nw.x < cfg.labelMinPx) continue;
-        var row = bounds[k][0].geocovRow;
-        var lab = G.el("span", "geocov-label", row.n);
-        labels.addLayer(L.marker([row.ly, row.lx], {
-          interactive: false, keyboard: false,
-          icon: L.divIcon({ className: "geocov-label-icon", html: lab, iconSize: null }),
-        }));
-        shown++;
+        var w = se.x - nw.x;
+        if (w < cfg.labelMinPx) continue;
+        cands.push([w * (se.y - nw.y), bounds[k][0].geocovRow]);
       }
+      cands.sort(function (a, b) { return b[0] - a[0]; });  /* largest unit first */
+      cands = cands.slice(0, 2 * cfg.maxLabels);
+      var markers = cands.map(function (c) {
+        var row = c[1];
+        var mk = L.marker([row.ly, row.lx], {
+          interactive: false, keyboard: false,
+          icon: L.divIcon({ className: "geocov-label-icon", html: G.el("span", "geocov-label", row.n), iconSize: null }),
+        });
+        labels.addLayer(mk);
+        return mk;
+      });
+      /* measure every label once, then keep those that overlap none kept before */
+      var boxes = markers.map(function (mk) {
+        var el = mk.getElement() && mk.getElement().firstChild;
+        return el ? el.getBoundingClientRect() : null;
+      });
+      var kept = [];
+      markers.forEach(function (mk, k) {
+        var box = boxes[k];
+        var clash = !box || kept.length >= cfg.maxLabels || kept.some(function (o) { return overlaps(box, o, 2); });
+        if (clash) labels.removeLayer(mk);
+        else kept.push(box);
+      });
     }
+    state.updateLabels = updateLabels;
+    labels.on("add", function () { setTimeout(updateLabels, 0); });
     map.on("moveend zoomend", updateLabels);
     map.whenReady(updateLabels);
 
-    /* legend */
+    /* legend: the classes of the metric, no data, the highlight, then every symbol shown */
     var legendBody;
     function drawLegend() {
+      if (!legendBody) return;
       legendBody.textContent = "";
       var m = cfg.metricByKey[cfg.state.metric];
       legendBody.appendChild(G.el("div", "geocov-legend-title", m.label));
@@ -208,20 +330,33 @@
       var sw2 = G.el("span", "geocov-swatch");
       sw2.style.background = cfg.noDataColor;
       nd.appendChild(sw2);
-      nd.appendChild(G.el("span", null, m.noData || ("no data (no " + m.noun + ")")));
+      nd.appendChild(G.el("span", null, m.noData || t("no_data_legend", { noun: m.noun })));
       legendBody.appendChild(nd);
-      var hlr = G.el("div", "geocov-legend-row");
-      var sw3 = G.el("span", "geocov-swatch geocov-swatch-hl");
-      sw3.style.borderColor = cfg.highlightStyle.color;
-      hlr.appendChild(sw3);
-      hlr.appendChild(G.el("span", null, cfg.highlightLabel));
-      legendBody.appendChild(hlr);
+      if (flagged.length && map.hasLayer(state.highlightGroup)) {
+        var hlr = G.el("div", "geocov-legend-row geocov-legend-hl");
+        var sw3 = G.el("span", "geocov-swatch geocov-swatch-hl");
+        sw3.style.borderColor = cfg.highlightStyle.color;
+        sw3.style.outlineColor = cfg.haloStyle.color;
+        sw3.style.background = cfg.classes[0].color;  /* shown on the hardest fill: 0% */
+        hlr.appendChild(sw3);
+        hlr.appendChild(G.el("span", null, cfg.highlightLabel));
+        legendBody.appendChild(hlr);
+      }
+      pointLegend(map).forEach(function (e) {
+        var sec = G.el("div", "geocov-legend-section");
+        sec.appendChild(G.el("div", "geocov-legend-subtitle", e.title));
+        if (e.note) sec.appendChild(G.el("div", "geocov-legend-unit", e.note));
+        e.rows.forEach(function (r) { sec.appendChild(symbolRow(r)); });
+        legendBody.appendChild(sec);
+      });
     }
+    state.drawLegend = drawLegend;
     control("bottomright", function (div) {
       div.classList.add("geocov-legend");
       legendBody = div;
       drawLegend();
     }).addTo(map);
+    map.on("zoomend overlayadd overlayremove", drawLegend);
 
     /* metric switcher */
     state.setMetric = function (key) {
@@ -232,7 +367,7 @@
     };
     control("topright", function (div) {
       div.classList.add("geocov-switch");
-      div.appendChild(G.el("label", "geocov-switch-label", "Colour " + cfg.levelPlural + " by"));
+      div.appendChild(G.el("label", "geocov-switch-label", t("colour_by", { levels: cfg.levelPlural })));
       var sel = G.el("select", "geocov-metric");
       var group = null, og = null;
       cfg.metrics.forEach(function (m) {
@@ -270,7 +405,7 @@
     state.layerOf = layerOf;
     function zoomTo(k) {
       var layer = layerOf[k];
-      map.fitBounds(layer.getBounds(), { maxZoom: 13 });
+      map.fitBounds(layer.getBounds(), { maxZoom: 13, animate: false });
       layer.openPopup(layer.getBounds().getCenter());
     }
     state.zoomTo = zoomTo;
@@ -278,18 +413,36 @@
       div.classList.add("geocov-search");
       var input = G.el("input", "geocov-search-input");
       input.type = "search";
-      input.placeholder = "Find a " + cfg.levelLabel + " by name";
+      input.placeholder = t("find", { level: cfg.levelLabel });
       input.setAttribute("aria-label", input.placeholder);
       var list = G.el("div", "geocov-search-results");
+      function pick(k) {
+        list.textContent = "";  /* the list closes after a pick */
+        input.value = rows[k].n;
+        zoomTo(k);
+      }
       input.addEventListener("input", function () {
         list.textContent = "";
-        state.search(input.value).forEach(function (k) {
+        if (!G.fold(input.value)) return;
+        var hits = state.search(input.value);
+        if (!hits.length) {
+          list.appendChild(G.el("div", "geocov-search-none", t("no_match", { q: input.value.trim() })));
+          return;
+        }
+        hits.forEach(function (k) {
           var item = G.el("div", "geocov-search-hit");
           item.appendChild(G.el("b", null, rows[k].n));
           if (rows[k].f) item.appendChild(G.el("span", "geocov-search-path", " " + rows[k].f));
-          item.addEventListener("click", function () { zoomTo(k); });
+          item.addEventListener("click", function () { pick(k); });
           list.appendChild(item);
         });
+      });
+      input.addEventListener("keydown", function (e) {
+        if (e.key === "Escape") { input.value = ""; list.textContent = ""; }
+        if (e.key === "Enter") {
+          var first = list.querySelector(".geocov-search-hit");
+          if (first) first.click();
+        }
       });
       div.appendChild(input);
       div.appendChild(list);
@@ -314,7 +467,7 @@
           ol.appendChild(li);
         });
         if (flagged.length > cfg.maxPanel)
-          ol.appendChild(G.el("li", "geocov-side-more", "… and " + fmt(flagged.length - cfg.maxPanel) + " more (see the layer on the map)"));
+          ol.appendChild(G.el("li", "geocov-side-more", t("more", { n: fmt(flagged.length - cfg.maxPanel) })));
         det.appendChild(ol);
         div.appendChild(det);
       }).addTo(map);
@@ -326,14 +479,18 @@
     return group;
   };
 
-  /* the highlight layer of the last units layer built for this map */
+  function stateOf(map) {
+    for (var k = G.maps.length - 1; k >= 0; k--) if (G.maps[k].map === map) return G.maps[k];
+    return null;
+  }
+  /* the highlight layer (halo and outline) of the last units layer built for this map */
   G.highlightLayer = function (map) {
-    for (var k = G.maps.length - 1; k >= 0; k--) if (G.maps[k].map === map) return G.maps[k].highlight;
-    return L.layerGroup();
+    var s = stateOf(map);
+    return s ? s.highlightGroup : L.layerGroup();
   };
   G.labelsLayer = function (map) {
-    for (var k = G.maps.length - 1; k >= 0; k--) if (G.maps[k].map === map) return G.maps[k].labels;
-    return L.layerGroup();
+    var s = stateOf(map);
+    return s ? s.labels : L.layerGroup();
   };
 
   /* Lazily built point layers: created when first shown (hidden layers cost nothing). */
@@ -343,10 +500,15 @@
     return group;
   }
 
+  /* Villages by signal and fiber: drawn from cfg.minZoom on (where they stand apart);
+   * below it the layer stays switched on, empty, and the legend says to zoom in. */
   G.villagesLayer = function (map, cfg) {
     var renderer = L.canvas({ padding: 0.2 });
-    return lazy(L.featureGroup(), function (group) {
-      var d = cfg.data, n = d.x.length, layers = new Array(n);
+    var group = L.featureGroup(), markers = null, shown = false;
+    var statusWord = cfg.statusWord || t("best_signal");
+    function build() {
+      var d = cfg.data, n = d.x.length;
+      markers = new Array(n);
       for (var k = 0; k < n; k++) {
         var st = cfg.statuses[d.s[k]];
         var fib = d.fb[k] === 1;
@@ -359,17 +521,40 @@
             var box = G.el("div", "geocov-tip");
             box.appendChild(G.el("div", "geocov-tip-name", d.n[k]));
             box.appendChild(G.el("div", "geocov-tip-path", d.u[k]));
-            box.appendChild(G.el("div", "geocov-tip-line", (cfg.statusWord || "Best signal") + ": " + st.label));
-            box.appendChild(G.el("div", "geocov-tip-line", fib ? "Fiber: connected"
-              : d.fb[k] === 2 ? "Fiber: unknown (no fiber data)" : "Fiber: not connected"));
-            box.appendChild(G.el("div", "geocov-tip-line", "Population: " + fmt(d.p[k])));
+            box.appendChild(G.el("div", "geocov-tip-line", statusWord + ": " + st.label));
+            box.appendChild(G.el("div", "geocov-tip-line", fib ? t("fiber_connected")
+              : d.fb[k] === 2 ? t("fiber_unknown") : t("fiber_not_connected")));
+            box.appendChild(G.el("div", "geocov-tip-line", t("population", { n: fmt(d.p[k]) })));
             return box;
           }, { className: "geocov-tooltip" });
         })(k, st, fib);
-        layers[k] = mk;
+        markers[k] = mk;
       }
-      layers.forEach(function (l) { group.addLayer(l); });
+    }
+    function update() {
+      if (!map.hasLayer(group)) return;
+      var want = map.getZoom() >= (cfg.minZoom || 0);
+      if (want && !shown) {
+        if (!markers) build();
+        markers.forEach(function (mk) { group.addLayer(mk); });
+      } else if (!want && shown) {
+        group.clearLayers();
+      }
+      shown = want;
+    }
+    group.on("add", function () { shown = false; update(); });
+    group.on("remove", function () { group.clearLayers(); shown = false; });
+    map.on("zoomend", update);
+    group.geocovVisible = function () { return shown; };
+    var rows = cfg.statuses.map(function (st) { return { shape: "circle", color: st.color, label: st.label }; });
+    if (cfg.fiberKnown !== false && !cfg.statusWord)
+      rows.push({ shape: "ring", color: cfg.fiberColor, label: t("fiber_ring") });
+    registerLegend(map, group, function () {
+      var hidden = map.getZoom() < (cfg.minZoom || 0);
+      return { title: cfg.statusWord ? t("tiers") : t("villages"), rows: rows,
+        note: hidden ? t("villages_zoom") : null };
     });
+    return group;
   };
 
   G.stationsLayer = function (map, cfg) {
@@ -384,6 +569,10 @@
         return L.divIcon({ html: div, className: "geocov-cluster-icon", iconSize: L.point(34, 34) });
       },
     });
+    registerLegend(map, group, function () {
+      return { title: cfg.legendKey ? t(cfg.legendKey) : t("stations"),
+        rows: [{ shape: "circle", color: cfg.color, ring: "#222222", label: cfg.technology }] };
+    });
     return lazy(group, function (group) {
       var d = cfg.data, n = d.x.length, markers = new Array(n);
       for (var k = 0; k < n; k++) {
@@ -393,9 +582,9 @@
         (function (k) {
           mk.bindTooltip(function () {
             var box = G.el("div", "geocov-tip");
-            box.appendChild(G.el("div", "geocov-tip-name", "Station " + d.id[k]));
-            box.appendChild(G.el("div", "geocov-tip-line", cfg.technology + ", operator " + d.op[k]));
-            box.appendChild(G.el("div", "geocov-tip-line", "Range: " + fmt(d.r[k]) + " m"));
+            box.appendChild(G.el("div", "geocov-tip-name", t("station", { id: d.id[k] })));
+            box.appendChild(G.el("div", "geocov-tip-line", t("station_line", { technology: cfg.technology, operator: d.op[k] })));
+            box.appendChild(G.el("div", "geocov-tip-line", t("range", { r: fmt(d.r[k]) })));
             return box;
           }, { className: "geocov-tooltip" });
         })(k);
@@ -405,29 +594,87 @@
     });
   };
 
+  /* Fiber routes (thin when zoomed out) and nodes (from cfg.minZoom on). */
   G.fiberLayer = function (map, cfg) {
-    var group = L.featureGroup();
+    var group = L.featureGroup(), routes = null;
     if (cfg.routes.length) {
-      group.addLayer(L.geoJSON({ type: "FeatureCollection", features: cfg.routes.map(function (g) {
+      routes = L.geoJSON({ type: "FeatureCollection", features: cfg.routes.map(function (g) {
         return { type: "Feature", geometry: g, properties: {} };
-      }) }, { style: function () { return cfg.routeStyle; }, interactive: false }));
+      }) }, { style: function () { return cfg.routeStyle; }, interactive: false });
+      group.addLayer(routes);
     }
-    var d = cfg.nodes;
+    var nodes = L.featureGroup(), d = cfg.nodes;
     for (var k = 0; k < d.x.length; k++) {
       var mk = L.circleMarker([d.y[k], d.x[k]], cfg.nodeStyle);
-      mk.bindTooltip(G.el("div", "geocov-tip-line", "Fiber node"), { className: "geocov-tooltip" });
-      group.addLayer(mk);
+      mk.bindTooltip(G.el("div", "geocov-tip-line", cfg.legendKey ? t(cfg.legendKey) : t("fiber_node")), { className: "geocov-tooltip" });
+      nodes.addLayer(mk);
     }
+    function detailed() { return map.getZoom() >= (cfg.minZoom || 0); }
+    function update() {
+      if (!map.hasLayer(group)) return;
+      var near = detailed();
+      if (routes) routes.setStyle(near || !cfg.thinStyle ? cfg.routeStyle : Object.assign({}, cfg.routeStyle, cfg.thinStyle));
+      if (near && !group.hasLayer(nodes)) group.addLayer(nodes);
+      if (!near && group.hasLayer(nodes)) group.removeLayer(nodes);
+    }
+    group.on("add", update);
+    map.on("zoomend", update);
+    registerLegend(map, group, function () {
+      var rows = [];
+      if (routes) rows.push({ shape: "line", color: cfg.routeStyle.color, dash: !!cfg.routeStyle.dashArray,
+        label: cfg.legendKey ? t(cfg.legendKey) : t("fiber_route") });
+      if (d.x.length && (detailed() || !routes))
+        rows.push({ shape: "circle", color: cfg.nodeStyle.fillColor, label: t("fiber_nodes") });
+      return { title: cfg.legendKey ? t(cfg.legendKey) : t("fiber"), rows: rows };
+    });
     return group;
   };
 
-  G.infoPanel = function (map, cfg) {
+  /* north arrow and the footer of the printable view */
+  function printExtras(map, cfg) {
+    var pr = G.print;
+    map.getContainer().classList.add("geocov-print", "geocov-paper-" + String(pr.paper || "").toLowerCase());
     control("topright", function (div) {
+      div.classList.add("geocov-north");
+      var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
+      svg.setAttribute("viewBox", "0 0 40 56");
+      svg.setAttribute("width", "34");
+      svg.setAttribute("height", "48");
+      var a = document.createElementNS(ns, "path");
+      a.setAttribute("d", "M20 16 L32 52 L20 44 L8 52 Z");
+      a.setAttribute("fill", "#222");
+      var b = document.createElementNS(ns, "path");
+      b.setAttribute("d", "M20 16 L20 44 L8 52 Z");
+      b.setAttribute("fill", "#fff");
+      b.setAttribute("stroke", "#222");
+      var txt = document.createElementNS(ns, "text");
+      txt.setAttribute("x", "20");
+      txt.setAttribute("y", "13");
+      txt.setAttribute("text-anchor", "middle");
+      txt.setAttribute("font-size", "14");
+      txt.setAttribute("font-weight", "700");
+      txt.textContent = t("north");
+      svg.appendChild(a); svg.appendChild(b); svg.appendChild(txt);
+      div.appendChild(svg);
+    }).addTo(map);
+    control("bottomleft", function (div) {
+      div.classList.add("geocov-footer");
+      if (cfg.date) div.appendChild(G.el("div", "geocov-footer-date", t("print_date", { date: cfg.date })));
+      if (cfg.sources && cfg.sources.length)
+        div.appendChild(G.el("div", "geocov-footer-sources", t("print_sources", { sources: cfg.sources.join("; ") })));
+      if (cfg.model) div.appendChild(G.el("div", "geocov-footer-model", cfg.model));
+      if (cfg.credit) div.appendChild(G.el("div", "geocov-credit", cfg.credit));
+    }).addTo(map);
+  }
+
+  G.infoPanel = function (map, cfg) {
+    if (cfg.i18n) G.i18n = cfg.i18n;
+    control(G.print ? "topleft" : "topright", function (div) {
       div.classList.add("geocov-info");
       div.appendChild(G.el("div", "geocov-title", cfg.title));
-      if (cfg.date) div.appendChild(G.el("div", "geocov-date", "Data as of " + cfg.date));
+      if (cfg.date) div.appendChild(G.el("div", "geocov-date", cfg.dateText || cfg.date));
       var det = document.createElement("details");
-      det.appendChild(G.el("summary", null, "Sources and coverage model"));
+      det.appendChild(G.el("summary", null, cfg.sourcesModel || "Sources and coverage model"));
       if (cfg.model) det.appendChild(G.el("div", "geocov-model", cfg.model));
       if (cfg.sources && cfg.sources.length) {
         var ul = G.el("ul", "geocov-sources");
@@ -437,6 +684,7 @@
       if (cfg.credit) det.appendChild(G.el("div", "geocov-credit", cfg.credit));
       div.appendChild(det);
     }).addTo(map);
+    if (G.print) printExtras(map, cfg);
     /* mark when the first frame with the vector layers has been drawn (for benchmarks) */
     requestAnimationFrame(function () { requestAnimationFrame(function () {
       G.drawnAt = performance.now();
