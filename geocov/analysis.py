@@ -4,6 +4,8 @@
 
     title = "Lào Cai coverage"
     data_date = "2020-12-31"
+    lang = "vi"                   # language of the outputs: "vi" or "en" (default "en";
+                                  # --lang overrides it)
 
     [units]                       # required
     path = "communes.gpkg"        # relative to this file; "sample:units" = built-in sample
@@ -133,6 +135,7 @@ import pandas as pd
 
 from .errors import DataQualityWarning, DataSourceError, SchemaError, hint
 from .io import WRITE_FORMATS, RejectsReport, StagedFiles
+from .locale import DEFAULT_LANG, LANGUAGES, check_lang
 from .progress import ProgressArg, progress_for
 from .vocabulary import (
     TOTAL,
@@ -258,7 +261,7 @@ _SECTIONS: dict[str, dict[str, str]] = {
         "include_upgrades": "bool",
     },
 }
-_TOP = {"title", "data_date", *_SECTIONS}
+_TOP = {"title", "data_date", "lang", *_SECTIONS}
 _KIND_TEXT = {
     "str": "a text",
     "column": "a column name, or false for none",
@@ -360,12 +363,27 @@ class Analysis:
     source: Path | None = None
     priorities: Mapping[str, Any] = field(default_factory=dict)
     plan: Mapping[str, Any] = field(default_factory=dict)
+    #: Language of the outputs ("en", "vi"; ``lang = "vi"`` at the top of the file); None:
+    #: English unless ``lang=`` / ``--lang`` says otherwise.
+    lang: str | None = None
 
     def with_output(self, **changes: Any) -> Analysis:
         """A copy with output settings changed (``folder``, ``levels``, ``formats``)."""
         return replace(
             self, output={**self.output, **{k: v for k, v in changes.items() if v is not None}}
         )
+
+
+def output_lang(analysis: Analysis | None, lang: str | None = None) -> str:
+    """The language of the outputs: ``lang`` (``--lang``), else the analysis file's, else
+    English.
+
+    Examples
+    --------
+    >>> output_lang(Analysis(units={}, lang="vi")), output_lang(None, "vi"), output_lang(None)
+    ('vi', 'vi', 'en')
+    """
+    return check_lang(lang or (analysis.lang if analysis is not None else None) or DEFAULT_LANG)
 
 
 def _resolve(value: str, base: Path, where: str) -> str:
@@ -423,6 +441,11 @@ def read_analysis(path: str | Path) -> Analysis:
             _check_section(path, section, data[section])
     if "title" in data and not isinstance(data["title"], str):
         raise SchemaError(f"{path}: title must be a text, got {data['title']!r}")
+    if "lang" in data and data["lang"] not in LANGUAGES:
+        raise SchemaError(
+            f"{path}: lang = {data['lang']!r} is not a language geocov writes; use one of "
+            f"{', '.join(repr(x) for x in LANGUAGES)} (e.g. lang = \"vi\" at the top of the file)"
+        )
     if "units" not in data or "path" not in data["units"]:
         raise SchemaError(f"{path}: a [units] section with a path is required")
     base = path.parent
@@ -470,6 +493,7 @@ def read_analysis(path: str | Path) -> Analysis:
         source=path,
         priorities=prio,
         plan=plan_section,
+        lang=data.get("lang"),
     )
 
 
@@ -502,7 +526,8 @@ def load_inputs(
         for name in todo:
             sec = getattr(analysis, name)
             kw = {k: v for k, v in sec.items() if k != "path"}
-            with p.step(label("progress.read", what=name, file=Path(str(sec["path"])).name)):
+            with p.step(label("progress.read", output_lang(analysis), what=name,
+                              file=Path(str(sec["path"])).name)):
                 out[name] = readers[name](sec["path"], rejects=rejects, **kw)
     return out
 
@@ -707,7 +732,7 @@ def run_analysis(
         analysis = read_analysis(analysis)
     with progress_for(progress, steps=1) as p:
         inputs = load_inputs(analysis, rejects=rejects, progress=p)
-        with p.step(label("progress.compute")):
+        with p.step(label("progress.compute", output_lang(analysis))):
             result = _compute(analysis, inputs, rejects)
     result.metadata["inputs"] = input_records(analysis, inputs, rejects)
     return result
@@ -770,6 +795,8 @@ class Written:
         The manifest written beside the tables (:func:`geocov.report.build_manifest`).
     plan
         The :class:`geocov.plan.PlanResult` (``geocov plan``, the demo).
+    lang
+        The language the outputs were written in (the CLI's messages follow it).
     """
 
     result: Any
@@ -780,6 +807,7 @@ class Written:
     priorities: Any = None
     manifest: Path | None = None
     plan: Any = None
+    lang: str = DEFAULT_LANG
 
 
 def table_format(path: str | Path) -> str:
@@ -834,6 +862,7 @@ def write_outputs(
     rejects: RejectsReport | None = None,
     rejects_path: str | Path | None = None,
     progress: ProgressArg = None,
+    lang: str | None = None,
 ) -> Written:
     """Write the tables of ``result`` as ``analysis`` asks, the rejects report and a manifest.
 
@@ -867,6 +896,9 @@ def write_outputs(
         tables).
     progress : bool or callable, optional
         See :mod:`geocov.progress` (one step per file).
+    lang : {"en", "vi"}, optional
+        Language of the workbook's headers, sheet names and summary (default: the
+        analysis file's ``lang``, else English; :func:`output_lang`).
 
     Returns
     -------
@@ -905,11 +937,11 @@ def write_outputs(
         result, here, levels=levels, formats=fmts, stem=stem, manifest=manifest,
         analysis=analysis, rejects=rejects,
         rejects_path=Path(rejects_path) if rejects_path else here / REJECTS_FILE,
-        progress=progress,
+        progress=progress, lang=output_lang(analysis, lang),
     )
     return Written(
         result=result, tables=files.tables, rejects=rejects, rejects_path=files.rejects_path,
-        manifest=files.manifest,
+        manifest=files.manifest, lang=output_lang(analysis, lang),
     )
 
 
@@ -923,6 +955,7 @@ def run_and_write(
     rejects: RejectsReport | None = None,
     rejects_path: str | Path | None = None,
     progress: ProgressArg = None,
+    lang: str | None = None,
 ) -> Written:
     """Compute ``analysis`` and write its tables: ``geocov run`` and ``geocov report``.
 
@@ -943,6 +976,8 @@ def run_and_write(
         table_format(target)
     if not isinstance(analysis, Analysis):
         analysis = read_analysis(analysis)
+    if lang is not None:  # --lang over the file's lang: the progress words too
+        analysis = replace(analysis, lang=check_lang(lang))
     with progress_for(progress, steps=0, desc="geocov") as p:
         result = run_analysis(analysis, rejects=rejects, progress=p)
         return write_outputs(
@@ -955,6 +990,7 @@ def run_and_write(
             rejects=rejects,
             rejects_path=rejects_path,
             progress=p,
+            lang=lang,
         )
 
 
@@ -963,7 +999,7 @@ def write_map(
     output: str | Path,
     *,
     level: str | None = None,
-    metric: str = "villages_pct_4g",
+    metric: str | None = None,
     png: str | Path | None = None,
     tiles: str | None = None,
     title: str | None = None,
@@ -971,8 +1007,12 @@ def write_map(
     rejects_path: str | Path | None = None,
     progress: ProgressArg = None,
     priorities: bool = False,
+    pdf: str | Path | None = None,
+    paper: str | None = "A4",
+    landscape: bool = True,
+    lang: str | None = None,
 ) -> Written:
-    """Compute ``analysis`` and write one offline HTML map (and a PNG): ``geocov map``.
+    """Compute ``analysis`` and write one offline HTML map (and a PNG/PDF): ``geocov map``.
 
     Parameters
     ----------
@@ -983,9 +1023,17 @@ def write_map(
     level
         Level whose units are coloured (default: the finest).
     metric, tiles, title
-        As in :func:`geocov.coverage_map`.
-    png
-        Also save the view as PNG (needs Chromium; checked before any work is done).
+        As in :func:`geocov.coverage_map` (default metric: from the data there is).
+    png, pdf
+        Also save the printable view as PNG and/or PDF (needs Chromium; checked before any
+        work is done): title, data date, legend, scale bar, north arrow and sources on a
+        ``paper`` sheet (:func:`geocov.maps.save_png`, :func:`geocov.maps.save_pdf`).
+    paper, landscape
+        The sheet: "A4" (default) or "A3", landscape or portrait. ``paper=None``: the PNG
+        is a 1400 x 900 screenshot of the interactive view instead (no PDF then).
+    lang
+        Language of the map ("en", "vi"; default: the analysis file's ``lang``, else
+        English).
     rejects, rejects_path
         Lenient mode: the rejects report, written to ``rejects_path`` (default
         ``rejects.csv`` beside the map).
@@ -1002,41 +1050,53 @@ def write_map(
     Returns
     -------
     Written
-        ``maps`` holds the HTML file, then the PNG; ``priorities`` the list, if drawn.
+        ``maps`` holds the HTML file, then the PNG, then the PDF; ``priorities`` the list,
+        if drawn.
 
     Raises
     ------
     geocov.vocabulary.UnknownLevelError
         ``level`` is not a level of the units.
     """
-    from .maps import coverage_map, require_chromium, save_map, save_png
+    from .maps import coverage_map, paper_size_px, require_chromium, save_map, save_pdf, save_png
 
-    if png is not None:
+    if pdf is not None and paper is None:
+        raise SchemaError("a PDF needs a paper size: pass paper='A4' or paper='A3'")
+    if paper is not None:
+        paper_size_px(paper)  # a valid paper, before the work
+    if png is not None or pdf is not None:
         require_chromium()  # before the work, not after it
     if not isinstance(analysis, Analysis):
         analysis = read_analysis(analysis)
-    with progress_for(progress, steps=2 + (png is not None)) as steps:
+    if lang is not None:  # --lang over the file's lang: the progress words too
+        analysis = replace(analysis, lang=check_lang(lang))
+    lang = output_lang(analysis)
+    extra = [p for p in (png, pdf) if p is not None]
+    with progress_for(progress, steps=2 + len(extra)) as steps:
         result = run_analysis(analysis, rejects=rejects, progress=steps)
         levels = result_levels(result)
         if level is not None:
             check_level(level, levels)
-        with steps.step(label("progress.map")):
+        with steps.step(label("progress.map", lang)):
             # the priority list (the map's tiers, "priority" metric and side panel) needs
             # villages
             prio = (run_priorities(analysis, result, rejects=rejects)
                     if priorities and getattr(result, "villages", None) is not None else None)
             m = coverage_map(result, level=level or levels[-1], metric=metric, tiles=tiles,
-                             title=title, priorities=prio)
-        maps = [Path(output)] + ([Path(png)] if png is not None else [])
+                             title=title, priorities=prio, lang=lang)
+        maps = [Path(output)] + [Path(p) for p in extra]
         with StagedFiles() as stage:
-            with steps.step(label("progress.write", file=maps[0].name)):
+            with steps.step(label("progress.write", lang, file=maps[0].name)):
                 save_map(m, stage.path(maps[0]))
             if png is not None:
-                with steps.step(label("progress.write", file=maps[1].name)):
-                    save_png(m, stage.path(maps[1]))
+                with steps.step(label("progress.write", lang, file=Path(png).name)):
+                    save_png(m, stage.path(Path(png)), paper=paper, landscape=landscape)
+            if pdf is not None:
+                with steps.step(label("progress.write", lang, file=Path(pdf).name)):
+                    save_pdf(m, stage.path(Path(pdf)), paper=paper, landscape=landscape)
     written_rejects = _write_rejects(rejects, rejects_path, beside=Path(output).parent)
     return Written(result=result, maps=tuple(maps), rejects=rejects, rejects_path=written_rejects,
-                   priorities=prio)
+                   priorities=prio, lang=lang)
 
 
 # --------------------------------------------------------------------------- reconcile
@@ -1347,7 +1407,7 @@ def run_plan(
     --------
     >>> import geocov
     >>> p = run_plan(geocov.sample_paths()["analysis"], sites=5)
-    >>> len(p.sites), p.steps["villages_4g_after"].iloc[-1] == p.totals["villages_4g_after"]
+    >>> len(p.sites), int(p.steps["villages_4g_after"].iloc[-1]) == p.totals["villages_4g_after"]
     (5, True)
     """
     from .errors import GeocovWarning

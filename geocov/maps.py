@@ -54,7 +54,16 @@ from .vocabulary import (
 )
 from .vocabulary import label as _label
 
-__all__ = ["coverage_map", "save_map", "save_png", "write_demo_maps", "map_metrics", "CLASSES"]
+__all__ = [
+    "coverage_map",
+    "save_map",
+    "save_png",
+    "save_pdf",
+    "paper_size_px",
+    "write_demo_maps",
+    "map_metrics",
+    "CLASSES",
+]
 
 log = logging.getLogger(__name__)
 
@@ -1381,6 +1390,40 @@ def save_map(m: Any, path: str | os.PathLike[str]) -> Path:
     return path
 
 
+#: Paper sizes of the printable view (mm, portrait).
+PAPERS: dict[str, tuple[float, float]] = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
+
+
+def paper_size_px(paper: str, *, landscape: bool = True) -> tuple[int, int]:
+    """Width and height of ``paper`` in CSS pixels (96 per inch), as the page lays it out.
+
+    Examples
+    --------
+    >>> paper_size_px("A4"), paper_size_px("A3", landscape=False)
+    ((1123, 794), (1123, 1587))
+    """
+    _check_choice("paper", paper, list(PAPERS))
+    w_mm, h_mm = PAPERS[paper]
+    if landscape:
+        w_mm, h_mm = h_mm, w_mm
+    return round(w_mm / 25.4 * 96), round(h_mm / 25.4 * 96)
+
+
+def _print_page(m: Any, path: Path, paper: str, landscape: bool) -> Path:
+    """The map's page as the printable view: no switcher, search or layer control; title,
+    data date, legend, scale bar, north arrow, sources and credit on the sheet."""
+    save_map(m, path)
+    layout = {"paper": paper, "landscape": bool(landscape)}
+    head = (
+        f"<head>\n<script>window.GEOCOV_PRINT = {_js_json(layout)};</script>\n"
+        f"<style>@page {{ size: {paper} {'landscape' if landscape else 'portrait'}; "
+        f"margin: 0 }} html, body {{ margin: 0; }}</style>"
+    )
+    html = path.read_text(encoding="utf-8").replace("<head>", head, 1)
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
 def write_demo_maps(
     result: CoverageLike, folder: str | os.PathLike[str], **kwds: Any
 ) -> list[Path]:
@@ -1448,24 +1491,80 @@ def save_png(
     height: int = 900,
     wait_ms: int = 4000,
     offline: bool = True,
+    paper: Literal["A4", "A3"] | None = None,
+    landscape: bool = True,
+    scale: float = 2.0,
 ) -> Path:
     """Save the map view as a PNG (a screenshot in headless Chromium).
 
     Needs Chromium (``apt-get install chromium``, or set ``GEOCOV_CHROMIUM`` to a Chrome or
     Chromium executable). With ``offline=True`` (default) the browser has no network, so
     base tiles are not drawn; the map itself needs none.
+
+    With ``paper`` ("A4" or "A3"; ``landscape`` or portrait) it is the **printable view**
+    instead, what goes into a provincial report: the sheet's size (``width`` and
+    ``height`` are ignored) at ``scale`` pixels per CSS pixel (2: about 190 dpi), with the
+    title, data date, legend, scale bar, north arrow, sources and credit, and none of the
+    map's controls.
     """
+    if paper is not None:
+        width, height = paper_size_px(paper, landscape=landscape)
     exe = require_chromium()
     path = Path(path).resolve()
     with tempfile.TemporaryDirectory(prefix="geocov-png-") as tmp:
-        html = save_map(m, Path(tmp) / "map.html")
+        if paper is None:
+            html = save_map(m, Path(tmp) / "map.html")
+            extra: list[str] = []
+        else:
+            html = _print_page(m, Path(tmp) / "map.html", paper, landscape)
+            extra = [f"--force-device-scale-factor={float(scale):g}"]
+        cmd = [
+            exe,
+            *(CHROMIUM_OFFLINE_FLAGS if offline else CHROMIUM_OFFLINE_FLAGS[:10]),
+            *extra,
+            f"--user-data-dir={Path(tmp) / 'profile'}",
+            f"--window-size={width},{height}",
+            f"--virtual-time-budget={int(wait_ms)}",
+            f"--screenshot={path}",
+            html.as_uri(),
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0 or not path.exists():
+        raise DataSourceError(
+            f"Chromium ({exe}) did not write {path} (exit {proc.returncode}): {proc.stderr[-500:]}"
+        )
+    return path
+
+
+def save_pdf(
+    m: Any,
+    path: str | os.PathLike[str],
+    *,
+    paper: Literal["A4", "A3"] = "A4",
+    landscape: bool = True,
+    wait_ms: int = 4000,
+    offline: bool = True,
+) -> Path:
+    """Save the printable view of the map as a one-page PDF (headless Chromium).
+
+    The sheet of ``paper`` ("A4" or "A3", ``landscape`` or portrait) holds the map with
+    its title, data date, legend, scale bar, north arrow, sources and credit (see
+    :func:`save_png` with ``paper=``); the units are vector shapes when the map was drawn
+    with ``renderer="svg"``.
+    """
+    width, height = paper_size_px(paper, landscape=landscape)
+    exe = require_chromium()
+    path = Path(path).resolve()
+    with tempfile.TemporaryDirectory(prefix="geocov-pdf-") as tmp:
+        html = _print_page(m, Path(tmp) / "map.html", paper, landscape)
         cmd = [
             exe,
             *(CHROMIUM_OFFLINE_FLAGS if offline else CHROMIUM_OFFLINE_FLAGS[:10]),
             f"--user-data-dir={Path(tmp) / 'profile'}",
             f"--window-size={width},{height}",
             f"--virtual-time-budget={int(wait_ms)}",
-            f"--screenshot={path}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={path}",
             html.as_uri(),
         ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)

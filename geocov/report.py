@@ -81,6 +81,7 @@ __all__ = [
     "report_sheets",
     "report_columns",
     "read_report",
+    "summary_text",
     "build_manifest",
     "input_records",
 ]
@@ -227,9 +228,28 @@ def report_sheets(
 
 
 # --------------------------------------------------------------------------- summary sheet
-def _summary_lines(result: Any) -> list[str]:
+def summary_text(result: Any, lang: str = "en") -> str:
+    """``result.summary(lang=lang)``; a result whose ``summary()`` takes no language gives
+    its own (English) words.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> summary_text(SimpleNamespace(summary=lambda: "Signal in 1/1 communes."), "vi")
+    'Signal in 1/1 communes.'
+    """
+    import inspect
+
+    try:
+        takes_lang = "lang" in inspect.signature(result.summary).parameters
+    except (TypeError, ValueError):  # pragma: no cover - a builtin without a signature
+        takes_lang = False
+    return str(result.summary(lang=lang) if takes_lang else result.summary())
+
+
+def _summary_lines(result: Any, lang: str = "en") -> list[str]:
     """The summary sentences, one per line (the parts of ``result.summary()``)."""
-    text = str(result.summary()).strip()
+    text = summary_text(result, lang).strip()
     parts = [p.strip() for p in text.rstrip(".").split("; ") if p.strip()]
     return [p[:1].upper() + p[1:] for p in parts]
 
@@ -340,7 +360,7 @@ def _summary_front(result: Any, lang: str) -> Callable[[Any, Mapping[str, Any]],
         pair("report.made_by", f"geocov {__version__}")
 
         heading("report.summary")
-        for line in _summary_lines(result):
+        for line in _summary_lines(result, lang):
             ws.write_string(r, 0, line)
             r += 1
 
@@ -739,7 +759,7 @@ def write_result(
             tables = {lv: result.table(lv) for lv in levels}
             ops = {lv: result.operator_table(lv) for lv in levels}
             extra = {
-                "summary": pd.DataFrame({"summary": [result.summary()]}),
+                "summary": pd.DataFrame({"summary": [summary_text(result, lang)]}),
                 "model": _metadata_table(getattr(result, "metadata", {}) or {}),
             }
             csvs = {**tables, **{f"{lv}_by_operator": t for lv, t in ops.items()}, **extra}

@@ -164,6 +164,7 @@
     G.legends.forEach(function (it) {
       if (it.map !== map || !map.hasLayer(it.group)) return;
       var e = it.entry();
+      if (!e) return;
       if (!byTitle[e.title]) {
         byTitle[e.title] = { title: e.title, rows: [], note: e.note };
         out.push(byTitle[e.title]);
@@ -191,7 +192,11 @@
     cfg.metrics.forEach(function (m) { cfg.metricByKey[m.key] = m; });
     cfg.state = { metric: cfg.metric };
     if (cfg.fit) {
-      var pad = G.print ? { paddingTopLeft: L.point(20, 110), paddingBottomRight: L.point(360, 60) } : {};
+      var pad = {};
+      if (G.print) {  /* the sheet: the study area as large as fits beside title, legend, footer */
+        map.options.zoomSnap = 0.05;
+        pad = { paddingTopLeft: L.point(24, 100), paddingBottomRight: L.point(340, 90) };
+      }
       map.fitBounds(cfg.fit, Object.assign({ animate: false }, pad));
     }
     var renderer = cfg.renderer === "svg" ? L.svg({ padding: 0.2 }) : L.canvas({ padding: 0.2, tolerance: 2 });
@@ -278,7 +283,7 @@
         if (!view.intersects(b)) continue;
         var nw = map.project(b.getNorthWest(), zoom), se = map.project(b.getSouthEast(), zoom);
         var w = se.x - nw.x;
-        if (w < cfg.labelMinPx) continue;
+        if (w < (G.print ? Math.min(cfg.labelMinPx, 36) : cfg.labelMinPx)) continue;
         cands.push([w * (se.y - nw.y), bounds[k][0].geocovRow]);
       }
       cands.sort(function (a, b) { return b[0] - a[0]; });  /* largest unit first */
@@ -551,6 +556,7 @@
       rows.push({ shape: "ring", color: cfg.fiberColor, label: t("fiber_ring") });
     registerLegend(map, group, function () {
       var hidden = map.getZoom() < (cfg.minZoom || 0);
+      if (hidden && G.print) return null;  /* a sheet cannot be zoomed: say nothing */
       return { title: cfg.statusWord ? t("tiers") : t("villages"), rows: rows,
         note: hidden ? t("villages_zoom") : null };
     });
@@ -659,10 +665,8 @@
     }).addTo(map);
     control("bottomleft", function (div) {
       div.classList.add("geocov-footer");
-      if (cfg.date) div.appendChild(G.el("div", "geocov-footer-date", t("print_date", { date: cfg.date })));
       if (cfg.sources && cfg.sources.length)
         div.appendChild(G.el("div", "geocov-footer-sources", t("print_sources", { sources: cfg.sources.join("; ") })));
-      if (cfg.model) div.appendChild(G.el("div", "geocov-footer-model", cfg.model));
       if (cfg.credit) div.appendChild(G.el("div", "geocov-credit", cfg.credit));
     }).addTo(map);
   }

@@ -9,9 +9,11 @@ from .options import (
     echo_rejects,
     handles_errors,
     input_options,
+    lang_option,
     lenient_option,
     quiet_option,
     rejects_report,
+    say,
     show_progress,
 )
 
@@ -21,10 +23,11 @@ from .options import (
 @click.option("--level", help="Level whose units are coloured (default: the finest).")
 @click.option(
     "--metric",
-    default="villages_pct_4g",
-    show_default=True,
+    default=None,
     help="Metric coloured first, e.g. villages_pct_4g, population_pct_any, "
-    "area_pct_4g_plus, villages_fiber_pct (the map can switch to the others).",
+    "area_pct_4g_plus, villages_fiber_pct (the map can switch to the others). Default: "
+    "from the data there is (villages with 4G; without villages, people; without "
+    "population, area).",
 )
 @click.option(
     "-o",
@@ -38,18 +41,42 @@ from .options import (
     "--png",
     "png",
     type=click.Path(dir_okay=False),
-    help="Also save the view as PNG (needs Chromium).",
+    help="Also save the printable view as PNG: title, legend, scale bar, north arrow, data "
+    "date and sources on a --paper sheet, about 190 dpi (needs Chromium).",
+)
+@click.option(
+    "--pdf",
+    "pdf",
+    type=click.Path(dir_okay=False),
+    help="Also save the printable view as a one-page PDF (needs Chromium).",
+)
+@click.option(
+    "--paper",
+    type=click.Choice(["A4", "A3"], case_sensitive=False),
+    default="A4",
+    show_default=True,
+    help="Sheet of the printable view (--png, --pdf).",
+)
+@click.option(
+    "--portrait",
+    is_flag=True,
+    help="Print the sheet upright (default: landscape).",
 )
 @click.option("--tiles", help="Base tiles (e.g. OpenStreetMap; need a network). Default: none.")
 @click.option("--title", help="Map title (default: the analysis title).")
 @lenient_option
+@lang_option
 @quiet_option
 @handles_errors
 def command(
     level: str | None,
-    metric: str,
+    metric: str | None,
     output: str,
     png: str | None,
+    pdf: str | None,
+    paper: str,
+    portrait: bool,
+    lang: str | None,
     tiles: str | None,
     title: str | None,
     lenient: bool,
@@ -68,6 +95,10 @@ def command(
             level=level,
             metric=metric,
             png=png,
+            pdf=pdf,
+            paper=paper.upper(),
+            landscape=not portrait,
+            lang=lang,
             tiles=tiles,
             title=title,
             rejects=rejects_report(lenient),
@@ -76,8 +107,11 @@ def command(
         )
     except UnknownLevelError as exc:
         raise click.BadParameter(str(exc), param_hint="--level") from None
-    html, *png_file = written.maps
-    click.echo(f"wrote {html} ({html.stat().st_size / 1e6:.1f} MB)")
-    for path in png_file:
-        click.echo(f"wrote {path}")
+    from ..locale import number
+
+    html, *prints = written.maps
+    click.echo(say(written, "wrote_size", path=html,
+                   mb=number(html.stat().st_size / 1e6, written.lang, digits=1)))
+    for path in prints:
+        click.echo(say(written, "wrote", path=path))
     echo_rejects(written)

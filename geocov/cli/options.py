@@ -263,19 +263,45 @@ def rejects_report(lenient: bool) -> Any:
     return RejectsReport() if lenient else None
 
 
+def lang_option(f: Callable) -> Callable:
+    """``--lang vi|en``: the language of the outputs and of the command's messages
+    (default: ``lang`` at the top of the analysis file, else English)."""
+    from ..locale import LANGUAGES
+
+    return click.option(
+        "--lang",
+        type=click.Choice(list(LANGUAGES)),
+        default=None,
+        help="Language of the outputs (headers, sheet names, summary, map texts) and of "
+        "these messages: vi or en. Default: lang in the analysis file, else en.",
+    )(f)
+
+
+def say(written: Any, key: str, **fields: Any) -> str:
+    """The CLI's message ``cli.<key>`` in the language ``written`` was written in."""
+    from ..vocabulary import label
+
+    return label(f"cli.{key}", getattr(written, "lang", "en"), **fields)
+
+
 def echo_rejects(written: Any) -> None:
     """``N rejected row(s) -> rejects.csv`` when the command ran in lenient mode."""
     if written.rejects is not None:
-        click.echo(f"{len(written.rejects)} rejected row(s) -> {written.rejects_path}")
+        from ..locale import number
+
+        n = number(len(written.rejects), getattr(written, "lang", "en"))
+        click.echo(say(written, "rejected", n=n, path=written.rejects_path))
 
 
 def echo_written(written: Any) -> None:
     """The summary, every file written, and the rejects line (report, run, demo)."""
-    click.echo(written.result.summary())
+    from ..report import summary_text
+
+    click.echo(summary_text(written.result, getattr(written, "lang", "en")))
     for path in (*written.tables, *written.maps):
-        click.echo(f"wrote {path}")
+        click.echo(say(written, "wrote", path=path))
     if getattr(written, "manifest", None) is not None:
-        click.echo(f"wrote {written.manifest}")
+        click.echo(say(written, "wrote", path=written.manifest))
     echo_rejects(written)
 
 

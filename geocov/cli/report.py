@@ -10,6 +10,7 @@ from .options import (
     echo_written,
     handles_errors,
     input_options,
+    lang_option,
     lenient_option,
     output_place,
     quiet_option,
@@ -30,6 +31,7 @@ from .options import (
     "every output: CSV, GeoPackage, workbook, manifest.",
 )
 @lenient_option
+@lang_option
 @quiet_option
 @handles_errors
 def command(
@@ -38,6 +40,7 @@ def command(
     lenient: bool,
     rejects_path: str | None,
     quiet: bool,
+    lang: str | None,
     **inputs,
 ) -> None:
     """Coverage report: one row per unit with numerators, denominators and percentages."""
@@ -50,5 +53,6 @@ def command(
         rejects=rejects_report(lenient),
         rejects_path=rejects_path,
         progress=show_progress(quiet),
+        lang=lang,
     )
     echo_written(written)

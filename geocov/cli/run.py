@@ -8,6 +8,7 @@ from .options import (
     check_output,
     echo_written,
     handles_errors,
+    lang_option,
     lenient_option,
     output_place,
     quiet_option,
@@ -26,10 +27,16 @@ from .options import (
     "file: report.xlsx, report.gpkg or report.csv.",
 )
 @lenient_option
+@lang_option
 @quiet_option
 @handles_errors
 def command(
-    analysis: str, out: str | None, lenient: bool, rejects_path: str | None, quiet: bool
+    analysis: str,
+    out: str | None,
+    lenient: bool,
+    rejects_path: str | None,
+    quiet: bool,
+    lang: str | None,
 ) -> None:
     """Compute coverage for ANALYSIS (a TOML file) and write every table it asks for."""
     from ..analysis import run_and_write
@@ -40,5 +47,6 @@ def command(
         rejects=rejects_report(lenient),
         rejects_path=rejects_path,
         progress=show_progress(quiet),
+        lang=lang,
     )
     echo_written(written)

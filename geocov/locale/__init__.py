@@ -75,7 +75,7 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def catalogue() -> dict[str, dict[str, str]]:
     """Language -> key -> words: the catalogue files, read once.
 
@@ -111,7 +111,7 @@ def check_lang(lang: Any) -> str:
     return str(lang)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def number_symbols(lang: str = DEFAULT_LANG) -> dict[str, str]:
     """The separators of ``lang`` (from CLDR, through Babel), for the map's page.
 
