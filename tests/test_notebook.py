@@ -44,6 +44,7 @@ def run_notebook(name: str, cwd: Path, monkeypatch: pytest.MonkeyPatch,
     # this interpreter's kernel (ipykernel's "python3"), not one in the user's own Jupyter folders
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(cwd / ".jupyter-data"))
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(cwd / ".jupyter-runtime"))
+    monkeypatch.setenv("TMPDIR", str(cwd))  # the notebooks' own temporary folders go here too
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3",
