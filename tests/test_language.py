@@ -1,0 +1,292 @@
+"""Vietnamese and English: the catalogue, numbers, summary, workbook, analysis file and CLI.
+
+The browser side (the Vietnamese map's numbers and words) is in test_maps_readable.py.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+import unicodedata
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+import geocov
+from geocov import locale
+from geocov.analysis import read_analysis, run_and_write
+from geocov.cli import main
+from geocov.errors import SchemaError
+from geocov.report import read_report, write_report
+from geocov.vocabulary import LABELS, column_label, label, level_label
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# the snapshot of the sample's summary (tests/test_cli.py pins the English one)
+SAMPLE_SUMMARY_VI = (
+    "Có sóng di động ở 150/150 xã; 4G phủ 735/1.500 thôn (49,0%); cáp quang đến 977/1.500 "
+    "thôn (65,1%); có cáp quang ở 129/150 xã; 4G phủ 63,5% dân số trong tổng số 792.734 "
+    "người (raster:population.tif); 4G phủ 27,4% diện tích trong tổng số 6.300,0 km²; 973 "
+    "trạm BTS trong vùng (303 2G, 382 3G, 288 4G); 27 trạm bị loại ra theo trạng thái."
+)
+SAMPLE_SUMMARY_EN = (
+    "Signal in 150/150 communes; 4G in 735/1,500 villages (49.0%); fiber to 977/1,500 "
+    "villages (65.1%); fiber in 129/150 communes; 4G reaches 63.5% of 792,734 people "
+    "(raster:population.tif); 4G covers 27.4% of 6,300.0 km²; 973 stations inside (303 2G, "
+    "382 3G, 288 4G); 27 left out by status."
+)
+
+
+# --------------------------------------------------------------------------- catalogue
+def _fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+# a level may be written capitalised or inside a phrase, as the language needs
+_LEVEL_FORMS = {"level", "level_lower", "levels", "levels_lower"}
+
+
+def test_both_languages_have_the_same_keys():
+    assert set(LABELS) == {"en", "vi"}
+    assert sorted(set(LABELS["en"]) ^ set(LABELS["vi"])) == []
+
+
+@pytest.mark.parametrize("key", sorted(LABELS["en"]))
+def test_each_entry_takes_the_same_fields(key):
+    en, vi = _fields(LABELS["en"][key]), _fields(LABELS["vi"][key])
+    assert LABELS["vi"][key].strip(), key
+    if en & _LEVEL_FORMS or vi & _LEVEL_FORMS:  # the same fields but the level's form
+        assert en - _LEVEL_FORMS == vi - _LEVEL_FORMS, key
+        assert bool(en & _LEVEL_FORMS) == bool(vi & _LEVEL_FORMS), key
+    else:
+        assert en == vi, key
+
+
+def test_vietnamese_entries_are_translated():
+    """Only words that are the same in both languages (technologies, units) stay equal."""
+    same = {k for k in LABELS["en"] if LABELS["en"][k] == LABELS["vi"][k]}
+    left = {k: LABELS["vi"][k] for k in same
+            if re.search(r"[A-Za-z]{3,}", re.sub(r"\{\w+\}|km²|BTS|geocov|MB", "", LABELS["vi"][k]))}
+    assert left == {}
+
+
+def test_catalogue_text_is_nfc():
+    for lang, words in LABELS.items():
+        bad = [k for k, v in words.items() if unicodedata.normalize("NFC", v) != v]
+        assert bad == [], lang
+
+
+def _terminology() -> list[tuple[list[str], list[str]]]:
+    """(terms in bold, words to avoid) of each row of docs/terminology.md's first table."""
+    text = (ROOT / "docs" / "terminology.md").read_text(encoding="utf-8")
+    table = text.split("| English (geocov) |", 1)[1].split("\n\n", 1)[0]
+    rows = []
+    for line in table.splitlines()[2:]:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        terms = re.findall(r"\*\*(.+?)\*\*", cells[1])
+        avoid = [w.strip() for w in cells[2].split(",") if w.strip()]
+        rows.append((terms, avoid))
+    return rows
+
+
+def _words_used(text: str, word: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", text.lower()) is not None
+
+
+def test_terminology_table_is_what_the_catalogue_uses():
+    rows = _terminology()
+    assert len(rows) >= 20
+    vi = "\n".join(LABELS["vi"].values())
+    missing = [t for terms, _ in rows for t in terms if not _words_used(vi, t)]
+    avoided = [(w, k) for _, avoid in rows for w in avoid
+               for k, v in LABELS["vi"].items() if _words_used(v, w)]
+    assert missing == [] and avoided == []
+
+
+def test_the_terminology_check_can_fail():
+    """A synonym the table avoids is caught (the test above is not vacuous)."""
+    assert _words_used("Số trạm phát sóng 4G", "trạm phát sóng")
+    assert not _words_used("Số cấp", "ấp")  # "ấp" inside "cấp" is not the word
+
+
+def test_unknown_language_is_refused():
+    with pytest.raises(SchemaError, match=r"lang='fr' is not available; use one of en, vi"):
+        label("col.level", "fr")
+    with pytest.raises(SchemaError, match=r"lang='de' is not available; use one of en, vi"):
+        locale.number(1, "de")
+
+
+def test_headers_in_vietnamese():
+    assert [column_label(c, "vi") for c in (
+        "commune_code", "commune_name", "villages", "villages_covered_4g", "villages_pct_4g",
+        "covered_area_km2_4g_plus", "population_pct_any", "communes_with_signal",
+        "villages_fiber_pct", "stations_4g", "stations_any", "operator")] == [
+        "Mã xã", "Xã", "Số thôn", "Số thôn có 4G", "% thôn có 4G",
+        "Diện tích được phủ 4G trở lên (km²)", "% dân số được phủ sóng di động",
+        "Số xã có sóng", "% thôn có cáp quang", "Trạm BTS 4G", "Tổng số trạm BTS", "Nhà mạng"]
+    assert level_label("district", lang="vi") == "Huyện"
+
+
+def test_distinct_columns_have_distinct_vietnamese_headers(sample_result):
+    cols = [str(c) for c in sample_result.table("commune").columns if c != "geometry"]
+    headers = [column_label(c, "vi") for c in cols]
+    assert len(set(headers)) == len(headers)
+
+
+# --------------------------------------------------------------------------- numbers
+def test_numbers_as_each_language_writes_them():
+    assert locale.number(1569, "vi") == "1.569"
+    assert locale.percent(65.3, "vi") == "65,3%"
+    assert locale.number(6300, "vi", digits=1) == "6.300,0"
+    assert locale.number(1569, "en") == "1,569"
+    assert locale.percent(65.3, "en") == "65.3%"
+    assert locale.number(6300, "en", digits=1) == "6,300.0"
+    assert locale.number(None, "en") == "n/a" and locale.percent(math.nan, "vi") == (
+        "không có số liệu")
+
+
+@given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), st.integers(0, 3),
+       st.sampled_from(["en", "vi"]))
+def test_column_formatting_equals_babel(value, digits, lang):
+    """numbers() (fast, for whole columns) writes what Babel's number() writes, and the
+    text reads back as the number rounded to ``digits``."""
+    text = locale.number(value, lang, digits=digits)
+    assert locale.numbers([value], lang, digits=digits) == [text]
+    sym = locale.number_symbols(lang)
+    back = float(text.replace(sym["group"], "").replace(sym["decimal"], "."))
+    assert back == pytest.approx(round(value, digits), abs=10 ** -digits)
+
+
+# --------------------------------------------------------------------------- summary
+def test_summary_snapshot_vietnamese(sample_result):
+    assert sample_result.summary(lang="vi") == SAMPLE_SUMMARY_VI
+
+
+def test_summary_snapshot_english_unchanged(sample_result):
+    assert sample_result.summary() == SAMPLE_SUMMARY_EN
+    assert sample_result.summary(lang="en") == SAMPLE_SUMMARY_EN
+
+
+# --------------------------------------------------------------------------- workbook
+@pytest.fixture(scope="module")
+def workbooks(sample_result, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("books")
+    return {lang: write_report(sample_result, folder / f"report_{lang}.xlsx", lang=lang)
+            for lang in ("en", "vi")}
+
+
+def test_workbook_sheet_names_in_both_languages(workbooks):
+    en = openpyxl.load_workbook(workbooks["en"], read_only=True)
+    vi = openpyxl.load_workbook(workbooks["vi"], read_only=True)
+    try:
+        assert en.sheetnames[:5] == ["Summary", "Provinces", "Districts", "Communes", "Total"]
+        assert vi.sheetnames[:5] == ["Tóm tắt", "Tỉnh", "Huyện", "Xã", "Tổng"]
+        assert "Xã theo nhà mạng" in vi.sheetnames and vi.sheetnames[-1] == "Cột"
+        assert "Communes by operator" in en.sheetnames and en.sheetnames[-1] == "Columns"
+    finally:
+        en.close()
+        vi.close()
+
+
+def _header(path: Path, sheet: str) -> list[str]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return [c.value for c in next(wb[sheet].iter_rows(min_row=1, max_row=1))]
+    finally:
+        wb.close()
+
+
+def test_workbook_headers_in_both_languages(workbooks):
+    en = _header(workbooks["en"], "Communes")
+    vi = _header(workbooks["vi"], "Xã")
+    assert en[:2] == ["Commune code", "Commune"] and vi[:2] == ["Mã xã", "Xã"]
+    assert "% villages with 4G" in en and "% thôn có 4G" in vi
+    assert "Area covered by 4G (km²)" in en and "Diện tích được phủ 4G (km²)" in vi
+    assert len(en) == len(vi)
+
+
+def test_workbook_summary_sheet_in_vietnamese(workbooks):
+    wb = openpyxl.load_workbook(workbooks["vi"], read_only=True)
+    try:
+        cells = [c for row in wb["Tóm tắt"].iter_rows(values_only=True) for c in row if c]
+    finally:
+        wb.close()
+    text = "\n".join(map(str, cells))
+    assert "Có sóng di động ở 150/150 xã" in text
+    assert "4G phủ 735/1.500 thôn (49,0%)" in text
+    assert "Số liệu chính (toàn vùng nghiên cứu)" in text
+
+
+def test_vietnamese_workbook_reads_back_as_the_english_one(workbooks):
+    en = read_report(workbooks["en"], "commune")
+    vi = read_report(workbooks["vi"], "commune", lang="vi")
+    assert list(vi.columns) == list(en.columns)
+    assert vi.equals(en)
+    # names with their diacritics, as in the data
+    assert "Phường Ngải Sán" in set(vi["commune_name"])
+
+
+# --------------------------------------------------------------------------- analysis file
+def _analysis_file(tmp_path: Path, extra: str) -> Path:
+    """The sample's analysis file (its inputs are "sample:<key>"), ``extra`` on top."""
+    text = Path(geocov.sample_paths()["analysis"]).read_text(encoding="utf-8")
+    path = tmp_path / "analysis.toml"
+    path.write_text(extra + "\n" + text, encoding="utf-8")
+    return path
+
+
+def test_analysis_file_sets_the_language(tmp_path):
+    path = _analysis_file(tmp_path, 'lang = "vi"')
+    assert read_analysis(path).lang == "vi"
+    w = run_and_write(path, target=tmp_path / "r.xlsx")
+    assert w.lang == "vi"
+    wb = openpyxl.load_workbook(w.tables[0], read_only=True)
+    try:
+        assert wb.sheetnames[0] == "Tóm tắt"
+    finally:
+        wb.close()
+    # lang= (--lang) wins over the file
+    w = run_and_write(path, target=tmp_path / "e.xlsx", lang="en")
+    wb = openpyxl.load_workbook(w.tables[0], read_only=True)
+    try:
+        assert wb.sheetnames[0] == "Summary"
+    finally:
+        wb.close()
+
+
+def test_analysis_file_bad_language(tmp_path):
+    path = _analysis_file(tmp_path, 'lang = "fr"')
+    with pytest.raises(SchemaError, match=r"analysis\.toml: lang = 'fr' is not a language "
+                       r"geocov writes; use one of 'en', 'vi'"):
+        read_analysis(path)
+
+
+def test_cli_lang_vi(tmp_path):
+    res = CliRunner().invoke(main, ["report", "--analysis", geocov.sample_paths()["analysis"],
+                                    "--lang", "vi", "-o", str(tmp_path / "r.xlsx"), "-q"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0] == SAMPLE_SUMMARY_VI
+    assert lines[1] == f"đã ghi {tmp_path / 'r.xlsx'}"
+    res = CliRunner().invoke(main, ["report", "--analysis", geocov.sample_paths()["analysis"],
+                                    "--lang", "fr", "-o", str(tmp_path / "r.xlsx")])
+    assert res.exit_code == 2 and "'fr' is not one of 'en', 'vi'" in res.output
+
+
+def test_flag_reasons_in_vietnamese(sample_result):
+    from geocov.priorities import RemoteRules, flag_unconnected_remote
+
+    t = sample_result.table("commune")
+    rules = RemoteRules(centre_km=1, fiber_km=None)
+    en = flag_unconnected_remote(t, rules=rules)
+    vi = flag_unconnected_remote(t, rules=rules, lang="vi")
+    assert en["flagged"].equals(vi["flagged"]) and en["flagged"].any()
+    k = en.index[en["flagged"]][0]
+    assert en.loc[k, "reason"].startswith("no 4G; no fiber; ")
+    assert vi.loc[k, "reason"].startswith("không có 4G; chưa có cáp quang; cách trung tâm huyện ")
+    assert re.search(r"\d+,\d km; [\d.]+ người chưa được phủ sóng$", vi.loc[k, "reason"])
