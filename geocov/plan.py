@@ -823,8 +823,8 @@ def plan(
     budget : float, optional
         "We have a budget of X" (in ``currency``, costs over the cost table's horizon):
         the better of the greedy by gain per cost and the best single affordable site (at
-        least (1 - 1/e)/2 of the optimum). The budget is for the sites; fiber links are
-        priced on top.
+        least (1 - 1/e)/2 of the optimum). The budget pays for the whole plan: the fiber
+        links of ``fiber_to`` are priced first and the sites get what is left.
     fiber_to : int or sequence of str, optional
         Fiber to the N communes without fiber cheapest to reach (one after another from
         the network), or to these communes (finest-unit codes) or villages (village codes).
@@ -889,13 +889,24 @@ def plan(
     ctx.priorities = priorities
     selection: Selection | None = None
     sites_frame = _empty_sites(ctx)
+    # fiber first: a budget pays for the whole plan, so the sites get what the links leave
+    tree, links = (None, _empty_links(ctx)) if fiber_to is None else _fiber(ctx, fiber_to,
+                                                                            notes)
+    site_budget = budget
+    if budget is not None and len(links):
+        fiber_cost = float(links[f"cost_{ctx.currency.lower()}"].sum())
+        if fiber_cost > budget:
+            raise SchemaError(
+                f"the fiber extension alone costs {fiber_cost:,.0f} {ctx.currency}, more than "
+                f"the budget of {budget:,.0f}: raise the budget or ask for fewer fiber targets")
+        site_budget = budget - fiber_cost
+        notes.append(f"budget: {fiber_cost:,.0f} {ctx.currency} for the fiber links, "
+                     f"{site_budget:,.0f} left for sites")
     if want_sites:
         cand = _candidates(ctx, candidates, include_villages=include_villages,
                            include_upgrades=include_upgrades, notes=notes)
-        selection, sites_frame = _choose(ctx, cand, sites=sites, budget=budget, method=method,
-                                         notes=notes)
-    tree, links = (None, _empty_links(ctx)) if fiber_to is None else _fiber(ctx, fiber_to,
-                                                                            notes)
+        selection, sites_frame = _choose(ctx, cand, sites=sites, budget=site_budget,
+                                         method=method, notes=notes)
     after = ctx.result
     if len(sites_frame):
         after = _recompute(ctx, sites_frame, recompute, recompute_resolution_m, notes)

@@ -299,3 +299,19 @@ def test_map_draws_the_plan(sample_plan):
     assert "Planned 4G sites (30)" in html
     assert "Planned fiber links (6," in html
     assert "Villages with 4G after the plan" in html and "People with 4G before the plan" in html
+
+
+def test_budget_pays_for_the_fiber_first(sample_result):
+    """--budget with --fiber-to: the whole plan stays within the budget."""
+    fiber_only = geocov.plan(sample_result, fiber_to=3)
+    fiber_cost = float(fiber_only.links[f"cost_{fiber_only.currency.lower()}"].sum())
+    assert fiber_cost > 0
+    budget = fiber_cost + 200_000.0
+    p = geocov.plan(sample_result, budget=budget, fiber_to=3)
+    col = f"cost_{p.currency.lower()}"
+    total = float(p.links[col].sum()) + float(p.sites[col].sum())
+    assert total <= budget + 1e-6
+    assert float(p.sites[col].sum()) <= 200_000.0 + 1e-6
+    with pytest.raises(geocov.SchemaError, match=r"the fiber extension alone costs .* more than "
+                                                  r"the budget"):
+        geocov.plan(sample_result, budget=fiber_cost / 2, fiber_to=3)
