@@ -275,7 +275,7 @@ def test_analysis_plan_section(tmp_path):
 def test_cli_plan(tmp_path):
     runner = CliRunner()
     analysis = str(geocov.sample_paths()["analysis"])
-    res = runner.invoke(main, ["plan", analysis, "--budget", "2e9", "--currency", "VND",
+    res = runner.invoke(main, ["plan", analysis, "--budget", "4e9", "--currency", "VND",
                                "--fiber-to", "2", "-o", str(tmp_path), "--top", "3"])
     assert res.exit_code == 0, res.output
     assert "billion VND" in res.output or "million VND" in res.output
