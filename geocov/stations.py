@@ -218,9 +218,13 @@ _ALIASES: dict[str, list[str]] = {
     "azimuth": ["azimuth_deg", "az", "goc_phuong_vi", "phuong_vi", "huong", "huong_anten"],
     "beamwidth": ["beamwidth_deg", "bw", "do_rong_bup_song", "do_rong_bup", "bup_song"],
     "status": ["trang_thai", "tinh_trang"],
+    # antenna height above ground (m): the terrain model's transmitter height
+    "antenna_height_m": ["antenna_height", "do_cao_anten", "do_cao_anten_m", "chieu_cao_anten",
+                         "chieu_cao_anten_m", "height_m"],
 }
 _CLI_COLUMNS = "--stations-columns"
-_OPTIONAL = ("id", "operator", "range_m", "range_km", "azimuth", "beamwidth", "status")
+_OPTIONAL = ("id", "operator", "range_m", "range_km", "azimuth", "beamwidth", "status",
+             "antenna_height_m")
 
 # Folded header words that make a column look like a radius (or a technology) when no
 # alias matched: such a column must be named, never ignored (see _lookalike_columns).
@@ -568,8 +572,9 @@ def read_stations(
         or without its header line), or a (Geo)DataFrame.
     columns : mapping, optional
         Explicit column names, keys ``id, lon, lat, tech, operator, range_m, range_km,
-        azimuth, beamwidth, status``; ``None`` (or ``""``) for an optional key means "the
-        file has no such column" (e.g. ``{"range_m": None}``: use the default radii).
+        azimuth, beamwidth, status, antenna_height_m``; ``None`` (or ``""``) for an
+        optional key means "the file has no such column" (e.g. ``{"range_m": None}``: use
+        the default radii).
         Otherwise aliases are matched (case, spaces, ``_``/``-`` and diacritics ignored):
 
         * id: id/site_id/cell/cellid/station_id/ma_tram/ma_cell/ma_bts/ten_tram (a
@@ -586,7 +591,10 @@ def read_stations(
           ("Bán kính (km)")/ban_kinh_phu_song_km/coverage_radius_km/cell_radius_km;
         * azimuth: azimuth/azimuth_deg/az/goc_phuong_vi/phuong_vi/huong/huong_anten;
           beamwidth: beamwidth/beamwidth_deg/bw/do_rong_bup_song/do_rong_bup/bup_song;
-        * status: status/trang_thai/tinh_trang.
+        * status: status/trang_thai/tinh_trang;
+        * antenna_height_m (metres above ground, for the terrain model):
+          antenna_height_m/antenna_height/do_cao_anten(_m) ("Độ cao anten (m)")/
+          chieu_cao_anten(_m)/height_m.
 
         A column that looks like a radius (or, when no technology column is found, like a
         technology) but matches no alias is an error naming it: it is never ignored.
@@ -617,8 +625,10 @@ def read_stations(
         ``station_id, technology, operator, range_m, azimuth_deg, beamwidth_deg, status,
         geometry, source_file, source_row`` in the input CRS.  ``range_m`` NaN means "use
         the technology default"; azimuth is taken modulo 360 (clockwise from north);
-        NaN azimuth or beamwidth means omnidirectional.  Rows without an id get
-        ``"<file>:<row>"``; a missing operator becomes ``"unknown"``.
+        NaN azimuth or beamwidth means omnidirectional.  When the file has antenna
+        heights, an ``antenna_height_m`` column follows ``beamwidth_deg`` (NaN: the
+        terrain model's default; values outside 0-600 m are errors or rejects).  Rows
+        without an id get ``"<file>:<row>"``; a missing operator becomes ``"unknown"``.
 
         ``attrs["radius_note"]`` says where radii come from (for the model note) and
         ``attrs["technologies_not_counted"]`` counts the rows left out per technology
@@ -815,8 +825,9 @@ def read_stations(
         rng = rng * 1000.0
     az, az_raw = numbers("azimuth")
     bw, bw_raw = numbers("beamwidth")
+    ah, ah_raw = numbers("antenna_height_m")
     for key, val, raw in ((rng_key, rng, rng_raw), ("azimuth", az, az_raw),
-                          ("beamwidth", bw, bw_raw)):
+                          ("beamwidth", bw, bw_raw), ("antenna_height_m", ah, ah_raw)):
         if raw is None:
             continue
         bad = keep & raw.notna().to_numpy() & ~np.isfinite(val)
@@ -849,6 +860,16 @@ def read_stations(
                          "range_km=...) and the value, or leave the cell empty to use the "
                          "technology default."),
                 rejects=rejects)
+    if ah_raw is not None:
+        from .terrain import MAX_ANTENNA_HEIGHT_M
+
+        with np.errstate(invalid="ignore"):
+            bad = keep & ((ah < 0) | (ah > MAX_ANTENNA_HEIGHT_M))
+        keep = keep & reject_rows(bad, frame, column=cols["antenna_height_m"], values=ah_raw,
+                                  reason=f"antenna height outside 0-{MAX_ANTENNA_HEIGHT_M:g} m",
+                                  fix="Give the antenna's height above the ground in metres "
+                                      "(e.g. 30), or leave the cell empty for the default.",
+                                  rejects=rejects)
     if bw_raw is not None:
         with np.errstate(invalid="ignore"):
             bad = keep & ((bw <= 0) | (bw > 360))
@@ -932,6 +953,8 @@ def read_stations(
         },
         geometry=gpd.GeoSeries(points[keep], crs=out_crs),
     )[_COLUMNS]
+    if ah_raw is not None:  # carried only when the file gives antenna heights
+        out.insert(_COLUMNS.index("beamwidth_deg") + 1, "antenna_height_m", ah[keep])
     out.attrs["radius_note"] = radius_note
     out.attrs["technologies_not_counted"] = not_counted
     logger.info("%s: %d stations read, %d rejected, %d not counted", file, len(out),

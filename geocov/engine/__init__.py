@@ -17,7 +17,9 @@ threads (or on a Dask cluster), and summed:
    for a sector, its bearing is within half the beamwidth of the azimuth), the distance
    measured in the stations' metric CRS (exact when it is the grid's CRS, else with the
    Jacobian of the grid -> metric mapping at the midpoint, within a metre at 35 km). Each
-   base layer is one bit of a uint8 .. uint64 plane, all layers in one pass;
+   base layer is one bit of a uint8 .. uint64 plane, all layers in one pass; with
+   terrain (``station_masks``, :mod:`geocov.terrain`) a cell of a footprint is burned
+   only where the station's viewshed or signal mask reaches the cell centre;
 3. units are scan-converted from their vertex arrays (no GDAL, no Python geometry
    conversion): cells wholly inside a unit take its index; cells a unit boundary crosses
    count with the exact share of their area inside each unit (``weights="exact"``, the
@@ -464,6 +466,61 @@ class _Plan:
     polygon_mask: np.ndarray | None
     bit_dtype: Any
     exact: bool
+    terrain: tuple | None = None  # StationMasks.lookup_arrays() values, in kernel order
+
+
+#: Kernel arguments standing for "no terrain masks" (numba types them like real ones).
+_NO_TERRAIN = (
+    np.zeros(0, np.uint8),
+    np.zeros(1, np.int64),
+    *(np.zeros(0, np.int64) for _ in range(5)),
+    np.zeros(0, np.float64),
+    np.zeros(0, np.float64),
+    1.0,
+    1.0,
+)
+_TERRAIN_KEYS = (
+    "bits",
+    "offset",
+    "row0",
+    "col0",
+    "nrows",
+    "ncols",
+    "site",
+    "spx",
+    "spy",
+    "cw",
+    "ch",
+)
+
+
+def _terrain_arrays(station_masks, n_stations: int, grid: GridSpec, stations_crs) -> tuple:
+    """The masks' lookup arrays for the kernel, checked against the engine's stations."""
+    from pyproj import CRS
+
+    if len(station_masks) != n_stations:
+        raise SchemaError(
+            f"station_masks has {len(station_masks)} stations but centres_xy has "
+            f"{n_stations}; compute the masks for the same stations, in the same order"
+        )
+    scrs = stations_crs if stations_crs is not None else grid.crs
+    if scrs is not None and not CRS.from_user_input(scrs).equals(station_masks.crs):
+        raise CRSError(
+            f"station_masks are on a DEM in {station_masks.crs.name} but the stations are in "
+            f"{CRS.from_user_input(scrs).name}; read the DEM in the stations' metric CRS "
+            f"(geocov.terrain.read_dem(path, crs=...))"
+        )
+    a = station_masks.lookup_arrays()
+    out = []
+    for k in _TERRAIN_KEYS:
+        v = a[k]
+        if isinstance(v, np.ndarray):
+            dtype = {"bits": np.uint8, "spx": np.float64, "spy": np.float64}.get(k, np.int64)
+            v = np.ascontiguousarray(v, dtype=dtype)
+        else:
+            v = float(v)
+        out.append(v)
+    return tuple(out)
 
 
 def _read_population(
@@ -522,6 +579,8 @@ def _run_tile(plan: _Plan, r0: int, r1: int):
             d.cos_half,
             d.jl,
             d.step,
+            plan.terrain is not None,
+            *(plan.terrain if plan.terrain is not None else _NO_TERRAIN),
         )
     p = plan.polygons
     if p is not None:
@@ -635,6 +694,7 @@ def grid_coverage(
     tile_rows: int | None = None,
     workers: int = 2,
     client: Any = None,
+    station_masks: Any = None,
 ) -> GroupSums:
     """Cells and population of a grid summed per (unit, footprint bit pattern).
 
@@ -673,6 +733,11 @@ def grid_coverage(
         Threads processing tiles (ignored with ``client``).
     client : dask.distributed.Client, optional
         Map the tiles over this Dask cluster instead of local threads.
+    station_masks : geocov.terrain.StationMasks, optional
+        Terrain: what each station reaches over a DEM (:func:`geocov.terrain.viewsheds`
+        or :func:`geocov.terrain.signal_masks` for the same stations, in the same order,
+        on a DEM in ``stations_crs``). A cell of a disc or wedge is then covered only
+        where the station's mask reaches the cell centre.
 
     Returns
     -------
@@ -684,7 +749,8 @@ def grid_coverage(
         If an array has the wrong length, a radius is missing or negative, a bit is out of
         range, a geometry is not polygonal or an option is unknown.
     CRSError
-        If the stations' CRS is not metric.
+        If the stations' CRS is not metric, or ``station_masks`` are on a DEM in another
+        CRS.
 
     Examples
     --------
@@ -737,6 +803,11 @@ def grid_coverage(
             stations_crs,
             bit_dtype,
         )
+    terrain = None
+    if station_masks is not None:
+        if centres_xy is None:
+            raise SchemaError("station_masks needs the stations (centres_xy, radius_m, ...)")
+        terrain = _terrain_arrays(station_masks, len(discs.cx) if discs else 0, grid, stations_crs)
     poly = mask = None
     if polygons is not None:
         poly = _polygons(polygons, grid, "polygons")
@@ -755,6 +826,7 @@ def grid_coverage(
         polygon_mask=mask,
         bit_dtype=bit_dtype,
         exact=weights == "exact",
+        terrain=terrain,
     )
     tiles = _tiles(grid, plan.population, tile_rows)
     if client is not None:

@@ -29,6 +29,8 @@ import math
 import numpy as np
 from numba import njit
 
+from ..terrain._kernels import reached_at_offset
+
 _jit = njit(nogil=True, cache=True)  # tiles run in threads: release the GIL
 
 FULL = 1.0 - 1e-9  # a cell at least this much inside a unit is wholly inside
@@ -200,13 +202,44 @@ def _root(j0, j1, j2, j3, dy, r, side):
 
 @_jit
 def burn_discs(
-    bits, r0, idx, cx, cy, radius, mask, row_lo, row_hi, sector, ux, uy, cos_half, jl, step
+    bits,
+    r0,
+    idx,
+    cx,
+    cy,
+    radius,
+    mask,
+    row_lo,
+    row_hi,
+    sector,
+    ux,
+    uy,
+    cos_half,
+    jl,
+    step,
+    terrain,
+    tbits,
+    toffset,
+    trow0,
+    tcol0,
+    tnrows,
+    tncols,
+    tsite,
+    tspx,
+    tspy,
+    tcw,
+    tch,
 ):
     """OR each station's bit into the cells whose centre lies in its disc or wedge.
 
     ``bits`` is the tile (rows r0 .. r0 + h); ``idx`` the stations to burn.  The distance
     from the station to a cell centre is measured in metres with the Jacobian of the grid
     -> metric mapping at their midpoint (exact when the mapping is affine).
+
+    With ``terrain``, a cell of the disc or wedge is burned only where the station's
+    terrain mask reaches it (``t*``: :meth:`geocov.terrain.StationMasks.lookup_arrays`,
+    station ``s`` of the engine being station ``s`` of the masks), looked up at the cell
+    centre's metric offset from the station (the same Jacobian).
     """
     h, w = bits.shape
     varying = jl.shape[1] > 1 or jl.shape[2] > 1
@@ -236,7 +269,7 @@ def burn_discs(
             if c1 < c0:  # the span lies left or right of the grid
                 continue
             row = bits[j - r0]
-            if not sector[s]:
+            if not sector[s] and not terrain:
                 span = row[c0 : c1 + 1]  # from 0: no negative-index checks, vectorised
                 for k in range(span.shape[0]):
                     span[k] |= m
@@ -247,9 +280,28 @@ def burn_discs(
                         j0, j1, j2, j3 = _jacobian(jl, step, cx[s] + 0.5 * dx, ym)
                     e = j0 * dx + j1 * dy
                     n = j2 * dx + j3 * dy
-                    dot = e * ux[s] + n * uy[s]
-                    if dot >= math.sqrt(e * e + n * n) * cos_half[s] - 1e-9 * r:
-                        row[k] |= m
+                    if sector[s]:
+                        dot = e * ux[s] + n * uy[s]
+                        if dot < math.sqrt(e * e + n * n) * cos_half[s] - 1e-9 * r:
+                            continue
+                    if terrain and not reached_at_offset(
+                        tbits,
+                        toffset,
+                        trow0,
+                        tcol0,
+                        tnrows,
+                        tncols,
+                        tsite,
+                        tspx,
+                        tspy,
+                        tcw,
+                        tch,
+                        s,
+                        e,
+                        n,
+                    ):
+                        continue
+                    row[k] |= m
 
 
 @_jit
