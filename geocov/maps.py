@@ -1102,7 +1102,7 @@ def _units_config(
         "highlightStyle": hl_style,
         # under the outline: a white halo wider than it, so that the outline stands out
         # on every fill colour (magenta on the crimson 0% class, white on the dark ones)
-        "haloStyle": {"color": "#ffffff", "weight": float(hl_style.get("weight") or 3) + 4,
+        "haloStyle": {"color": "#ffffff", "weight": _number(hl_style.get("weight"), 3.0) + 4,
                       "opacity": 0.95, "fill": False},
         "parentStyle": {
             "color": "#444444",
@@ -1123,6 +1123,12 @@ def _units_config(
         "geoms": "__GEOMS__",
         "parentGeoms": "__PARENTS__",
     }
+
+
+def _number(value: Any, default: float) -> float:
+    """``value`` as a float when it is a number, else ``default`` (a style's weight)."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else default
 
 
 def _units_payload(
@@ -1491,7 +1497,7 @@ def save_png(
     height: int = 900,
     wait_ms: int = 4000,
     offline: bool = True,
-    paper: Literal["A4", "A3"] | None = None,
+    paper: str | None = None,
     landscape: bool = True,
     scale: float = 2.0,
 ) -> Path:
@@ -1540,7 +1546,7 @@ def save_pdf(
     m: Any,
     path: str | os.PathLike[str],
     *,
-    paper: Literal["A4", "A3"] = "A4",
+    paper: str = "A4",
     landscape: bool = True,
     wait_ms: int = 4000,
     offline: bool = True,
