@@ -1,12 +1,15 @@
-"""The grid engine (geocov.engine) against today's grid stage and the expert script.
+"""geocov (read + coverage) and its grid engine against the expert script, run alongside.
 
 Runs on the national synthetic case of ``../shared/bench/gen.py`` (generated outside the
 repository), each measurement in a fresh process so that its peak RSS is its own, the
 variants interleaved and repeated (the machine has 2 cores and is shared: figures are
 noisy, medians are reported):
 
-* ``current``: read (geocov readers) + ``geocov.coverage(...)`` as it is today, with its
-  "grid coverage" stage timed on its own (peak RSS sampled every 20 ms);
+* ``geocov``: read (geocov readers) + ``geocov.coverage(...)`` with 2 threads (and 1
+  thread, and a Dask ``LocalCluster`` of 2 worker processes with ``--dask``), its "grid
+  coverage" stage timed on its own (peak RSS sampled every 20 ms). Module imports are
+  done before the clock starts, as the expert script does before its laps; loading the
+  engine's compiled kernels from numba's cache (first call) is timed;
 * ``engine``: read units and stations (geocov readers), prepare them as ``coverage`` does
   (one reprojection of the units, ``_prepare_stations``) and run
   ``geocov.engine.grid_coverage`` with exact boundary weights, 1 and 2 threads, and on a
@@ -17,6 +20,7 @@ noisy, medians are reported):
   technology against an exact vector reference (union of 256-gon footprints, clipped to
   each commune, summed by exactextract).
 
+    python bench/bench_engine.py --data /tmp/national --runs geocov,expert --repeat 3
     python bench/bench_engine.py --data /tmp/national            # generated if absent
     python bench/bench_engine.py --data /tmp/national01 --scale 0.1 --repeat 3
     python bench/bench_engine.py --data /tmp/national --accuracy --runs none
@@ -82,14 +86,9 @@ def prepare(units, stations, tif: Path):
     wcrs = geocov.crs.working_crs(units)
     st = cov._prepare_stations(stations, radius_m=None, statuses=None, wcrs=wcrs)
     with rasterio.open(tif) as src:
-        gcrs, transform = src.crs, src.transform
+        gcrs = src.crs
     units_g = units.geometry.to_crs(gcrs).values
-    grid = GridSpec.from_raster(
-        tif,
-        shapely.total_bounds(units_g),
-        resolution_m=RESOLUTION_M,
-        pixel_size_m=cov._pixel_sides_m(transform, gcrs, units),
-    )
+    grid = GridSpec.from_raster(tif, shapely.total_bounds(units_g), resolution_m=RESOLUTION_M)
     return units_g, st, wcrs, grid
 
 
@@ -115,82 +114,38 @@ def peak_rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / GIB
 
 
-def engine_grid_groups(units, units_w, area_km2, st, wcrs, resolution_m, *, raster):
-    """Today's ``coverage._grid_groups`` rewritten on the engine: the swap, measured here
-    by patching it in (``swapped`` runs) before coverage.py changes."""
-    import importlib
-
-    import rasterio
-    import shapely
-    from pyproj import CRS
-
-    from geocov.engine import GridSpec, grid_coverage
-
-    cov = importlib.import_module("geocov.coverage")
-    if raster is not None:
-        with rasterio.open(raster) as src:
-            gcrs, transform = src.crs, src.transform
-        same = gcrs is not None and CRS.from_user_input(gcrs) == CRS.from_user_input(wcrs)
-        units_g = units_w.values if same else units.geometry.to_crs(gcrs).values
-        grid = GridSpec.from_raster(
-            raster,
-            shapely.total_bounds(units_g),
-            resolution_m=resolution_m,
-            pixel_size_m=cov._pixel_sides_m(transform, gcrs, units),
-        )
-        if not grid.inside_raster:
-            warnings.warn(
-                f"{Path(raster).name}: the population raster does not cover the whole "
-                f"study area; population outside it counts as 0",
-                cov.DataQualityWarning,
-                stacklevel=3,
-            )
-        desc = (
-            f"population raster grid {Path(raster).name} ({gcrs.to_string()}), pixels "
-            f"split {grid.factor}x{grid.factor}, boundary cells weighted by area"
-        )
-    else:
-        units_g = units_w.values
-        grid = GridSpec.from_bounds(units_w.total_bounds, resolution_m=resolution_m, crs=wcrs)
-        desc = f"{resolution_m:g} m grid in {wcrs.to_string()}, boundary cells weighted by area"
-    s = grid_coverage(
-        units_g,
-        grid=grid,
-        population=raster,
-        centres_xy=st.xy,
-        radius_m=st.radius_m,
-        bit_of_station=st.layer,
-        azimuth_deg=st.azimuth_deg,
-        beamwidth_deg=st.beamwidth_deg,
-        stations_crs=wcrs,
-    )
-    return cov._Groups(
-        n_units=len(units),
-        unit=s.unit,
-        pattern=s.pattern,
-        cells=s.cells,
-        pop=s.population,
-        unit_cells=s.unit_cells,
-        unit_pop=s.unit_population,
-        unit_bits=s.unit_bits,
-        description=desc,
-    )
-
-
 # --------------------------------------------------------------------------- children
-def child_current(d: Path, args) -> dict:
-    sys.path.insert(0, str(HERE))
+def import_modules() -> None:
+    """What the expert script imports before its laps (and geocov's own modules, numba)."""
     import importlib
 
+    for name in (
+        "numpy", "pandas", "geopandas", "shapely", "pyogrio", "pyproj", "rasterio",
+        "geocov.boundaries", "geocov.villages", "geocov.stations", "geocov.coverage",
+        "geocov.engine._kernels",
+    ):  # fmt: skip
+        importlib.import_module(name)
+
+
+def child_geocov(d: Path, args) -> dict:
+    sys.path.insert(0, str(HERE))
     from run_bench import RssSampler
 
     import geocov
 
-    if args.swapped:
-        from geocov.engine import _kernels  # noqa: F401  (numba import: not timed)
+    import_modules()
+    client = cluster = None
+    if args.scheduler == "dask":
+        from distributed import Client, LocalCluster
 
-        importlib.import_module("geocov.coverage")._grid_groups = engine_grid_groups
-
+        cluster = LocalCluster(
+            n_workers=args.workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            worker_dashboard_address=None,
+        )
+        client = Client(cluster)
     sampler = RssSampler()
     sampler.start()
     t0 = time.perf_counter()
@@ -202,9 +157,14 @@ def child_current(d: Path, args) -> dict:
         stations=stations,
         population=d / "population.tif",
         resolution_m=RESOLUTION_M,
+        workers=args.workers,
+        client=client,
     )
     t2 = time.perf_counter()
     sampler.stop()
+    if client is not None:
+        client.close()
+        cluster.close()
     cursor, grid_rss = t1, 0
     for name, seconds in result.timings.items():
         if name == "grid coverage":
@@ -223,8 +183,9 @@ def child_current(d: Path, args) -> dict:
 
 
 def child_engine(d: Path, args) -> dict:
-    import geocov.engine._kernels  # noqa: F401  (numba import: not timed)
     from geocov.engine import grid_coverage
+
+    import_modules()
 
     tif = d / "population.tif"
     t0 = time.perf_counter()
@@ -360,7 +321,7 @@ def covered_accuracy(units, units_g, st, wcrs, grid, tif, sums, ref) -> dict:
     return out
 
 
-CHILDREN = {"current": child_current, "engine": child_engine, "accuracy": child_accuracy}
+CHILDREN = {"geocov": child_geocov, "engine": child_engine, "accuracy": child_accuracy}
 
 
 # --------------------------------------------------------------------------- parent
@@ -424,8 +385,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument(
         "--runs",
-        default="current,swapped,engine,expert",
-        help="comma list of current, swapped, engine, expert (or 'none')",
+        default="geocov,engine,expert",
+        help="comma list of geocov, engine, expert (or 'none')",
     )
     ap.add_argument("--dask", action="store_true", help="also the engine on a LocalCluster")
     ap.add_argument("--accuracy", action="store_true")
@@ -434,7 +395,6 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--weights", default="exact")
     ap.add_argument("--scheduler", default="threads")
-    ap.add_argument("--swapped", action="store_true")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     if args.child:
@@ -444,10 +404,10 @@ def main() -> None:
     ensure_case(args.data, args.scale)
     runs = [r for r in args.runs.split(",") if r and r != "none"]
     variants: list[tuple[str, list[str]]] = []
-    if "current" in runs:
-        variants.append(("current", []))
-    if "swapped" in runs:
-        variants.append(("current, engine swapped in", ["--swapped"]))
+    if "geocov" in runs:
+        variants += [(f"geocov {w} thread(s)", ["--workers", str(w)]) for w in (2, 1)]
+        if args.dask:
+            variants.append(("geocov dask 2 workers", ["--workers", "2", "--scheduler", "dask"]))
     if "engine" in runs:
         variants += [(f"engine {w} thread(s)", ["--workers", str(w)]) for w in (1, 2)]
         if args.dask:
@@ -466,8 +426,8 @@ def main() -> None:
         for name, extra in order:
             if name == "expert":
                 r = run_expert(args.data, work)
-            elif name.startswith("current"):
-                r = run_child("current", args.data, extra)
+            elif name.startswith("geocov"):
+                r = run_child("geocov", args.data, extra)
             else:
                 r = run_child("engine", args.data, extra)
             results[name].append(r)
@@ -482,7 +442,7 @@ def main() -> None:
         print(f"\n{args.data} (medians of {args.repeat}; ratio = total / expert total)")
         print(f"  {'variant':<24} {'total s':>8} {'stage s':>8} {'peak GiB':>9} {'ratio':>6}")
         for name, rows in results.items():
-            stage = med(rows, "grid_s") if name.startswith("current") else med(rows, "engine_s")
+            stage = med(rows, "grid_s") if name.startswith("geocov") else med(rows, "engine_s")
             print(
                 f"  {name:<24} {med(rows, 'total_s'):8.2f} {stage:8.2f} "
                 f"{med(rows, 'peak_rss_gib'):9.2f} {med(rows, 'total_s') / expert_s:6.2f}"

@@ -48,18 +48,15 @@ import pandas as pd
 import shapely
 
 from . import crs as _crs
+from . import rollup
 from .errors import CRSError, DataQualityWarning, DataSourceError, SchemaError, hint
 from .io import RejectsReport
 from .vocabulary import (
-    DENOMINATORS,
-    MEASURES,
+    NO_SIGNAL,
     TECH_LAYER,
     TECH_LAYERS,
     TECHNOLOGIES,
-    covered_column,
     is_sector,
-    metric_columns,
-    pct_column,
     unit_levels,
 )
 
@@ -132,7 +129,8 @@ class CoverageResult:
         self._check_level(level)
         key = (level, "units")
         if key not in self._cache:
-            self._cache[key] = self._with_geometry(level, _rollup(self.base, self, level, by=()))
+            table = rollup.rollup(self.base, self.levels, self.finest, level)
+            self._cache[key] = self._with_geometry(level, table)
         return self._cache[key].copy()
 
     def operator_table(self, level: str) -> pd.DataFrame:
@@ -140,7 +138,9 @@ class CoverageResult:
         self._check_level(level)
         key = (level, "operator")
         if key not in self._cache:
-            self._cache[key] = _rollup(self.base_operator, self, level, by=("operator",))
+            self._cache[key] = rollup.rollup(
+                self.base_operator, self.levels, self.finest, level, by=("operator",)
+            )
         return self._cache[key].copy()
 
     def _with_geometry(self, level: str, table: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -334,200 +334,85 @@ def coverage(
         If ``units`` is not a normalised units frame, or an option is out of range.
     """
     timer = _Timer()
+    # ---- checks
     levels, finest = _basic_checks(units, villages, stations, fiber, resolution_m)
     engine_options = _engine_options(workers, scheduler, client)
     wcrs = _crs.working_crs(units, crs)
-    ucode = f"{finest}_code"
+
+    # ---- prepare: units, villages, stations in the working CRS
     units = units.reset_index(drop=True)
-    n_units = len(units)
     units_w = units.geometry.to_crs(wcrs)  # the one reprojection of the units
     area_km2 = _areas_km2(units, units_w, wcrs)
     timer.lap("prepare units")
-
-    # ---- villages: link to units
     villages_read = villages  # fiber rows naming a village the linking rejects say so
+    linked = None
     if villages is not None:
-        from .villages import link_villages
-
-        villages = link_villages(villages, units, tolerance_m=village_tolerance_m,
-                                 rejects=rejects).reset_index(drop=True)
-        code_to_idx = pd.Series(np.arange(n_units), index=units[ucode].values)
-        v_unit = code_to_idx.reindex(villages["unit_code"].values).to_numpy()
-        v_xy = _representative_xy(villages.geometry.to_crs(wcrs).values)
+        linked = _link_villages(villages, units, finest, wcrs, village_tolerance_m, rejects)
+        villages = linked.frame
         timer.lap("link villages")
-
-    # ---- stations: base layers
     st = _prepare_stations(stations, radius_m=radius_m, statuses=statuses, wcrs=wcrs)
-    layers = st.layer_names
-    n_layers = len(layers)
-    st_unit = _station_units(st, units_w, units[ucode].to_numpy(dtype=str))
+    st_unit = _station_units(st, units_w, units[f"{finest}_code"].to_numpy(dtype=str))
     _warn_far_stations(st, units_w, st_unit)
     timer.lap("prepare stations")
-
-    # ---- grid: cells per (unit, pattern)
     pop_mode, pop_label = _population_mode(population, villages, units)
+
+    # ---- engine: the grid, villages and units against the footprints, fiber
     grid = _grid_groups(
         units, units_w, st, wcrs, resolution_m,
         raster=population if pop_mode == "raster" else None, **engine_options,
     )
     timer.lap("grid coverage")
-
-    # ---- villages coverage
-    n_vil = 0
-    v_bits = np.zeros(0, dtype=np.uint64)
-    if villages is not None:
-        n_vil = len(villages)
-        v_bits = _point_bits(v_xy, st)
+    v_bits = None
+    if linked is not None:
+        v_bits = _point_bits(linked.xy, st)
         timer.lap("village coverage")
-
-    # ---- units that have each layer (exact)
     u_bits = _unit_bits(units_w, st, grid.sums.unit_bits)
     timer.lap("unit signal")
-
-    # ---- fiber
     v_fiber = u_fiber = None
     if fiber is not None:
-        from .fiber import fiber_reach
-
-        vf, uf = fiber_reach(
-            fiber,
-            villages=villages if villages is not None else _no_villages(units),
-            units=units,
-            crs=wcrs,
-            villages_read=villages_read,
-            rejects=rejects,
-        )
-        u_fiber = uf.to_numpy(dtype=bool)
-        if villages is not None:
-            v_fiber = vf.to_numpy(dtype=bool)
+        v_fiber, u_fiber = _fiber(fiber, villages, units, wcrs, villages_read, rejects)
         timer.lap("fiber reach")
 
-    # ---- population denominators
-    if pop_mode == "villages" and villages is not None:
-        v_pop = villages["population"].fillna(0.0).to_numpy(dtype=float)
-        missing = int(villages["population"].isna().sum())
-    else:
-        v_pop, missing = None, 0
-
-    # ---- assemble per-unit x operator-set metrics
-    op_sets: dict[str, np.ndarray] = {"": np.ones(n_layers, dtype=bool)}
-    for op in st.operators:
-        op_sets[op] = st.layer_operator == op
-    frames = {}
-    for op, op_mask in op_sets.items():
-        cols: dict[str, np.ndarray] = {}
-        for name, techs in TECH_LAYERS.items():
-            mask = _layer_mask(st, techs, op_mask)
-            frac, pop_cov = grid.covered(mask)
-            cols[f"covered_area_km2_{name}"] = area_km2 * frac
-            if pop_mode == "raster":
-                cols[f"population_covered_{name}"] = pop_cov
-            elif pop_mode == "units":
-                cols[f"population_covered_{name}"] = units["population"].to_numpy(float) * frac
-            if villages is not None:
-                cov = (v_bits & mask) != 0
-                ok = ~np.isnan(v_unit)
-                cols[f"villages_covered_{name}"] = np.bincount(
-                    v_unit[ok].astype(np.int64), weights=cov[ok], minlength=n_units
-                )
-                if pop_mode == "villages":
-                    cols[f"population_covered_{name}"] = np.bincount(
-                        v_unit[ok].astype(np.int64), weights=(v_pop * cov)[ok], minlength=n_units
-                    )
-            has = (u_bits & mask) != 0
-            cols[f"{finest}s_with_{'signal' if name == 'any' else name}"] = has.astype(np.int64)
-            st_sel = (st.bits & mask) != 0
-            inside = st_unit >= 0
-            cols[f"stations_{name}"] = np.bincount(st_unit[inside & st_sel], minlength=n_units)
-            cols[f"stations_outside_{name}"] = np.full(n_units, 0)
-            if n_units:
-                cols[f"stations_outside_{name}"][0] = int((~inside & st_sel).sum())
-        frames[op] = cols
-    timer.lap("metrics")
-
-    def frame_for(op: str) -> pd.DataFrame:
-        return _base_frame(
-            units, levels, area_km2, frames[op], grid, pop_mode, pop_label, villages,
-            v_unit if villages is not None else None, v_pop, v_fiber, u_fiber, finest,
-        )
-
-    base = frame_for("")
+    # ---- result: tables per operator set, the layers as used, metadata
+    arrays = rollup.UnitArrays(
+        area_km2=area_km2,
+        covered=grid.covered,
+        unit_bits=u_bits,
+        population_mode=pop_mode,
+        population_label=pop_label,
+        population=(
+            grid.sums.unit_population if pop_mode == "raster"
+            else units["population"].to_numpy(float) if pop_mode == "units" else None
+        ),
+        village_unit=linked.unit if linked is not None else None,
+        village_bits=v_bits,
+        village_population=(
+            villages["population"].to_numpy(float) if villages is not None else None
+        ),
+        village_fiber=v_fiber,
+        unit_fiber=u_fiber,
+        station_unit=st_unit,
+        station_bits=st.bits,
+    )
+    ids = units[[c for lv in levels for c in (f"{lv}_code", f"{lv}_name")]]
+    base = rollup.finest_table(ids, arrays, finest, _layer_masks(st))
     base_op = (
-        pd.concat([frame_for(op).assign(operator=op) for op in st.operators], ignore_index=True)
+        pd.concat(
+            [
+                rollup.finest_table(ids, arrays, finest, _layer_masks(st, op)).assign(operator=op)
+                for op in st.operators
+            ],
+            ignore_index=True,
+        )
         if st.operators
         else base.iloc[:0].assign(operator=pd.Series(dtype=str))
     )
-
-    out_villages = None
-    if villages is not None:
-        best = np.full(n_vil, "none", dtype=object)
-        for tech in TECHNOLOGIES:  # ascending, so the best one wins
-            best[(v_bits & _layer_mask(st, (tech,), op_sets[""])) != 0] = tech
-        out_villages = gpd.GeoDataFrame(
-            {
-                "village_code": villages["village_code"].values,
-                "village_name": villages["village_name"].values,
-                "unit_code": villages["unit_code"].values,
-                "population": villages["population"].values,
-                "best_technology": best,
-                "fiber": v_fiber if v_fiber is not None else np.zeros(n_vil, dtype=bool),
-            },
-            geometry=villages.geometry.to_crs(4326).values,
-            crs=4326,
-        )
-    out_stations = None
-    if stations is not None:
-        out_stations = gpd.GeoDataFrame(
-            {
-                "station_id": st.frame["station_id"].values,
-                "technology": st.frame["technology"].values,
-                "operator": st.frame["operator"].values,
-                "range_m": st.radius_m,
-                # the wedge as used, so that geocov.priorities tests exactly these footprints
-                "azimuth_deg": st.azimuth_deg,
-                "beamwidth_deg": st.beamwidth_deg,
-                "inside": st_unit >= 0,
-            },
-            geometry=st.frame.geometry.to_crs(4326).values,
-            crs=4326,
-        )
-    out_fiber = None
-    if fiber is not None:
-        # nodes and routes that carry fiber; a code list has none (no geometry, no CRS), and
-        # then no fiber layer at all, so that distances to fiber are not taken as infinite
-        is_geo = fiber["kind"].isin(["node", "route"]).to_numpy()
-        if is_geo.any():
-            connected = (
-                fiber["connected"].fillna(False).to_numpy(dtype=bool)
-                if "connected" in fiber.columns
-                else np.ones(len(fiber), dtype=bool)
-            )
-            geo = fiber[is_geo & connected]
-            out_fiber = gpd.GeoDataFrame(
-                {"kind": geo["kind"].values},
-                geometry=geo.geometry.to_crs(4326).values if len(geo) else [],
-                crs=4326,
-            )
-    metadata = {
-        "title": title or "Coverage",
-        "data_date": data_date or "",
-        "sources": sorted(
-            {str(f) for f in _sources(units, villages, stations, fiber)}
-            | ({Path(str(population)).name} if pop_mode == "raster" else set())
-        ),
-        "model": _model_text(st, grid, pop_label, resolution_m, wcrs,
-                             stations.attrs if stations is not None else {}),
-        "working_crs": wcrs.to_string(),
-        "grid": grid.description,
-        "population_source": pop_label,
-        "stations_excluded": st.excluded,
-        "technologies_not_counted": dict(
-            (stations.attrs.get("technologies_not_counted") or {}) if stations is not None else {}
-        ),
-        "villages_missing_population": missing,
-    }
-    timer.lap("assemble")
-    return CoverageResult(
+    timer.lap("metrics")
+    metadata = _metadata(
+        title, data_date, units, villages, stations, fiber, population, st, grid, wcrs,
+        pop_mode, pop_label, resolution_m,
+    )
+    result = CoverageResult(
         levels=(*levels, "total"),
         finest=finest,
         layers=tuple(TECH_LAYERS),
@@ -535,13 +420,145 @@ def coverage(
         base=base,
         base_operator=base_op,
         units=units,
-        villages=out_villages,
-        stations=out_stations,
-        fiber=out_fiber,
+        villages=_villages_out(villages, v_bits, v_fiber, st) if villages is not None else None,
+        stations=_stations_out(st, st_unit) if stations is not None else None,
+        fiber=_fiber_out(fiber) if fiber is not None else None,
         metadata=metadata,
         timings=timer.laps,
         rejects=rejects,
     )
+    timer.lap("assemble")
+    return result
+
+
+# --------------------------------------------------------------------------- prepare
+@dataclass(frozen=True)
+class _Linked:
+    """Villages linked to their finest unit, with their points in the working CRS."""
+
+    frame: gpd.GeoDataFrame
+    unit: np.ndarray  # unit index per village (float, NaN: none)
+    xy: np.ndarray  # (n, 2) representative points
+
+
+def _link_villages(villages, units, finest, wcrs, tolerance_m, rejects) -> _Linked:
+    from .villages import link_villages
+
+    linked = link_villages(
+        villages, units, tolerance_m=tolerance_m, rejects=rejects
+    ).reset_index(drop=True)
+    code_to_idx = pd.Series(np.arange(len(units)), index=units[f"{finest}_code"].values)
+    unit = code_to_idx.reindex(linked["unit_code"].values).to_numpy(dtype=float)
+    return _Linked(linked, unit, _representative_xy(linked.geometry.to_crs(wcrs).values))
+
+
+def _fiber(fiber, villages, units, wcrs, villages_read, rejects):
+    """(villages with fiber or None, units with fiber) as bool arrays."""
+    from .fiber import fiber_reach
+
+    vf, uf = fiber_reach(
+        fiber,
+        villages=villages if villages is not None else _no_villages(units),
+        units=units,
+        crs=wcrs,
+        villages_read=villages_read,
+        rejects=rejects,
+    )
+    return (vf.to_numpy(dtype=bool) if villages is not None else None), uf.to_numpy(dtype=bool)
+
+
+# --------------------------------------------------------------------------- result
+def _layer_masks(st: _Stations, operator: str | None = None) -> dict[str, int]:
+    """Reported layer -> bit mask of the base layers it counts (of ``operator`` only)."""
+    ops = np.ones(len(st.layer_names), dtype=bool)
+    if operator is not None:
+        ops = st.layer_operator == operator
+    return {name: int(_layer_mask(st, techs, ops)) for name, techs in TECH_LAYERS.items()}
+
+
+def _villages_out(villages, v_bits, v_fiber, st: _Stations) -> gpd.GeoDataFrame:
+    """The villages as used (EPSG:4326) with their best technology and fiber."""
+    everyone = np.ones(len(st.layer_names), dtype=bool)
+    best = np.full(len(villages), NO_SIGNAL, dtype=object)
+    for tech in TECHNOLOGIES:  # ascending, so the best one wins
+        best[(v_bits & _layer_mask(st, (tech,), everyone)) != 0] = tech
+    return gpd.GeoDataFrame(
+        {
+            "village_code": villages["village_code"].values,
+            "village_name": villages["village_name"].values,
+            "unit_code": villages["unit_code"].values,
+            "population": villages["population"].values,
+            "best_technology": best,
+            "fiber": v_fiber if v_fiber is not None else np.zeros(len(villages), dtype=bool),
+        },
+        geometry=villages.geometry.to_crs(4326).values,
+        crs=4326,
+    )
+
+
+def _stations_out(st: _Stations, st_unit: np.ndarray) -> gpd.GeoDataFrame:
+    """The stations as used (EPSG:4326), and whether each lies inside the study area."""
+    return gpd.GeoDataFrame(
+        {
+            "station_id": st.frame["station_id"].values,
+            "technology": st.frame["technology"].values,
+            "operator": st.frame["operator"].values,
+            "range_m": st.radius_m,
+            # the wedge as used, so that geocov.priorities tests exactly these footprints
+            "azimuth_deg": st.azimuth_deg,
+            "beamwidth_deg": st.beamwidth_deg,
+            "inside": st_unit >= 0,
+        },
+        geometry=st.frame.geometry.to_crs(4326).values,
+        crs=4326,
+    )
+
+
+def _fiber_out(fiber: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """Nodes and routes that carry fiber (EPSG:4326); a code list has none (no geometry,
+    no CRS), and then no fiber layer at all, so that distances to fiber are not taken as
+    infinite."""
+    is_geo = fiber["kind"].isin(["node", "route"]).to_numpy()
+    if not is_geo.any():
+        return None
+    connected = (
+        fiber["connected"].fillna(False).to_numpy(dtype=bool)
+        if "connected" in fiber.columns
+        else np.ones(len(fiber), dtype=bool)
+    )
+    geo = fiber[is_geo & connected]
+    return gpd.GeoDataFrame(
+        {"kind": geo["kind"].values},
+        geometry=geo.geometry.to_crs(4326).values if len(geo) else [],
+        crs=4326,
+    )
+
+
+def _metadata(
+    title, data_date, units, villages, stations, fiber, population, st, grid, wcrs,
+    pop_mode, pop_label, resolution_m,
+) -> dict[str, Any]:
+    attrs = stations.attrs if stations is not None else {}
+    missing = (
+        int(villages["population"].isna().sum())
+        if pop_mode == "villages" and villages is not None
+        else 0
+    )
+    return {
+        "title": title or "Coverage",
+        "data_date": data_date or "",
+        "sources": sorted(
+            {str(f) for f in _sources(units, villages, stations, fiber)}
+            | ({Path(str(population)).name} if pop_mode == "raster" else set())
+        ),
+        "model": _model_text(st, grid, pop_label, resolution_m, wcrs, attrs),
+        "working_crs": wcrs.to_string(),
+        "grid": grid.description,
+        "population_source": pop_label,
+        "stations_excluded": st.excluded,
+        "technologies_not_counted": dict(attrs.get("technologies_not_counted") or {}),
+        "villages_missing_population": missing,
+    }
 
 
 # --------------------------------------------------------------------------- checks
@@ -693,7 +710,8 @@ class _Stations:
         itself)."""
         from .stations import station_footprints
 
-        frame = self.frame.iloc[rows].assign(range_m=self.radius_m[rows])
+        # a fresh index: station_footprints aligns its geometries to the frame's index
+        frame = self.frame.iloc[rows].reset_index(drop=True).assign(range_m=self.radius_m[rows])
         return station_footprints(frame, crs=self.wcrs).geometry.values
 
 
@@ -929,7 +947,7 @@ class _Grid:
     sums: Any  # geocov.engine.GroupSums
     description: str
 
-    def covered(self, mask: np.uint64) -> tuple[np.ndarray, np.ndarray]:
+    def covered(self, mask: int) -> tuple[np.ndarray, np.ndarray]:
         """(covered share of each unit's cells, covered population per unit) for ``mask``.
 
         A unit's cells are fractional where its boundary crosses them (exact area
@@ -1002,148 +1020,6 @@ def _grid_groups(
         client=client,
     )
     return _Grid(sums, desc)
-
-
-# --------------------------------------------------------------------------- tables
-def _base_frame(
-    units,
-    levels,
-    area_km2,
-    cols,
-    grid: _Grid,
-    pop_mode,
-    pop_label,
-    villages,
-    v_unit,
-    v_pop,
-    v_fiber,
-    u_fiber,
-    finest,
-) -> pd.DataFrame:
-    """The finest-level table: identifiers, denominators and numerators (no percentages)."""
-    n_units = len(units)
-    data: dict[str, Any] = {}
-    for lv in levels:
-        data[f"{lv}_code"] = units[f"{lv}_code"].astype(str).values
-        data[f"{lv}_name"] = units[f"{lv}_name"].astype(str).values
-    data["area_km2"] = area_km2
-    if villages is not None:
-        ok = ~np.isnan(v_unit)
-        vu = v_unit[ok].astype(np.int64)
-        data["villages"] = np.bincount(vu, minlength=n_units)
-        data["villages_fiber"] = (
-            np.bincount(vu, weights=v_fiber[ok], minlength=n_units)
-            if v_fiber is not None
-            else np.full(n_units, np.nan)
-        )
-    else:
-        data["villages"] = np.zeros(n_units)
-        data["villages_fiber"] = np.full(n_units, np.nan)
-    if pop_mode == "raster":
-        data["population"] = grid.sums.unit_population
-    elif pop_mode == "villages":
-        ok = ~np.isnan(v_unit)
-        data["population"] = np.bincount(
-            v_unit[ok].astype(np.int64), weights=v_pop[ok], minlength=n_units
-        )
-    elif pop_mode == "units":
-        data["population"] = units["population"].fillna(0).to_numpy(float)
-    else:
-        data["population"] = np.zeros(n_units)
-    data["population_source"] = pop_label
-    data[f"{finest}s"] = np.ones(n_units, dtype=np.int64)
-    data[f"{finest}s_with_fiber"] = (
-        u_fiber.astype(np.int64) if u_fiber is not None else np.full(n_units, np.nan)
-    )
-    for k, v in cols.items():
-        if k.startswith(("villages_covered_",)) and villages is None:
-            continue
-        data[k] = v
-    frame = pd.DataFrame(data)
-    for name in TECH_LAYERS:
-        for metric in ("villages_covered", "population_covered"):
-            col = f"{metric}_{name}"
-            if col not in frame:
-                frame[col] = 0.0
-    return frame
-
-
-def _rollup(
-    base: pd.DataFrame, result: CoverageResult, level: str, *, by: tuple[str, ...]
-) -> pd.DataFrame:
-    """Sum numerators and denominators to ``level`` and compute percentages from the sums."""
-    levels = result.levels[:-1]
-    finest = result.finest
-    if level == "total":
-        keys: list[str] = []
-        ids = pd.DataFrame({"level": ["total"], "name": ["Study area"]})
-    else:
-        pos = levels.index(level)
-        keys = [c for lv in levels[: pos + 1] for c in (f"{lv}_code", f"{lv}_name")]
-        ids = None
-    numeric = [
-        c
-        for c in base.columns
-        if c not in keys
-        and not c.endswith(("_code", "_name"))
-        and c not in ("population_source", *by)
-    ]
-    group = [*keys, *by]
-    if group:
-        summed = base.groupby(group, sort=False, dropna=False)[numeric].sum(min_count=1)
-        out = summed.reset_index()
-        # a parent's code must carry one name
-        if level != "total":
-            code = f"{level}_code"
-            if out[code].duplicated().any() and not by:
-                raise SchemaError(
-                    f"level {level!r}: a code has more than one name or parent: "
-                    f"{sorted(set(out.loc[out[code].duplicated(), code]))[:10]}"
-                )
-    else:
-        out = base[numeric].sum(min_count=1).to_frame().T.astype(float)
-    if ids is not None:
-        out = pd.concat(
-            [
-                ids.loc[ids.index.repeat(len(out))].reset_index(drop=True),
-                out.reset_index(drop=True),
-            ],
-            axis=1,
-        )
-    # sum(min_count=1): a fiber count is unknown (NaN) only if every child is unknown
-    out["population_source"] = base["population_source"].iloc[0] if len(base) else "none"
-    _percentages(out, finest)
-    ordered = [c for c in group if c in out] + (["level", "name"] if level == "total" else [])
-    rest = [c for c in metric_columns(finest) if c in out.columns]
-    extra = [c for c in out.columns if c not in ordered and c not in rest]
-    out = out[ordered + rest + extra]
-    if level != "total":
-        out = out.drop(columns=[c for c in out.columns if c.startswith("stations_outside_")])
-    counts = [
-        c
-        for c in out.columns
-        if c in ("villages", "villages_fiber")
-        or c.startswith(("villages_covered_", "stations_", f"{finest}s"))
-    ]
-    for c in counts:
-        out[c] = pd.to_numeric(out[c]).round().astype("Int64")
-    return out.reset_index(drop=True)
-
-
-def _percentages(out: pd.DataFrame, finest: str) -> None:
-    def pct(num, den):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(den > 0, 100.0 * num / np.where(den > 0, den, 1), np.nan)
-
-    for name in TECH_LAYERS:
-        for measure in MEASURES:
-            out[pct_column(measure, name)] = pct(
-                out[covered_column(measure, name)].to_numpy(float),
-                out[DENOMINATORS[measure]].to_numpy(float),
-            )
-    out["villages_fiber_pct"] = pct(
-        out["villages_fiber"].to_numpy(float), out["villages"].to_numpy(float)
-    )
 
 
 def _model_text(st: _Stations, grid: _Grid, pop_label: str, resolution_m: float, wcrs,

@@ -412,6 +412,20 @@ def test_units_with_a_layer_are_those_its_footprints_touch(rows):
         assert got.tolist() == touch.astype(int).tolist(), layer
 
 
+def test_sector_reaching_a_unit_between_cell_centres():
+    """A wedge 200 m long from 100 m west of c1, pointing east, reaches 100 m into c1 (no
+    250 m cell centre): c1 has 4G by the exact test. The same wedge pointing west, west of
+    c3, does not touch c3. Both come after a disc in the station table."""
+    stations = make_stations([("B", "2G", "M", 15, 5, 3000.0), ("E", "4G", "V", -0.1, 5, 200.0),
+                              ("W", "4G", "V", -0.1, 15, 200.0)])
+    stations["azimuth_deg"] = [np.nan, 90.0, 270.0]
+    stations["beamwidth_deg"] = [np.nan, 60.0, 60.0]
+    t = _cov(stations).table("commune").set_index("commune_code")
+    assert t["communes_with_4g"].to_dict() == {"c1": 1, "c2": 0, "c3": 0, "c4": 0}
+    assert t["communes_with_2g"].to_dict() == {"c1": 0, "c2": 1, "c3": 0, "c4": 0}
+    assert t.loc["c1", "covered_area_km2_4g"] == 0.0  # no cell centre is reached
+
+
 def test_parent_areas_by_hand(result):
     """Districts and the province from the layout, not from their communes' rows."""
     square_km2 = 100.0 / 0.9996**2  # a 10 km projected square on the ground (see above)

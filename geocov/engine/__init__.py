@@ -44,6 +44,7 @@ import shapely
 from affine import Affine
 
 from ..errors import CRSError, SchemaError
+from ..vocabulary import is_sector
 
 __all__ = ["GridSpec", "GroupSums", "grid_coverage"]
 
@@ -435,7 +436,7 @@ def _discs(
         half_rows = half_rows * 1.05 + 2
     row_lo = np.clip(np.ceil(cy - half_rows - 0.5), 0, grid.height).astype(np.int64)
     row_hi = np.clip(np.floor(cy + half_rows - 0.5) + 1, 0, grid.height).astype(np.int64)
-    sector = np.isfinite(az) & np.isfinite(bw) & (bw < 360)
+    sector = is_sector(az, bw)
     rad = np.radians(np.where(sector, az, 0.0))
     return _Discs(
         np.ascontiguousarray(cx),
