@@ -29,7 +29,6 @@ import math
 import numpy as np
 from numba import njit
 
-from ..terrain._kernels import reached_at_offset
 
 _jit = njit(nogil=True, cache=True)  # tiles run in threads: release the GIL
 
@@ -239,12 +238,18 @@ def burn_discs(
     With ``terrain``, a cell of the disc or wedge is burned only where the station's
     terrain mask reaches it (``t*``: :meth:`geocov.terrain.StationMasks.lookup_arrays`,
     station ``s`` of the engine being station ``s`` of the masks), looked up at the cell
-    centre's metric offset from the station (the same Jacobian).
+    centre's metric offset from the station (the lookup of
+    :func:`geocov.terrain._kernels.reached_at_offset`, inlined).
     """
     h, w = bits.shape
     varying = jl.shape[1] > 1 or jl.shape[2] > 1
-    for q in range(idx.shape[0]):
-        s = idx[q]
+    inv_cw = 1.0 / tcw
+    inv_ch = 1.0 / tch
+    base = np.int64(0)
+    wnr = wnc = np.int64(0)
+    wx = wy = 0.0
+    for qq in range(idx.shape[0]):
+        s = idx[qq]
         m = mask[s]
         r = radius[s]
         for j in range(max(r0, row_lo[s]), min(r0 + h, row_hi[s])):
@@ -273,35 +278,35 @@ def burn_discs(
                 span = row[c0 : c1 + 1]  # from 0: no negative-index checks, vectorised
                 for k in range(span.shape[0]):
                     span[k] |= m
-            else:
-                for k in range(c0, c1 + 1):
-                    dx = k + 0.5 - cx[s]
-                    if varying:  # the bearing with the Jacobian at the midpoint
-                        j0, j1, j2, j3 = _jacobian(jl, step, cx[s] + 0.5 * dx, ym)
-                    e = j0 * dx + j1 * dy
-                    n = j2 * dx + j3 * dy
-                    if sector[s]:
-                        dot = e * ux[s] + n * uy[s]
-                        if dot < math.sqrt(e * e + n * n) * cos_half[s] - 1e-9 * r:
-                            continue
-                    if terrain and not reached_at_offset(
-                        tbits,
-                        toffset,
-                        trow0,
-                        tcol0,
-                        tnrows,
-                        tncols,
-                        tsite,
-                        tspx,
-                        tspy,
-                        tcw,
-                        tch,
-                        s,
-                        e,
-                        n,
-                    ):
+                continue
+            if terrain:  # the station's mask window (reached_at_offset's lookup, inlined)
+                site = tsite[s]
+                base = toffset[site]
+                wnr = tnrows[site]
+                wnc = tncols[site]
+                wx = tspx[s] - tcol0[site]  # the station in window pixels
+                wy = tspy[s] - trow0[site]
+            for k in range(c0, c1 + 1):
+                dx = k + 0.5 - cx[s]
+                if varying and sector[s]:  # the bearing with the Jacobian at the midpoint
+                    j0, j1, j2, j3 = _jacobian(jl, step, cx[s] + 0.5 * dx, ym)
+                # (a disc's terrain lookup keeps the row's Jacobian: along a row it barely
+                # varies, and a DEM cell is tens of metres)
+                e = j0 * dx + j1 * dy
+                n = j2 * dx + j3 * dy
+                if sector[s]:
+                    dot = e * ux[s] + n * uy[s]
+                    if dot < math.sqrt(e * e + n * n) * cos_half[s] - 1e-9 * r:
                         continue
-                    row[k] |= m
+                if terrain:
+                    lj = int(math.floor(wx + e * inv_cw))
+                    li = int(math.floor(wy - n * inv_ch))
+                    if li < 0 or lj < 0 or li >= wnr or lj >= wnc:
+                        continue
+                    q = li * wnc + lj
+                    if (tbits[base + (q >> 3)] >> (q & 7)) & 1 == 0:
+                        continue
+                row[k] |= m
 
 
 @_jit
