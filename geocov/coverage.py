@@ -38,6 +38,7 @@ import logging
 import math
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -313,8 +314,10 @@ def coverage(
     title, data_date : str, optional
         Carried into ``metadata`` (maps and reports show them).
     workers : int, optional
-        Threads that process the grid's tiles (default: the machine's CPUs, at most
-        ``MAX_DEFAULT_WORKERS``); the figures do not depend on it.
+        Threads to work with (default: the machine's CPUs, at most
+        ``MAX_DEFAULT_WORKERS``): the grid's tiles run in ``workers - 1`` background
+        threads while this one places villages and stations (with 1, one after the
+        other). The figures do not depend on it.
     scheduler : {"threads", "dask"}, optional
         Where the grid's tiles run: local threads (the default without ``client``), or a
         Dask cluster (``client``, else the current ``dask.distributed`` client).
@@ -337,35 +340,38 @@ def coverage(
     # ---- checks
     levels, finest = _basic_checks(units, villages, stations, fiber, resolution_m)
     engine_options = _engine_options(workers, scheduler, client)
+    raster = _population_raster(population)
     wcrs = _crs.working_crs(units, crs)
 
-    # ---- prepare: units, villages, stations in the working CRS
+    # ---- prepare: units and stations in the working CRS (what the grid needs)
     units = units.reset_index(drop=True)
     units_w = units.geometry.to_crs(wcrs)  # the one reprojection of the units
     area_km2 = _areas_km2(units, units_w, wcrs)
-    timer.lap("prepare units")
-    villages_read = villages  # fiber rows naming a village the linking rejects say so
-    linked = None
-    if villages is not None:
-        linked = _link_villages(villages, units, finest, wcrs, village_tolerance_m, rejects)
-        villages = linked.frame
-        timer.lap("link villages")
     st = _prepare_stations(stations, radius_m=radius_m, statuses=statuses, wcrs=wcrs)
-    st_unit = _station_units(st, units_w, units[f"{finest}_code"].to_numpy(dtype=str))
-    _warn_far_stations(st, units_w, st_unit)
-    timer.lap("prepare stations")
-    pop_mode, pop_label = _population_mode(population, villages, units)
+    timer.lap("prepare units and stations")
 
-    # ---- engine: the grid, villages and units against the footprints, fiber
-    grid = _grid_groups(
-        units, units_w, st, wcrs, resolution_m,
-        raster=population if pop_mode == "raster" else None, **engine_options,
-    )
-    timer.lap("grid coverage")
-    v_bits = None
-    if linked is not None:
-        v_bits = _point_bits(linked.xy, st)
-        timer.lap("village coverage")
+    # ---- engine: the grid runs in the background while villages and stations are placed
+    # and villages covered (GEOS and the engine's kernels release the GIL: both cores work)
+    villages_read = villages  # fiber rows naming a village the linking rejects say so
+    linked = v_bits = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="geocov-grid") as background:
+        grid_job = _start_grid(
+            background, units, units_w, st, wcrs, resolution_m, raster, engine_options
+        )
+        timer.lap("grid coverage")  # setting it up (and running it, with one worker)
+        if villages is not None:
+            linked = _link_villages(villages, units, finest, wcrs, village_tolerance_m, rejects)
+            villages = linked.frame
+            timer.lap("link villages")
+        st_unit = _station_units(st, units_w, units[f"{finest}_code"].to_numpy(dtype=str))
+        _warn_far_stations(st, units_w, st_unit)
+        timer.lap("place stations")
+        if linked is not None:
+            v_bits = _point_bits(linked.xy, st)
+            timer.lap("village coverage")
+        grid = grid_job.result()
+        timer.lap("grid coverage")  # and waiting for what the background has not done yet
+    pop_mode, pop_label = _population_mode(population, villages, units)
     u_bits = _unit_bits(units_w, st, grid.sums.unit_bits)
     timer.lap("unit signal")
     v_fiber = u_fiber = None
@@ -646,13 +652,22 @@ def _population_mode(population, villages, units) -> tuple[str, str]:
         if population == "villages":
             return "villages", "villages:population"
         return "units", "units:population (covered share by area)"
+    path = _population_raster(population)
+    assert path is not None
+    return "raster", f"raster:{path.name}"
+
+
+def _population_raster(population) -> Path | None:
+    """The population raster's path (checked to exist), or None when there is none."""
+    if population is None or (isinstance(population, str) and population in ("villages", "units")):
+        return None
     path = Path(population)
     if not path.exists():
         raise DataSourceError(
             f"{path}: population raster not found. Pass the path to a GeoTIFF "
             f"of people per pixel, or population='villages'/'units'"
         )
-    return "raster", f"raster:{path.name}"
+    return path
 
 
 def _sources(*frames) -> set[str]:
@@ -959,11 +974,14 @@ class _Grid:
         return share, pop
 
 
-def _grid_groups(
-    units, units_w, st: _Stations, wcrs, resolution_m: float, *, raster, workers, client
-) -> _Grid:
-    """Run the grid engine on the units: a population raster's own pixels (split to
-    ``resolution_m``), else a ``resolution_m`` grid in the working CRS."""
+def _start_grid(
+    background: ThreadPoolExecutor, units, units_w, st: _Stations, wcrs, resolution_m: float,
+    raster: Path | None, engine_options: Mapping[str, Any],
+) -> Future[_Grid]:
+    """Set up the grid (a population raster's own pixels split to ``resolution_m``, else a
+    ``resolution_m`` grid in the working CRS) and run the engine on ``background``, its
+    tiles in ``workers - 1`` threads (the calling thread being the other one); with one
+    worker, run it here and now."""
     from pyproj import CRS
 
     from .engine import GridSpec, grid_coverage
@@ -987,14 +1005,14 @@ def _grid_groups(
             import warnings
 
             warnings.warn(
-                f"{Path(raster).name}: the population raster does not cover the whole "
+                f"{raster.name}: the population raster does not cover the whole "
                 f"study area; population outside it counts as 0",
                 DataQualityWarning,
                 stacklevel=3,
             )
         w, h = grid.cell_size_m()
         desc = (
-            f"population raster grid {Path(raster).name} ({gcrs.to_string()}), pixels split "
+            f"population raster grid {raster.name} ({gcrs.to_string()}), pixels split "
             f"{grid.factor}x{grid.factor} (cells about {max(w, h):.0f} m), cells on unit "
             f"boundaries shared by area"
         )
@@ -1005,21 +1023,30 @@ def _grid_groups(
             f"{float(resolution_m):g} m grid in {wcrs.to_string()}, cells on unit boundaries "
             f"shared by area"
         )
-    sums = grid_coverage(
-        units_g,
-        grid=grid,
-        population=raster,
-        centres_xy=st.xy,
-        radius_m=st.radius_m,
-        bit_of_station=st.layer,
-        azimuth_deg=st.azimuth_deg,
-        beamwidth_deg=st.beamwidth_deg,
-        stations_crs=wcrs,
-        weights="exact",
-        workers=workers,
-        client=client,
-    )
-    return _Grid(sums, desc)
+
+    def run(workers: int) -> _Grid:
+        sums = grid_coverage(
+            units_g,
+            grid=grid,
+            population=raster,
+            centres_xy=st.xy,
+            radius_m=st.radius_m,
+            bit_of_station=st.layer,
+            azimuth_deg=st.azimuth_deg,
+            beamwidth_deg=st.beamwidth_deg,
+            stations_crs=wcrs,
+            weights="exact",
+            workers=workers,
+            client=engine_options["client"],
+        )
+        return _Grid(sums, desc)
+
+    workers = int(engine_options["workers"])
+    if engine_options["client"] is None and workers == 1:
+        done: Future[_Grid] = Future()
+        done.set_result(run(1))
+        return done
+    return background.submit(run, max(1, workers - 1))
 
 
 def _model_text(st: _Stations, grid: _Grid, pop_label: str, resolution_m: float, wcrs,
