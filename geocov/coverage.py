@@ -49,6 +49,7 @@ import pandas as pd
 import shapely
 
 from . import crs as _crs
+from . import locale as _locale
 from . import rollup
 from .errors import CRSError, DataQualityWarning, DataSourceError, SchemaError, hint
 from .io import RejectsReport
@@ -166,35 +167,45 @@ class CoverageResult:
         return gpd.GeoDataFrame(table, geometry=list(g), crs=4326)
 
     # ---- summary
-    def summary(self) -> str:
-        """A plain-language paragraph for the whole study area.
+    def summary(self, lang: str = "en") -> str:
+        """A plain-language paragraph for the whole study area, in ``lang`` ("en", "vi").
 
         Of the form "Signal in 152/152 communes; 4G in 1,542/1,569 villages (98.3%); fiber to
-        1,024/1,569 villages (65.3%)", followed by population and station figures when known.
+        1,024/1,569 villages (65.3%)", followed by population and station figures when known;
+        in Vietnamese "Có sóng di động ở 152/152 xã; 4G phủ 1.542/1.569 thôn (98,3%); ...",
+        with the words of the catalogue (:mod:`geocov.locale`) and the numbers as the
+        language writes them.
         """
+        from .vocabulary import label, level_label
+
         t = self.table("total").iloc[0]
         n = self.count_column
-        parts = [f"Signal in {int(t[f'{n}_with_signal']):,}/{int(t[n]):,} {n}"]
+        units = level_label(self.finest, plural=True, lang=lang).lower()
+
+        def num(value: Any, digits: int = 0) -> str:
+            return _fmt_num(value, lang, digits)
+
+        def say(key: str, **fields: Any) -> str:
+            return label(f"summary.{key}", lang, **fields)
+
+        parts = [say("signal", n=num(t[f"{n}_with_signal"]), total=num(t[n]), units=units)]
         if t["villages"] > 0:
-            parts.append(
-                f"4G in {int(t['villages_covered_4g']):,}/{int(t['villages']):,} villages"
-                f" ({_fmt_pct(t['villages_pct_4g'])})"
-            )
+            parts.append(say("villages_4g", n=num(t["villages_covered_4g"]),
+                             total=num(t["villages"]), pct=_fmt_pct(t["villages_pct_4g"], lang)))
             if not pd.isna(t["villages_fiber"]):
-                parts.append(
-                    f"fiber to {int(t['villages_fiber']):,}/{int(t['villages']):,} "
-                    f"villages ({_fmt_pct(t['villages_fiber_pct'])})"
-                )
+                parts.append(say("villages_fiber", n=num(t["villages_fiber"]),
+                                 total=num(t["villages"]),
+                                 pct=_fmt_pct(t["villages_fiber_pct"], lang)))
         if not pd.isna(t[f"{n}_with_fiber"]):
-            parts.append(f"fiber in {int(t[f'{n}_with_fiber']):,}/{int(t[n]):,} {n}")
+            parts.append(say("units_fiber", n=num(t[f"{n}_with_fiber"]), total=num(t[n]),
+                             units=units))
         if t["population"] > 0:
-            parts.append(
-                f"4G reaches {_fmt_pct(t['population_pct_4g'])} of "
-                f"{t['population']:,.0f} people ({t['population_source']})"
-            )
-        parts.append(f"4G covers {_fmt_pct(t['area_pct_4g'])} of {t['area_km2']:,.1f} km²")
+            parts.append(say("population_4g", pct=_fmt_pct(t["population_pct_4g"], lang),
+                             people=num(t["population"]), source=t["population_source"]))
+        parts.append(say("area_4g", pct=_fmt_pct(t["area_pct_4g"], lang),
+                         area=num(t["area_km2"], 1)))
         stations = [
-            f"{int(t[f'stations_{k}']):,} {k.upper()}"
+            f"{num(t[f'stations_{k}'])} {k.upper()}"
             for k in TECH_LAYER.values()
             if t[f"stations_{k}"] > 0
         ]
@@ -204,12 +215,12 @@ class CoverageResult:
             excluded = int(self.metadata.get("stations_excluded") or 0)
             not_counted = self.metadata.get("technologies_not_counted") or {}
             parts.append(
-                f"{total:,} stations inside ({', '.join(stations)})"
-                + (f", {outside:,} more outside still counted for coverage" if outside else "")
-                + (f"; {excluded:,} left out by status" if excluded else "")
+                say("stations", total=num(total), list=", ".join(stations))
+                + (say("stations_outside", n=num(outside)) if outside else "")
+                + (say("stations_excluded", n=num(excluded)) if excluded else "")
                 + (
-                    "; not counted: "
-                    + ", ".join(f"{n:,} {t}" for t, n in sorted(not_counted.items()))
+                    say("not_counted", list=", ".join(
+                        f"{num(c)} {tech}" for tech, c in sorted(not_counted.items())))
                     if not_counted
                     else ""
                 )
@@ -251,8 +262,14 @@ class CoverageResult:
         return reaggregate(self, new_units, how=how, crosswalk=crosswalk, **options)
 
 
-def _fmt_pct(value: float) -> str:
-    return "n/a" if pd.isna(value) else f"{value:.1f}%"
+def _fmt_pct(value: float, lang: str = "en") -> str:
+    """A 0-100 percentage as ``lang`` writes it ("65.3%", "65,3%"; "n/a" when missing)."""
+    return _locale.percent(value, lang, digits=1)
+
+
+def _fmt_num(value: float, lang: str = "en", digits: int = 0) -> str:
+    """A number as ``lang`` writes it ("1,569" / "1.569")."""
+    return _locale.number(value, lang, digits=digits)
 
 
 # --------------------------------------------------------------------------- public entry
