@@ -1093,7 +1093,8 @@ def write_map(
                     save_png(m, stage.path(Path(png)), paper=paper, landscape=landscape)
             if pdf is not None:
                 with steps.step(label("progress.write", lang, file=Path(pdf).name)):
-                    save_pdf(m, stage.path(Path(pdf)), paper=paper, landscape=landscape)
+                    save_pdf(m, stage.path(Path(pdf)), paper=paper or "A4",  # checked above
+                             landscape=landscape)
     written_rejects = _write_rejects(rejects, rejects_path, beside=Path(output).parent)
     return Written(result=result, maps=tuple(maps), rejects=rejects, rejects_path=written_rejects,
                    priorities=prio, lang=lang)
