@@ -58,6 +58,13 @@
     statuses = ["active"]         # use only stations with these statuses
     village_tolerance_m = 500     # a village may lie this far outside the commune its code names
     workers = 2                   # threads for the grid (default: the CPUs, at most 8)
+    dem = "srtm.tif"              # elevation model (any CRS): terrain-aware coverage (what the
+                                  # mountains block), beside the disc model; also the priority
+                                  # list's DEM unless [priorities] dem says otherwise
+    terrain_mode = "los"          # "los" (line of sight) or "pathloss" (free space + diffraction
+                                  # against each technology's link budget)
+    antenna_height_m = 30         # antenna height above ground where the stations give none
+    dem_resolution_m = 90         # DEM cell size (default: the file's own)
 
     [output]
     folder = "geocov-out"
@@ -65,7 +72,8 @@
     formats = ["csv", "gpkg", "xlsx"]
 
     [priorities]                  # optional: the priority list (geocov priorities)
-    dem = "srtm.tif"              # elevation model (any CRS): line of sight, slope
+    dem = "srtm.tif"              # elevation model (any CRS): line of sight, slope (default:
+                                  # [model] dem)
     attributes = "thon_dbkk.xlsx" # villages' programme attributes (default: read from the
                                   # villages file when it has has_power/có điện, ĐBKK, ...)
     unit_attributes = "xa.csv"    # communes' (default: the units file's own columns)
@@ -173,6 +181,7 @@ __all__ = [
     "run_reconcile",
     "run_plan",
     "write_plan",
+    "run_terrain_comparison",
 ]
 
 # Value kinds of the TOML keys: "str", "layer" (name or number), "number", "bool",
@@ -224,6 +233,10 @@ _SECTIONS: dict[str, dict[str, str]] = {
         "statuses": "names",
         "village_tolerance_m": "number",
         "workers": "number",
+        "dem": "str",
+        "terrain_mode": "str",
+        "antenna_height_m": "number",
+        "dem_resolution_m": "number",
     },
     "output": {"folder": "str", "levels": "names", "formats": "names"},
     "priorities": {
@@ -338,6 +351,23 @@ def _check_section(path: Path, section: str, table: Mapping[str, Any]) -> None:
         raise SchemaError(
             f"{path}: [model] workers must be a whole number of threads, at least 1, "
             f"got {table['workers']!r}"
+        )
+    if section == "model" and table.get("terrain_mode", "los") not in ("los", "pathloss"):
+        raise SchemaError(
+            f"{path}: [model] terrain_mode must be \"los\" (line of sight) or \"pathloss\", "
+            f"got {table['terrain_mode']!r}"
+        )
+    if section == "model" and "antenna_height_m" in table and not (
+        0 <= table["antenna_height_m"] <= 600
+    ):
+        raise SchemaError(
+            f"{path}: [model] antenna_height_m must be the antenna height above ground in "
+            f"metres, 0-600, got {table['antenna_height_m']!r}"
+        )
+    if section == "model" and "dem_resolution_m" in table and not table["dem_resolution_m"] > 0:
+        raise SchemaError(
+            f"{path}: [model] dem_resolution_m must be a positive number of metres, "
+            f"got {table['dem_resolution_m']!r}"
         )
     if section == "output" and "formats" in table:
         unknown = sorted(set(table["formats"]) - set(WRITE_FORMATS))
@@ -472,6 +502,9 @@ def read_analysis(path: str | Path) -> Analysis:
     output = dict(data.get("output", {}))
     if "folder" in output:
         output["folder"] = _resolve(str(output["folder"]), base, f"{path} [output]")
+    model = dict(data.get("model", {}))
+    if "dem" in model:
+        model["dem"] = _resolve(str(model["dem"]), base, f"{path} [model]")
     prio = dict(data.get("priorities", {}))
     for key in ("dem", "attributes", "unit_attributes", "costs", "population"):
         if key in prio and not (key == "population" and prio[key] in ("villages", "raster")):
@@ -486,7 +519,7 @@ def read_analysis(path: str | Path) -> Analysis:
         stations=sections.get("stations"),
         fiber=sections.get("fiber"),
         population=population,
-        model=dict(data.get("model", {})),
+        model=model,
         output=output,
         title=data.get("title"),
         data_date=str(data["data_date"]) if "data_date" in data else None,
@@ -747,6 +780,15 @@ def _compute(analysis: Analysis, inputs: Mapping[str, Any], rejects: RejectsRepo
             _overlap_message(inputs["units"], overlaps), DataQualityWarning, stacklevel=3
         )
     model = dict(analysis.model)
+    terrain: dict[str, Any] = {}
+    if model.get("dem"):
+        terrain = {
+            "terrain": model["dem"],
+            "terrain_mode": model.get("terrain_mode", "los"),
+            "dem_resolution_m": model.get("dem_resolution_m"),
+        }
+        if "antenna_height_m" in model:
+            terrain["antenna_height_m"] = float(model["antenna_height_m"])
     return coverage(
         inputs["units"],
         villages=inputs["villages"],
@@ -762,7 +804,97 @@ def _compute(analysis: Analysis, inputs: Mapping[str, Any], rejects: RejectsRepo
         rejects=rejects,
         title=analysis.title,
         data_date=analysis.data_date,
+        **terrain,
     )
+
+
+#: The ``[model]`` keys of the terrain model (without them: the disc model).
+TERRAIN_KEYS = ("dem", "terrain_mode", "antenna_height_m", "dem_resolution_m")
+
+
+def run_terrain_comparison(
+    analysis: Analysis | str | Path,
+    result: Any = None,
+    *,
+    disc: Any = None,
+    rejects: RejectsReport | None = None,
+):
+    """Disc model beside terrain model for an analysis with ``[model] dem``.
+
+    Computes the analysis with its DEM (unless ``result``, its :func:`run_analysis`, is
+    given) and without it (unless ``disc``, the disc model's result, is given), and
+    compares them (:func:`geocov.terrain.compare.terrain_comparison`): per unit,
+    villages, people and area per technology under each model, and the shadowed
+    villages. A second run reads the inputs again, quietly (their warnings were given by
+    the first).
+
+    Raises
+    ------
+    SchemaError
+        When the analysis has no ``[model] dem``.
+
+    Examples
+    --------
+    The sample province on its own terrain:
+
+    >>> import geocov
+    >>> a = read_analysis(geocov.sample_paths()["analysis"])
+    >>> a = replace(a, model={**a.model, "dem": str(geocov.sample_paths()["terrain"])})
+    >>> c = run_terrain_comparison(a)
+    >>> f = c.figures("4g")
+    >>> c.levels, f["villages_disc"], f["villages_terrain"], len(c.shadowed)
+    (('province', 'district', 'commune', 'total'), 735.0, 658.0, 277)
+    """
+    from .errors import GeocovWarning
+    from .terrain.compare import terrain_comparison
+
+    if not isinstance(analysis, Analysis):
+        analysis = read_analysis(analysis)
+    if not analysis.model.get("dem"):
+        raise SchemaError(
+            f"{analysis.source or 'the analysis'}: no [model] dem, so no terrain model to "
+            "compare with the disc model; "
+            + hint("set [model] dem in the analysis file", "pass --dem FILE")
+        )
+    if result is None:  # its terrain warnings are news; rejects are counted once
+        again = RejectsReport() if rejects is not None and disc is not None else rejects
+        result = run_analysis(analysis, rejects=again)
+    if disc is None:
+        disc_model = replace(
+            analysis, model={k: v for k, v in analysis.model.items() if k not in TERRAIN_KEYS}
+        )
+        with warnings.catch_warnings():  # the same inputs' warnings were given already
+            warnings.simplefilter("ignore", GeocovWarning)
+            disc = run_analysis(
+                disc_model, rejects=RejectsReport() if rejects is not None else None
+            )
+    return terrain_comparison(disc, result)
+
+
+def _with_terrain(
+    analysis: Analysis,
+    written: Written,
+    *,
+    folder: str | Path | None,
+    target: str | Path | None,
+    formats: Sequence[str] | None,
+    rejects: RejectsReport | None,
+) -> Written:
+    """``written`` plus the disc vs terrain comparison, written beside the tables, when the
+    analysis has a DEM (``terrain.xlsx``, ``terrain_<level>.csv``,
+    ``terrain_shadowed_villages.csv``, ``terrain.gpkg``; ``<stem>_terrain...`` beside a
+    single ``target`` file)."""
+    if not (written.result.metadata or {}).get("terrain"):
+        return written
+    comparison = run_terrain_comparison(analysis, written.result, rejects=rejects)
+    if target is not None:
+        here, fmts = Path(target).parent, [table_format(target)]
+        stem = f"{Path(target).stem}_terrain"
+    else:
+        here = Path(folder or analysis.output.get("folder") or DEFAULT_FOLDER)
+        fmts, stem = list(formats or analysis.output.get("formats") or WRITE_FORMATS), "terrain"
+    paths = comparison.write(here, formats=fmts, stem=stem)
+    return replace(written, tables=(*written.tables, *paths), terrain=comparison)
 
 
 # --------------------------------------------------------------------------- outputs
@@ -797,6 +929,10 @@ class Written:
         The :class:`geocov.plan.PlanResult` (``geocov plan``, the demo).
     lang
         The language the outputs were written in (the CLI's messages follow it).
+    terrain
+        The disc vs terrain comparison (:class:`geocov.terrain.compare.TerrainComparison`)
+        when the analysis has a DEM (``geocov run``/``report`` with ``[model] dem`` or
+        ``--dem``, the demo).
     """
 
     result: Any
@@ -808,6 +944,7 @@ class Written:
     manifest: Path | None = None
     plan: Any = None
     lang: str = DEFAULT_LANG
+    terrain: Any = None
 
 
 def table_format(path: str | Path) -> str:
@@ -964,6 +1101,12 @@ def run_and_write(
     work is done. ``progress`` (see :mod:`geocov.progress`): one bar for the whole run
     (read each input, compute, write each file).
 
+    With a DEM (``[model] dem``) the coverage is terrain-aware, and the disc model's
+    figures are set beside it (:func:`run_terrain_comparison`), written as
+    ``terrain.xlsx`` (one sheet per level, the shadowed villages, the model),
+    ``terrain_<level>.csv``, ``terrain_shadowed_villages.csv`` and ``terrain.gpkg``
+    (``<stem>_terrain...`` beside a single ``target`` file); ``Written.terrain`` holds it.
+
     Examples
     --------
     >>> import tempfile, geocov
@@ -980,7 +1123,7 @@ def run_and_write(
         analysis = replace(analysis, lang=check_lang(lang))
     with progress_for(progress, steps=0, desc="geocov") as p:
         result = run_analysis(analysis, rejects=rejects, progress=p)
-        return write_outputs(
+        written = write_outputs(
             result,
             analysis,
             folder=folder,
@@ -992,6 +1135,9 @@ def run_and_write(
             progress=p,
             lang=lang,
         )
+    return _with_terrain(
+        analysis, written, folder=folder, target=target, formats=formats, rejects=rejects
+    )
 
 
 def write_map(
@@ -1197,7 +1343,8 @@ def run_priorities(
     attributes come from ``[priorities] attributes``, else from the villages file when it
     has attribute columns (``has_power``/``có điện``, ``ĐBKK``, ``biên giới``); unit
     attributes from ``[priorities] unit_attributes``, else from the units file. The 4G
-    radius of new sites is ``[model] radius_m``'s (or the default).
+    radius of new sites is ``[model] radius_m``'s (or the default). The DEM is
+    ``[priorities] dem``, else ``[model] dem`` (one key serves coverage and the list).
 
     ``overrides`` replace keys of ``[priorities]`` (``dem``, ``costs``, ``currency``,
     ``restrict_to_data``, ...; None values are ignored).
@@ -1278,14 +1425,15 @@ def run_priorities(
         raster = pop
     return priorities(
         result,
-        dem=settings.get("dem"),
+        dem=settings.get("dem") or analysis.model.get("dem"),  # one DEM serves both
         attributes=attributes,
         unit_attributes=unit_attributes,
         rules=rules,
         costs=costs,
         radius_m=dict(analysis.model).get("radius_m"),
         population=raster,
-        dem_resolution_m=settings.get("dem_resolution_m"),
+        dem_resolution_m=settings.get("dem_resolution_m",
+                                      analysis.model.get("dem_resolution_m")),
     )
 
 
@@ -1540,9 +1688,12 @@ def run_demo(
 ) -> Written:
     """The whole pipeline on the built-in sample province: ``geocov demo``.
 
-    Reads the sample's analysis, computes coverage, writes every table to ``folder``, the
-    sample's priority list beside them (``priorities.xlsx``, ``priorities.gpkg``, CSV; with
-    the sample's terrain as DEM), a rollout plan (``plan.xlsx``, ``plan.gpkg``, CSV:
+    Reads the sample's analysis, computes coverage, writes every table to ``folder`` with
+    the disc model beside the terrain model on the sample's terrain (``terrain.xlsx``,
+    ``terrain_*.csv``, ``terrain.gpkg``: per unit, and the shadowed villages;
+    ``Written.terrain``), the sample's priority list beside them
+    (``priorities.xlsx``, ``priorities.gpkg``, CSV; with the sample's terrain as DEM), a
+    rollout plan (``plan.xlsx``, ``plan.gpkg``, CSV:
     :data:`DEMO_PLAN`, 90 sites and fiber to 6 communes, unless the sample's analysis has a
     ``[plan]``) and one map per level to ``maps_folder`` (``coverage_<level>.html``, with
     the priority tiers, the planned sites and links and the coverage after the plan; None:
@@ -1562,8 +1713,14 @@ def run_demo(
     paths = sample_paths()
     analysis = read_analysis(paths["analysis"])
     written = run_and_write(analysis, folder=Path(folder), progress=progress)
+    if written.terrain is None:  # the disc model beside the terrain model, on the sample's terrain
+        with_dem = replace(analysis, model={**analysis.model, "dem": str(paths["terrain"])})
+        comparison = run_terrain_comparison(with_dem, disc=written.result)
+        written = replace(written, tables=(*written.tables, *comparison.write(Path(folder))),
+                          terrain=comparison)
     # the sample's priority list beside its tables, with the sample's terrain
-    dem = analysis.priorities.get("dem", str(paths["terrain"]))
+    dem = (analysis.priorities.get("dem") or analysis.model.get("dem")
+           or str(paths["terrain"]))
     p = run_priorities(analysis, written.result, dem=dem)
     # and a rollout plan for the sample, its coverage after recomputed from the same inputs
     pl = run_plan(analysis, written.result, priorities=p,

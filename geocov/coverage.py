@@ -25,6 +25,15 @@ The model (first version)
   ``4g_plus``) and as any signal (``any``); per operator in :meth:`CoverageResult.operator_table`.
 * Parents are computed from sums of their children's numerators and denominators; every
   percentage is recomputed from those sums (ratios of sums, never averages of percentages).
+* Terrain (``terrain=`` a DEM; the disc model above is the default without one): a
+  footprint reaches only what the terrain lets through (:mod:`geocov.terrain`): line of
+  sight from the antenna (``antenna_height_m`` per station, else 30 m) to a handset
+  1.5 m above the ground, with earth curvature and 4/3 refraction; or, with
+  ``terrain_mode="pathloss"``, free space plus Deygout diffraction against each
+  technology's link budget. Grid cells take the station's viewshed (or signal mask) at
+  their centre, villages are tested exactly at their point, and a unit has a technology
+  where a reached cell or a served village lies in it. The villages the disc model counts
+  and the terrain blocks are :attr:`CoverageResult.shadowed`.
 
 The numeric core works on integer unit indices, bit masks and NumPy arrays: each cell or
 village carries a bit per (technology, operator) *base layer*, and every reported layer
@@ -90,6 +99,9 @@ class CoverageResult:
     metadata: dict[str, Any]
     timings: dict[str, float]
     rejects: RejectsReport | None = None
+    #: With ``terrain=``: the villages whose best technology the terrain lowers, with the
+    #: stations it blocks and the blocking ridge (:func:`geocov.terrain.model.shadowed_villages`).
+    shadowed: gpd.GeoDataFrame | None = None
     _cache: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict, repr=False)
 
     # ---- tables
@@ -291,6 +303,10 @@ def coverage(
     workers: int | None = None,
     scheduler: Literal["threads", "dask"] | None = None,
     client: Any = None,
+    terrain: Any = None,
+    terrain_mode: Literal["los", "pathloss"] = "los",
+    antenna_height_m: float = 30.0,
+    dem_resolution_m: float | None = None,
 ) -> CoverageResult:
     """Compute coverage of every unit at every level of the hierarchy.
 
@@ -341,6 +357,18 @@ def coverage(
     client : dask.distributed.Client, optional
         Run the grid's tiles on this Dask cluster (implies ``scheduler="dask"``); the
         population raster's path must be readable by its workers. Same tables as threads.
+    terrain : path or geocov.terrain.DEM, optional
+        A digital elevation model (GeoTIFF in any CRS: SRTM, Copernicus GLO-30...; read over
+        the study area plus the largest radius, in the working CRS; or a DEM already read
+        in it): the footprints reach only what the terrain lets through (see the module
+        docstring), and ``shadowed`` lists the villages it blocks. None: the disc model.
+    terrain_mode : {"los", "pathloss"}, default "los"
+        Line of sight, or path loss (free space + Deygout knife-edge diffraction) against
+        each technology's link budget (:data:`geocov.terrain.RADIO_MODELS`).
+    antenna_height_m : float, default 30
+        Antenna height above ground where a station has no ``antenna_height_m``.
+    dem_resolution_m : float, optional
+        Cell size of the DEM as read (default the file's own).
 
     Returns
     -------
@@ -366,6 +394,20 @@ def coverage(
     area_km2 = _areas_km2(units, units_w, wcrs)
     st = _prepare_stations(stations, radius_m=radius_m, statuses=statuses, wcrs=wcrs)
     timer.lap("prepare units and stations")
+    from .terrain.model import check_mode, station_terrain
+
+    check_mode(terrain_mode)
+    tm = None
+    if terrain is not None:  # each station's viewshed (or signal mask) over the DEM
+        tm = station_terrain(
+            terrain, stations=st.frame, xy=st.xy, radius_m=st.radius_m,
+            azimuth_deg=st.azimuth_deg, beamwidth_deg=st.beamwidth_deg, wcrs=wcrs,
+            area_bounds=tuple(units_w.total_bounds), area_geoms=units_w.values,
+            mode=terrain_mode, antenna_height_m=antenna_height_m,
+            dem_resolution_m=dem_resolution_m, margin_m=village_tolerance_m,
+            workers=engine_options["workers"],
+        )
+        timer.lap("terrain")
 
     # ---- engine: the grid runs in the background while villages and stations are placed
     # and villages covered (GEOS and the engine's kernels release the GIL: both cores work)
@@ -373,7 +415,8 @@ def coverage(
     linked = v_bits = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="geocov-grid") as background:
         grid_job = _start_grid(
-            background, units, units_w, st, wcrs, resolution_m, raster, engine_options
+            background, units, units_w, st, wcrs, resolution_m, raster, engine_options,
+            station_masks=tm.masks if tm is not None else None,
         )
         timer.lap("grid coverage")  # setting it up (and running it, with one worker)
         if villages is not None:
@@ -383,13 +426,30 @@ def coverage(
         st_unit = _station_units(st, units_w, units[f"{finest}_code"].to_numpy(dtype=str))
         _warn_far_stations(st, units_w, st_unit)
         timer.lap("place stations")
-        if linked is not None:
+        vt = None
+        if linked is not None and tm is not None:  # tested over the terrain at the village
+            from .terrain.model import village_terrain
+
+            vt = village_terrain(
+                tm, linked.xy, stations=st.frame, xy=st.xy, radius_m=st.radius_m,
+                azimuth_deg=st.azimuth_deg, beamwidth_deg=st.beamwidth_deg,
+                station_bits=st.bits,
+            )
+            v_bits = vt.bits
+            timer.lap("village coverage")
+        elif linked is not None:
             v_bits = _point_bits(linked.xy, st)
             timer.lap("village coverage")
         grid = grid_job.result()
         timer.lap("grid coverage")  # and waiting for what the background has not done yet
     pop_mode, pop_label = _population_mode(population, villages, units)
-    u_bits = _unit_bits(units_w, st, grid.sums.unit_bits)
+    if tm is None:
+        u_bits = _unit_bits(units_w, st, grid.sums.unit_bits)
+    else:  # with terrain: the units where a reached cell or a served village lies
+        u_bits = np.asarray(grid.sums.unit_bits, dtype=np.uint64).copy()
+        if linked is not None and v_bits is not None:
+            placed = np.isfinite(linked.unit)
+            np.bitwise_or.at(u_bits, linked.unit[placed].astype(np.int64), v_bits[placed])
     timer.lap("unit signal")
     v_fiber = u_fiber = None
     if fiber is not None:
@@ -435,6 +495,19 @@ def coverage(
         title, data_date, units, villages, stations, fiber, population, st, grid, wcrs,
         pop_mode, pop_label, resolution_m,
     )
+    shadowed = None
+    if tm is not None:
+        from .terrain.model import shadowed_villages
+
+        if vt is not None and linked is not None and villages is not None:
+            shadowed = shadowed_villages(
+                vt, villages, station_ids=st.frame["station_id"],
+                station_technology=st.frame["technology"], station_operator=st.frame["operator"],
+                unit_ids=ids, village_unit=linked.unit, crs=villages.crs,
+            )
+        metadata["model"] += " " + tm.description
+        metadata["terrain"] = {**tm.info(), "description": tm.description,
+                               "shadowed_villages": len(shadowed) if shadowed is not None else 0}
     result = CoverageResult(
         levels=(*levels, "total"),
         finest=finest,
@@ -449,6 +522,7 @@ def coverage(
         metadata=metadata,
         timings=timer.laps,
         rejects=rejects,
+        shadowed=shadowed,
     )
     timer.lap("assemble")
     return result
@@ -530,6 +604,12 @@ def _stations_out(st: _Stations, st_unit: np.ndarray) -> gpd.GeoDataFrame:
             # the wedge as used, so that geocov.priorities tests exactly these footprints
             "azimuth_deg": st.azimuth_deg,
             "beamwidth_deg": st.beamwidth_deg,
+            # NaN: the default antenna height (geocov.terrain.antenna_heights_m)
+            "antenna_height_m": (
+                pd.to_numeric(st.frame["antenna_height_m"], errors="coerce").to_numpy(float)
+                if "antenna_height_m" in st.frame.columns
+                else np.full(len(st.frame), np.nan)
+            ),
             "inside": st_unit >= 0,
         },
         geometry=st.frame.geometry.to_crs(4326).values,
@@ -993,7 +1073,7 @@ class _Grid:
 
 def _start_grid(
     background: ThreadPoolExecutor, units, units_w, st: _Stations, wcrs, resolution_m: float,
-    raster: Path | None, engine_options: Mapping[str, Any],
+    raster: Path | None, engine_options: Mapping[str, Any], station_masks: Any = None,
 ) -> Future[_Grid]:
     """Set up the grid (a population raster's own pixels split to ``resolution_m``, else a
     ``resolution_m`` grid in the working CRS) and run the engine on ``background``, its
@@ -1055,6 +1135,7 @@ def _start_grid(
             weights="exact",
             workers=workers,
             client=engine_options["client"],
+            station_masks=station_masks,
         )
         return _Grid(sums, desc)
 

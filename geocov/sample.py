@@ -1280,6 +1280,7 @@ raster = "{paths["population"]}"
 [model]
 resolution_m = 100
 statuses = ["active"]      # planned stations do not cover anyone yet
+# dem = "{paths["terrain"]}"  # uncomment: what the terrain blocks (the demo compares both)
 
 [output]
 folder = "geocov-out"

@@ -172,6 +172,24 @@ def input_options(f: Callable) -> Callable:
             type=click.IntRange(min=1),
             help="Threads for the coverage grid. Default: the CPUs (at most 8).",
         ),
+        click.option(
+            "--dem",
+            type=click.Path(exists=True, dir_okay=False),
+            help="Elevation model (GeoTIFF, any CRS): terrain-aware coverage, written beside "
+            "the disc model's with the shadowed villages (terrain.xlsx). Overrides [model] dem.",
+        ),
+        click.option(
+            "--terrain-mode",
+            type=click.Choice(["los", "pathloss"]),
+            help="With a DEM: 'los' (line of sight, default) or 'pathloss' (free space + "
+            "diffraction against each technology's link budget).",
+        ),
+        click.option(
+            "--antenna-height-m",
+            type=click.FloatRange(min=0, max=600),
+            help="With a DEM: antenna height above ground (m) where the stations give none. "
+            "Default 30.",
+        ),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -189,6 +207,9 @@ def build_analysis(
     village_tolerance_m: float | None,
     working_crs: str | None,
     workers: int | None = None,
+    dem: str | None = None,
+    terrain_mode: str | None = None,
+    antenna_height_m: float | None = None,
     **options: Any,
 ) -> Analysis:
     """An :class:`Analysis` from a TOML file and/or command-line options.
@@ -228,6 +249,12 @@ def build_analysis(
         model["crs"] = working_crs
     if workers is not None:
         model["workers"] = workers
+    if dem:
+        model["dem"] = str(Path(dem))
+    if terrain_mode:
+        model["terrain_mode"] = terrain_mode
+    if antenna_height_m is not None:
+        model["antenna_height_m"] = antenna_height_m
     pop = a.population
     if population:
         pop = population if population in ("villages", "units") else str(Path(population))
@@ -298,6 +325,8 @@ def echo_written(written: Any) -> None:
     from ..report import summary_text
 
     click.echo(summary_text(written.result, getattr(written, "lang", "en")))
+    if getattr(written, "terrain", None) is not None:
+        click.echo(written.terrain.summary())
     for path in (*written.tables, *written.maps):
         click.echo(say(written, "wrote", path=path))
     if getattr(written, "manifest", None) is not None:

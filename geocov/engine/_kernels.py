@@ -29,7 +29,6 @@ import math
 import numpy as np
 from numba import njit
 
-
 _jit = njit(nogil=True, cache=True)  # tiles run in threads: release the GIL
 
 FULL = 1.0 - 1e-9  # a cell at least this much inside a unit is wholly inside
