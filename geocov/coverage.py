@@ -18,9 +18,12 @@ The model (first version)
   raster the grid is that raster's own grid, refined by an integer factor until cells are
   no larger than ``resolution_m`` (each population pixel is split evenly between its
   sub-cells, so no resampling changes the population); without one it is a
-  ``resolution_m`` grid in the working CRS. ``area_km2`` is the exact area of each unit
-  (equal-area CRS); ``covered_area_km2`` is that area times the covered share of the
-  unit's cells. ``bench/`` measures how far this departs from an exact vector computation.
+  ``resolution_m`` grid in the working CRS. ``area_km2`` is each unit's area on the
+  ellipsoid (its area in the working CRS divided by the CRS's areal scale at its centre;
+  an equal-area CRS for units over 50 km across); ``covered_area_km2`` is that area times
+  the covered share of the unit's cells. ``bench/`` measures how far this departs from an
+  exact vector computation. The grid is streamed in strips of rows, so memory does not
+  grow with the raster; ``workers`` threads (or a Dask cluster, ``client=``) share them.
 * Technologies are reported exactly (``2g`` .. ``5g``), as "T or better" (``3g_plus``,
   ``4g_plus``) and as any signal (``any``); per operator in :meth:`CoverageResult.operator_table`.
 * Parents are computed from sums of their children's numerators and denominators; every
