@@ -202,13 +202,21 @@ def terrain_comparison(disc: Any, terrain: Any, *, levels: Sequence[str] | None 
 
     techs = set(disc.stations["technology"].astype(str)) if disc.stations is not None else set()
     layers = layers_present(techs)
-    tables = {level: _level_table(disc.table(level), terrain.table(level), level, layers)
-              for level in lv}
+    tables = {level: _level_table(_figures(disc, level), _figures(terrain, level), level,
+                                  layers) for level in lv}
     shadowed = terrain.shadowed if getattr(terrain, "shadowed", None) is not None \
         else pd.DataFrame(columns=["village_code"])
     return TerrainComparison(levels=tuple(lv), tables=tables, shadowed=shadowed,
                              model=str(terrain.metadata["terrain"].get("description", "")),
                              disc=disc, terrain=terrain)
+
+
+def _figures(result: Any, level: str) -> pd.DataFrame:
+    """``result.table(level)`` without its geometry (no dissolving of the units: a
+    national table's geometry takes seconds)."""
+    from ..rollup import rollup
+
+    return rollup(result.base, result.levels, result.finest, level)
 
 
 def _level_table(d: pd.DataFrame, t: pd.DataFrame, level: str, layers: Sequence[str]
