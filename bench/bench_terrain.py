@@ -3,6 +3,7 @@
     python bench/bench_terrain.py                       # sample province + national case
     python bench/bench_terrain.py --skip-national
     python bench/bench_terrain.py --national /tmp/national --exact-sample 10000
+    python bench/bench_terrain.py --coverage-only       # coverage(terrain=...) only
 
 * **Sample province**: the built-in sample (``geocov.sample_paths()``): its 6 arc-second
   terrain raster read once into the working CRS (``read_dem``), its ~1,000 stations
@@ -18,6 +19,12 @@
   sweep; exact profiles and signal masks on a random subset (``--exact-sample``),
   extrapolated linearly in the number of stations; village line of sight for all
   (village, station) pairs.
+* **Coverage with terrain** (``geocov.coverage(..., terrain=dem)``, the whole pipeline:
+  masks, the grid engine with its terrain hook, villages at their point, shadowed
+  villages), beside the disc model: on the sample (its analysis file, with and without
+  ``[model] dem``, and :func:`geocov.analysis.run_terrain_comparison`), and on the
+  national case read by geocov's readers (lenient), its population raster, a 100 m grid,
+  with the synthetic 90 m DEM built over the units' extent.
 
 Wall times are for warm kernels (compiled once before timing; the compile time is printed
 apart), on all of numba's threads.  Peak RSS from /proc/self/status; the load average
@@ -324,6 +331,73 @@ def bench_national(folder: Path, exact_sample: int) -> dict:
     return out
 
 
+def bench_coverage_sample() -> dict:
+    from dataclasses import replace
+
+    from geocov.analysis import read_analysis, run_analysis, run_terrain_comparison
+
+    paths = geocov.sample_paths()
+    disc_a = read_analysis(paths["analysis"])
+    terr_a = replace(disc_a, model={**disc_a.model, "dem": str(paths["terrain"])})
+    out: dict = {}
+    run_analysis(terr_a)  # warm (the grid kernel with its terrain hook)
+    T.clear_cache()
+    lap = Lap()
+    disc = run_analysis(disc_a)
+    out["disc_s"] = lap()
+    terr = run_analysis(terr_a)
+    out["terrain_s"] = lap()
+    out["terrain_timings_s"] = {k: round(v, 3) for k, v in terr.timings.items()}
+    c = run_terrain_comparison(terr_a, terr, disc=disc)
+    out["comparison_s"] = lap()
+    out["figures_4g"] = c.figures("4g")
+    return out
+
+
+def bench_coverage_national(folder: Path, workers: int) -> dict:
+    import warnings
+
+    from geocov.terrain.compare import terrain_comparison
+
+    out: dict = {}
+    lap = Lap()
+    rejects = geocov.RejectsReport()
+    units = geocov.read_units(
+        folder / "communes.gpkg",
+        levels={"province": "province_name", "district": "district_name",
+                "commune": "commune_name"},
+        codes={"province": "province_code", "district": "district_code",
+               "commune": "commune_code"}, rejects=rejects)
+    stations = geocov.read_stations(folder / "stations.gpkg", rejects=rejects)
+    villages = geocov.read_villages(folder / "villages.gpkg", rejects=rejects)
+    out["read_s"] = lap()
+    b = units.to_crs(NATIONAL_CRS).total_bounds
+    pad = float(geocov.station_radius_m(stations).max()) + 1000.0
+    dem = national_dem((b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad))
+    _ = dem.key
+    out["dem"] = {"shape": list(dem.shape), "cell_m": dem.cell_size_m[0]}
+    out["dem_s"] = lap()
+    kw = dict(villages=villages, stations=stations, population=folder / "population.tif",
+              resolution_m=100.0, crs=NATIONAL_CRS, workers=workers, rejects=rejects)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the synthetic country's data notes
+        disc = geocov.coverage(units, **kw)
+        out["disc_s"] = lap()
+        T.clear_cache()
+        lap()
+        terr = geocov.coverage(units, terrain=dem, **kw)
+        out["terrain_s"] = lap()
+        out["terrain_timings_s"] = {k: round(v, 2) for k, v in terr.timings.items()}
+        again = geocov.coverage(units, terrain=dem, **kw)
+        out["terrain_again_s"] = lap()  # the masks from the cache
+        out["terrain_again_timings_s"] = {k: round(v, 2) for k, v in again.timings.items()}
+    c = terrain_comparison(disc, terr)
+    out["comparison_s"] = lap()
+    out["figures_4g"] = c.figures("4g")
+    out["peak_rss_GiB"] = peak_rss_gib()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--national", type=Path, default=Path("/tmp/national"),
@@ -331,6 +405,10 @@ def main() -> None:
     ap.add_argument("--skip-national", action="store_true")
     ap.add_argument("--exact-sample", type=int, default=10_000,
                     help="stations for the exact-profile and signal-mask national timings")
+    ap.add_argument("--coverage-only", action="store_true",
+                    help="only coverage(terrain=...) beside the disc model")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                    help="threads for the coverage grid")
     args = ap.parse_args()
     import numba
 
@@ -340,14 +418,20 @@ def main() -> None:
     record["load_average_before"] = os.getloadavg()
     record["compile_s"] = warm_up()
     print(f"kernels compiled / loaded in {record['compile_s']:.1f} s")
-    record["sample"] = bench_sample()
-    print(json.dumps(record["sample"], indent=1))
+    if not args.coverage_only:
+        record["sample"] = bench_sample()
+        print(json.dumps(record["sample"], indent=1))
+    record["coverage_sample"] = bench_coverage_sample()
+    print(json.dumps(record["coverage_sample"], indent=1))
     if not args.skip_national:
         if not (args.national / "stations.parquet").exists():
             raise SystemExit(f"{args.national}: no national case; run "
                              f"/work/shared/bench/gen.py --scale 1.0 --out {args.national}")
-        record["national"] = bench_national(args.national, args.exact_sample)
-        print(json.dumps(record["national"], indent=1))
+        if not args.coverage_only:
+            record["national"] = bench_national(args.national, args.exact_sample)
+            print(json.dumps(record["national"], indent=1))
+        record["coverage_national"] = bench_coverage_national(args.national, args.workers)
+        print(json.dumps(record["coverage_national"], indent=1))
     record["load_average_after"] = os.getloadavg()
     print(f"load average before {record['load_average_before']}, after "
           f"{record['load_average_after']} (other work on the machine slows the figures)")
