@@ -1077,7 +1077,8 @@ def station_footprints(
     for c in ("source_file", "source_row"):
         if c in stations.columns:
             cols[c] = stations[c].to_numpy()
-    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries(out_geoms, crs=work),
+    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries(out_geoms, crs=work,
+                                                         index=stations.index),
                             index=stations.index)
 
 

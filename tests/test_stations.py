@@ -485,3 +485,17 @@ def test_covering_pairs_national_scale_agrees_with_a_brute_force_check():
     for k in omni:
         within = np.flatnonzero(np.hypot(*(p - s[k]).T) <= r[k])
         np.testing.assert_array_equal(np.sort(a[b == k]), within)
+
+
+def test_footprints_of_a_sliced_frame_keep_their_rows():
+    """A frame whose index is not 0..n-1 (a slice) gets each station's own footprint."""
+    s = gpd.GeoDataFrame({"station_id": ["A", "B", "C"], "technology": ["4G", "2G", "4G"],
+                          "range_m": [1000.0, 3000.0, 2000.0]},
+                         geometry=[Point(0, 0), Point(10_000, 0), Point(20_000, 0)],
+                         crs="EPSG:32648")
+    full = station_footprints(s)
+    fp = station_footprints(s.iloc[[2, 0]])
+    assert list(fp.index) == [2, 0]
+    assert fp.geometry.notna().all()
+    assert fp.geometry.geom_equals_exact(full.geometry.loc[[2, 0]], 1e-6).all()
+    assert fp.geometry.area.tolist() == pytest.approx([3.14159e6 * 4, 3.14159e6], rel=0.01)
