@@ -35,7 +35,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
-from run_bench import read_inputs  # noqa: E402 - the national bench's readers
+from run_bench import read_and_cover  # noqa: E402 - the national bench's readers
 from synthetic import RESULTS, make_country  # noqa: E402
 
 TARGET_S = 60.0
@@ -59,15 +59,9 @@ def main() -> None:
     from geocov.plan import plan as make_plan
 
     paths = make_country(args.scale, args.seed)["paths"]
-    t = time.perf_counter()
+    result, read_s, coverage_s = read_and_cover(paths, args.resolution_m)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", geocov.GeocovWarning)
-        units, villages, stations, fiber, _ = read_inputs(paths)
-        read_s = time.perf_counter() - t
-        t = time.perf_counter()
-        result = geocov.coverage(units, villages=villages, stations=stations, fiber=fiber,
-                                 resolution_m=args.resolution_m)
-        coverage_s = time.perf_counter() - t
         t = time.perf_counter()
         prio = geocov.priorities(result)
         prio_s = time.perf_counter() - t

@@ -27,7 +27,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
-from run_bench import read_inputs  # noqa: E402 - the national bench's readers
+from run_bench import read_and_cover  # noqa: E402 - the national bench's readers
 from synthetic import (  # noqa: E402
     AREA_KM2,
     N_COMMUNES,
@@ -78,15 +78,7 @@ def main() -> None:
     country = make_country(args.scale, args.seed)
     paths = country["paths"]
     folder = paths["units"].parent
-    t = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", geocov.GeocovWarning)
-        units, villages, stations, fiber, _ = read_inputs(paths)
-        read_s = time.perf_counter() - t
-        t = time.perf_counter()
-        result = geocov.coverage(units, villages=villages, stations=stations, fiber=fiber,
-                                 resolution_m=args.resolution_m)
-    coverage_s = time.perf_counter() - t
+    result, read_s, coverage_s = read_and_cover(paths, args.resolution_m)
     print(f"read {read_s:.1f} s; coverage ({args.resolution_m:g} m grid) {coverage_s:.1f} s; "
           f"{len(result.villages):,} villages, {len(result.stations):,} stations")
     runs = []
