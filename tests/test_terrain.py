@@ -20,36 +20,13 @@ import geocov
 from geocov import terrain as T
 from geocov.errors import CRSError, DataQualityWarning, DataSourceError, SchemaError
 
-UTM = "EPSG:32648"
-KR = 4.0 / 3.0 * T.EARTH_RADIUS_M  # effective earth radius, m
-HORIZON_30_15 = math.sqrt(2 * KR * 30.0) + math.sqrt(2 * KR * 1.5)  # 27,624 m
-
-
-def make_dem(z, cell: float = 50.0) -> T.DEM:
-    """A DEM whose cell (0, 0) has its top-left corner at (0, rows * cell)."""
-    z = np.asarray(z, dtype=float)
-    return T.DEM.from_array(z, Affine(cell, 0, 0, 0, -cell, z.shape[0] * cell), UTM)
-
+from terrain_fixtures import HORIZON_30_15, KR, UTM, fractal, fresh_viewshed_cache, make_dem  # noqa: F401
 
 def centre(dem: T.DEM, i, j) -> np.ndarray:
     """Metric coordinates of cell centres (i, j)."""
     t = dem.transform
     i, j = np.broadcast_arrays(np.asarray(i, float), np.asarray(j, float))
     return np.column_stack([t.c + (j + 0.5) * t.a, t.f + (i + 0.5) * t.e])
-
-
-def fractal(n: int, seed: int, relief: float = 400.0) -> np.ndarray:
-    """Rough terrain: octaves of upsampled noise (n a power of two)."""
-    rng = np.random.default_rng(seed)
-    z = rng.random((4, 4))
-    amp = 1.0
-    while z.shape[0] < n:
-        z = np.kron(z, np.ones((2, 2)))
-        z = (z + np.roll(z, 1, 0) + np.roll(z, 1, 1) + np.roll(np.roll(z, 1, 0), 1, 1)) / 4
-        amp /= 1.8
-        z = z + amp * rng.random(z.shape)
-    z = z[:n, :n]
-    return relief * (z - z.min()) / (z.max() - z.min())
 
 
 def disc_cells(dem: T.DEM, xy, radius: float) -> np.ndarray:
@@ -68,13 +45,6 @@ def full_mask(masks: T.StationMasks, i: int) -> np.ndarray:
     c0 = round((t.c - masks.transform.c) / masks.transform.a)
     out[r0:r0 + win.shape[0], c0:c0 + win.shape[1]] = win
     return out
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    T.clear_cache()
-    yield
-    T.clear_cache()
 
 
 # ============================================================================ DEM

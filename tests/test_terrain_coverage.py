@@ -12,7 +12,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from affine import Affine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely import Point, box
@@ -23,42 +22,21 @@ from geocov.engine import GridSpec, grid_coverage
 from geocov.errors import CRSError, DataQualityWarning, SchemaError
 from geocov.terrain.model import shadowed_villages, station_terrain, village_terrain
 
-UTM = "EPSG:32648"
+from terrain_fixtures import HORIZON_30_15, KR, UTM, fractal, fresh_viewshed_cache  # noqa: F401
+from terrain_fixtures import make_dem as _make_dem
+
 X0, Y0 = 500_000.0, 2_400_000.0  # south-west corner of the test DEMs (UTM 48N)
-KR = 4.0 / 3.0 * T.EARTH_RADIUS_M
-HORIZON_30_15 = math.sqrt(2 * KR * 30.0) + math.sqrt(2 * KR * 1.5)  # 27,624 m
 
 
 def make_dem(z, cell: float = 50.0) -> T.DEM:
     """A DEM in UTM 48N with its south-west corner at (X0, Y0)."""
-    z = np.asarray(z, dtype=float)
-    return T.DEM.from_array(z, Affine(cell, 0, X0, 0, -cell, Y0 + z.shape[0] * cell), UTM)
-
-
-def fractal(n: int, seed: int, relief: float = 400.0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    z = rng.random((4, 4))
-    amp = 1.0
-    while z.shape[0] < n:
-        z = np.kron(z, np.ones((2, 2)))
-        z = (z + np.roll(z, 1, 0) + np.roll(z, 1, 1) + np.roll(np.roll(z, 1, 0), 1, 1)) / 4
-        amp /= 1.8
-        z = z + amp * rng.random(z.shape)
-    z = z[:n, :n]
-    return relief * (z - z.min()) / (z.max() - z.min())
+    return _make_dem(z, cell, origin=(X0, Y0))
 
 
 def cell_centres(grid: GridSpec) -> np.ndarray:
     t = grid.transform
     jj, ii = np.meshgrid(np.arange(grid.width), np.arange(grid.height))
     return np.column_stack([t.c + (jj.ravel() + 0.5) * t.a, t.f + (ii.ravel() + 0.5) * t.e])
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    T.clear_cache()
-    yield
-    T.clear_cache()
 
 
 # ============================================================================ engine hook
