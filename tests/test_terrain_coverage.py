@@ -529,6 +529,10 @@ def test_demo_sets_the_disc_model_beside_the_terrain(tmp_path):
     assert lines[1] == ("Terrain (disc model -> with terrain): 4G in 735 -> 658 of 1,500 "
                         "villages, 63.5% -> 59.2% of people, 27.4% -> 21.1% of the area; 277 "
                         "shadowed village(s) (183 left with no signal).")
+    # then the priority list's and the plan's sentences, before the files
+    assert lines[2].startswith("1,500 villages; listed: tier 1: no signal 328")
+    assert lines[3].startswith("71 new 4G sites, 19 upgrades of 2G/3G sites to 4G")
+    assert lines[4].startswith("wrote ")
     import openpyxl
 
     wb = openpyxl.load_workbook(tmp_path / "t" / "terrain.xlsx", read_only=True)

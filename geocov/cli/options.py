@@ -327,6 +327,9 @@ def echo_written(written: Any) -> None:
     click.echo(summary_text(written.result, getattr(written, "lang", "en")))
     if getattr(written, "terrain", None) is not None:
         click.echo(written.terrain.summary())
+    for part in ("priorities", "plan"):  # the demo's priority list and plan
+        if getattr(written, part, None) is not None:
+            click.echo(getattr(written, part).summary())
     for path in (*written.tables, *written.maps):
         click.echo(say(written, "wrote", path=path))
     if getattr(written, "manifest", None) is not None:
