@@ -533,6 +533,14 @@ def test_demo_sets_the_disc_model_beside_the_terrain(tmp_path):
     assert lines[2].startswith("1,500 villages; listed: tier 1: no signal 328")
     assert lines[3].startswith("71 new 4G sites, 19 upgrades of 2G/3G sites to 4G")
     assert lines[4].startswith("wrote ")
+    # the README shows these lines as the demo prints them ("..." cuts a line short)
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("$ geocov demo\n", 1)[1].split("```", 1)[0].splitlines()
+    assert len(shown) == 4
+    for want, got in zip(shown, lines):
+        assert got.startswith(want.removesuffix(" ...")), (want, got)
     import openpyxl
 
     wb = openpyxl.load_workbook(tmp_path / "t" / "terrain.xlsx", read_only=True)
