@@ -211,3 +211,16 @@ def test_analysis_sample_scheme(tmp_path, sample):
     p.write_text('[units]\npath = "sample:nope"\n', encoding="utf-8")
     with pytest.raises(geocov.SchemaError, match="unknown sample layer 'sample:nope'"):
         read_analysis(p)
+
+
+def test_run_workers_overrides_the_analysis_and_changes_no_figure(sample, sample_result, tmp_path):
+    import json
+
+    r = invoke("run", sample["analysis"], "-o", tmp_path / "out", "--workers", "1", "-q")
+    assert r.exit_code == 0, r.output
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["settings"]["model"]["workers"] == 1
+    written = pd.read_csv(tmp_path / "out" / "coverage_commune.csv", encoding="utf-8-sig",
+                          dtype={f"{lv}_code": str for lv in ("province", "district", "commune")})
+    _same_table(written, sample_result.table("commune"))
+    assert invoke("run", sample["analysis"], "--workers", "0").exit_code == 2

@@ -26,6 +26,12 @@ from .options import (
     help="Output folder (overrides [output] folder; every output goes into it), or one "
     "file: report.xlsx, report.gpkg or report.csv.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Threads for the coverage grid (overrides [model] workers). Default: the CPUs "
+    "(at most 8).",
+)
 @lenient_option
 @lang_option
 @quiet_option
@@ -37,12 +43,18 @@ def command(
     rejects_path: str | None,
     quiet: bool,
     lang: str | None,
+    workers: int | None,
 ) -> None:
     """Compute coverage for ANALYSIS (a TOML file) and write every table it asks for."""
-    from ..analysis import run_and_write
+    from dataclasses import replace
 
+    from ..analysis import read_analysis, run_and_write
+
+    a = read_analysis(analysis)
+    if workers is not None:
+        a = replace(a, model={**a.model, "workers": workers})
     written = run_and_write(
-        analysis,
+        a,
         **output_place(out, param_hint="-o/--out"),
         rejects=rejects_report(lenient),
         rejects_path=rejects_path,
