@@ -48,6 +48,9 @@ _EXPORTS = {
     "priorities": "priorities", "PriorityRules": "priorities", "PriorityResult": "priorities",
     "read_programme_attributes": "priorities", "read_costs": "costs", "CostModel": "costs",
     "run_priorities": "analysis", "write_priorities": "analysis",
+    # terrain
+    "read_dem": "terrain", "compare_terrain": "terrain.compare",
+    "terrain_comparison": "terrain.compare", "TerrainComparison": "terrain.compare",
     # rollout plan
     "plan": "plan", "PlanResult": "plan", "run_plan": "analysis", "write_plan": "analysis",
     # the 2025 reform, official figures
