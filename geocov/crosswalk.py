@@ -91,7 +91,7 @@ from .io import (
     reject_rows,
     resolve_columns,
 )
-from .villages import _TYPE_WORD, _name_keys
+from .names import name_keys, strip_type_words
 from .vocabulary import (
     LAYERS,
     TOTAL,
@@ -212,7 +212,7 @@ def detect_units_vintage(units: pd.DataFrame) -> tuple[str | None, str]:
     if "province" not in levels:
         return None, "no level called 'province'"
     names = pd.Series(pd.unique(units[name_column("province")].astype(str)))
-    keys = _name_keys(names).fillna("")
+    keys = name_keys(names).fillna("")
     known = keys.isin(_ALL_KEYS)
     pre: list[str] = []
     new: list[str] = []
@@ -221,7 +221,7 @@ def detect_units_vintage(units: pd.DataFrame) -> tuple[str | None, str]:
         pre.append(f"province(s) that exist only before the reform: {', '.join(gone[:5])}")
     pairs = units[[code_column("province"), name_column("province")]].drop_duplicates()
     codes = codes_as_text(pairs[code_column("province")]).astype(str).str.zfill(2)
-    pkeys = _name_keys(pairs[name_column("province")]).fillna("")
+    pkeys = name_keys(pairs[name_column("province")]).fillna("")
     in_pre = np.array([_PRE_KEYS.get(c) == k for c, k in zip(codes, pkeys, strict=True)])
     in_new = np.array([_NEW_KEYS.get(c) == k for c, k in zip(codes, pkeys, strict=True)])
     shown = (codes + " " + pairs[name_column("province")].astype(str)).to_numpy()
@@ -311,7 +311,7 @@ def _untyped(keys: pd.Series | np.ndarray) -> np.ndarray:
 
 def _exact_keys(values: pd.Series) -> pd.Series:
     """Names for matching with their diacritics kept ("Nậm Chảy" is not "Nậm Chày")."""
-    s = values.astype("string").str.lower().str.replace(_TYPE_WORD, "", regex=True)
+    s = strip_type_words(values).str.lower()
     out = s.str.replace(r"[\W_]+", "", regex=True)
     return out.where(out.notna() & (out != ""), None).astype(object)
 
@@ -531,20 +531,20 @@ def _match_listed(merges: pd.DataFrame, ov: _Overlay, old_units: gpd.GeoDataFram
     items = items[items["ni"].notna()].astype({"ni": np.int64})
     split = _split_name(items["old_name"])
     items["exact"] = _exact_keys(split["base"]).to_numpy()
-    items["folded"] = _name_keys(split["base"]).to_numpy()
+    items["folded"] = name_keys(split["base"]).to_numpy()
     items["folded2"] = _untyped(items["folded"])
     items["type"] = split["type"].to_numpy()
     hint_text = items["old_hint"].where(items["old_hint"].notna(), split["paren"])
-    items["hint"] = _name_keys(hint_text.astype("string")).to_numpy()
+    items["hint"] = name_keys(hint_text.astype("string")).to_numpy()
 
     osplit = _split_name(old_units[name_column(finest)])
     old = pd.DataFrame({"oi": np.arange(len(old_units)),
                         "o_exact": _exact_keys(osplit["base"]).to_numpy(),
-                        "o_folded": _name_keys(osplit["base"]).to_numpy(),
-                        "o_folded2": _untyped(_name_keys(osplit["base"])),
+                        "o_folded": name_keys(osplit["base"]).to_numpy(),
+                        "o_folded2": _untyped(name_keys(osplit["base"])),
                         "o_type": osplit["type"].to_numpy(),
                         "o_code": old_units[code_column(finest)].astype(str).to_numpy()})
-    parents = [_name_keys(old_units[name_column(lv)]).to_numpy() for lv in levels[:-1]]
+    parents = [name_keys(old_units[name_column(lv)]).to_numpy() for lv in levels[:-1]]
     pieces = pd.DataFrame({"oi": ov.oi, "ni": ov.ni, "share": ov.share})
 
     by_code = items[items["old_code"].notna()].merge(

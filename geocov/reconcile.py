@@ -59,7 +59,7 @@ from .io import (
     reject_rows,
     resolve_columns,
 )
-from .villages import _name_keys
+from .names import name_key_variants, name_keys, type_word_levels, type_words
 from .vocabulary import (
     LAYERS,
     TOTAL,
@@ -434,16 +434,6 @@ def read_official(
 
 
 # --------------------------------------------------------------------------- units
-_TYPE_LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (r"^(?:tỉnh|tinh)\s+", ("province",)),
-    (r"^(?:thành phố|thanh pho|tp\.?)\s*", ("province", "district")),
-    (r"^(?:huyện|quận|thị xã|huyen|quan|thi xa|tx\.?)\s+", ("district",)),
-    (r"^(?:xã|phường|thị trấn|đặc khu|xa|phuong|thi tran|dac khu)\s+", ("commune", "ward")),
-)
-# type words written without their diacritics ("Tinh Lao Cai"); a name may also begin
-# with such a word ("Quan Hồ Thẩn"), so names are matched with and without it
-_PLAIN_TYPE = re.compile(r"^(?:tinh|thanh pho|tp\.?|huyen|quan|thi xa|tx\.?|xa|phuong|"
-                         r"thi tran|dac khu)\s*", re.IGNORECASE)
 _PAREN = re.compile(r"\s*\(([^)]*)\)?\s*$")
 _TOTAL_WORDS = {"total", "toanbo", "tong", "tongcong", "studyarea", "all", "toantinh",
                 "cangvung", "toanvung"}
@@ -465,9 +455,9 @@ class _Units:
             cols = [code_column(lv), name_column(lv)]
             anc = [name_column(a) for a in levels[:i]]
             t = base[cols + anc].drop_duplicates(code_column(lv))
-            key = _name_keys(t[name_column(lv)])
+            key = name_keys(t[name_column(lv)])
             parents = (pd.Series(np.full(len(t), "", dtype=object), index=t.index) if not anc
-                       else pd.concat([_name_keys(t[a]).fillna("") for a in anc], axis=1)
+                       else pd.concat([name_keys(t[a]).fillna("") for a in anc], axis=1)
                        .agg("|".join, axis=1))
             parts.append(pd.DataFrame({
                 "level": lv, "rank": i, "code": t[code_column(lv)].astype(str).to_numpy(),
@@ -480,27 +470,9 @@ class _Units:
         return cls(frame, levels)
 
 
-_TYPE_WORD_RE = re.compile(r"^(tỉnh|thành phố|tp\.?|huyện|quận|thị xã|tx\.?|xã|phường|thị trấn|"
-                           r"đặc khu|tinh|thanh pho|huyen|thi xa|phuong|thi tran|dac khu)"
-                           r"(?:\s+|(?<=\.))", re.IGNORECASE)
-_TYPE_SAME = {"tp": "thanhpho", "tx": "thixa"}
-
-
 def _type_words(names: pd.Series) -> pd.Series:
     """The folded type word a name starts with ("TP. Lào Cai" -> "thanhpho"), else ""."""
-    found = names.astype("string").str.strip().str.lower().str.extract(_TYPE_WORD_RE,
-                                                                        expand=False)
-    folded = {w: fold_text(w) for w in pd.unique(found.dropna())}
-    out = found.astype(object).map(folded).astype(object).fillna("")
-    return out.replace(_TYPE_SAME)
-
-
-def _type_levels(name: str) -> tuple[str, ...] | None:
-    low = name.strip().lower()
-    for pattern, levels in _TYPE_LEVELS:
-        if re.match(pattern, low):
-            return levels
-    return None
+    return type_words(names, plain_words="always")
 
 
 def _match_one(unit: Any, code: Any, level: Any, parent: Any, units: _Units
@@ -528,22 +500,26 @@ def _match_one(unit: Any, code: Any, level: Any, parent: Any, units: _Units
     if fold_text(text) in _TOTAL_WORDS or (isinstance(level, str)
                                             and _LEVEL_WORDS.get(fold_text(level)) == TOTAL):
         return TOTAL, TOTAL, "total", ""
-    key = _name_keys(pd.Series([text])).iloc[0]
-    plain = _name_keys(pd.Series([_PLAIN_TYPE.sub("", text)])).iloc[0]
-    cand = f[f["key"] == key]
-    if not len(cand) and plain:
-        cand = f[f["key"] == plain]
-    typed = _type_levels(text)
+    # "Xã Bản Cái", "Xa Ban Cai"; else the whole name ("Quan Ho Than" may be the commune
+    # Quan Hồ Thẩn); else without a type word written without diacritics ("Tinh Lào Cai")
+    variants = name_key_variants(text)
+    key = variants[0] if variants else None
+    cand = f.iloc[:0]
+    for k in variants:
+        cand = f[f["key"] == k]
+        if len(cand):
+            break
+    own = _type_words(pd.Series([text])).iloc[0]
+    typed = type_word_levels(own) or None
     if isinstance(level, str) and level:
         wanted = _LEVEL_WORDS.get(fold_text(level), level)
         cand = cand[cand["level"] == wanted]
     elif typed is not None and cand["level"].isin(typed).any():
         cand = cand[cand["level"].isin(typed)]
-    own = _type_words(pd.Series([text])).iloc[0]
     if own and len(cand) > 1 and (cand["type"] == own).any():  # "TP. Lào Cai": the city
         cand = cand[cand["type"] == own]
     if hint_name and len(cand) > 1:
-        hk = _name_keys(pd.Series([hint_name])).iloc[0]
+        hk = name_keys(pd.Series([hint_name])).iloc[0]
         narrowed = cand[cand["parents"].str.split("|").map(lambda p: hk in p)]
         cand = narrowed if len(narrowed) else cand
     if len(cand) == 0:

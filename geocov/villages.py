@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,7 +28,6 @@ from .io import (
     codes_as_text,
     count_rows_read,
     file_decimal,
-    fold_text,
     frame_from_source,
     has_geometry,
     lonlat_points,
@@ -38,6 +36,7 @@ from .io import (
     resolve_columns,
     source_names,
 )
+from .names import name_keys
 
 __all__ = ["read_villages", "link_villages"]
 
@@ -344,20 +343,6 @@ def _representative_points(geoms: np.ndarray) -> np.ndarray:
     return shapely.point_on_surface(geoms)
 
 
-# the unit-type word written before many names: "Xã Bản Cái", "TP. Lào Cai", "Huyện Sa Pa"
-_TYPE_WORD = re.compile(r"^(?:xã|phường|thị trấn|đặc khu|huyện|quận|thị xã|thành phố|"
-                        r"tp\.?|tỉnh)\s+")
-
-
-def _name_keys(values: pd.Series) -> pd.Series:
-    """Names folded for matching: "Xã Bản Cái", "BảnCái" and "ban cai" all give "bancai"."""
-    s = values.astype("string").str.strip().str.normalize("NFC").str.lower()
-    s = s.str.replace(_TYPE_WORD, "", regex=True)
-    folded = {u: fold_text(u) for u in pd.unique(s.dropna())}  # distinct names only
-    keys = s.astype(object).map(folded)
-    return keys.where(keys.notna() & (keys != ""), None)
-
-
 def _claims_by_name(v: pd.DataFrame, units: pd.DataFrame, levels: tuple[str, ...],
                     todo: np.ndarray) -> np.ndarray:
     """Index of the unit each village's commune name (``unit_name``) names, -1 if none.
@@ -369,15 +354,25 @@ def _claims_by_name(v: pd.DataFrame, units: pd.DataFrame, levels: tuple[str, ...
     out = np.full(len(v), -1, dtype=np.int64)
     if "unit_name" not in v.columns or not todo.any():
         return out
-    vname = _name_keys(v["unit_name"])
-    named = todo & vname.notna().to_numpy()
-    if not named.any():
-        return out
-    uname = _name_keys(units[f"{levels[-1]}_name"])
+    # "Xa Ban Cai" / "Xã Bản Cái" -> "bancai"; a name written without diacritics may begin
+    # with what looks like a type word ("Quan Ho Than"): unmatched, it is tried whole
+    for kind in ("unit", "none"):
+        vname = name_keys(v["unit_name"], kind=kind)
+        named = todo & (out < 0) & vname.notna().to_numpy()
+        if named.any():
+            out = np.where(named, _claims_by_keys(vname, v, units, levels, named), out)
+    return out
+
+
+def _claims_by_keys(vname: pd.Series, v: pd.DataFrame, units: pd.DataFrame,
+                    levels: tuple[str, ...], named: np.ndarray) -> np.ndarray:
+    """:func:`_claims_by_name` for the villages' commune-name keys ``vname``."""
+    out = np.full(len(v), -1, dtype=np.int64)
+    uname = name_keys(units[f"{levels[-1]}_name"])
     parents = [lvl for lvl in ("district", "province") if lvl in levels[:-1]
                and f"{lvl}_name" in v.columns and v[f"{lvl}_name"].notna().any()]
-    vpar = {lvl: _name_keys(v[f"{lvl}_name"]) for lvl in parents}
-    upar = {lvl: _name_keys(units[f"{lvl}_name"]) for lvl in parents}
+    vpar = {lvl: name_keys(v[f"{lvl}_name"]) for lvl in parents}
+    upar = {lvl: name_keys(units[f"{lvl}_name"]) for lvl in parents}
     for combo in itertools.product((False, True), repeat=len(parents)):
         rows = named.copy()
         ukey, vkey = uname.fillna(""), vname.fillna("")
