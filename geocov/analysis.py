@@ -1744,11 +1744,12 @@ class Validation:
         One row per input file: ``file, what, rows_read, rows_rejected, rows_used``
         (integers; read = used + rejected).
     problems
-        Problems that change figures, one row each: ``kind`` (``"rejected_rows"`` or
-        ``"overlap"``), ``where`` (file, or unit), ``level`` (of the unit; None for rows),
-        ``count`` (rows; 0 for overlaps), ``area_km2`` (NaN for rows), ``detail``.  Rows:
-        one per file and reason; overlaps: one per unit whose area figure is too large
-        (:func:`unit_overlaps`), coarse levels first.
+        Problems that change figures, one row each: ``kind`` (``"rejected_rows"``,
+        ``"overlap"`` or ``"dem"``), ``where`` (file, or unit), ``level`` (of the unit; None
+        for rows), ``count`` (rows; 0 for overlaps and DEMs), ``area_km2`` (NaN for rows),
+        ``detail``.  DEMs: one per problem of the file (units past it, voids over the
+        units, unreadable).  Rows: one per file and reason; overlaps: one per unit whose
+        area figure is too large (:func:`unit_overlaps`), coarse levels first.
     notes
         Topology notes that change no figure, one row per level and kind: ``level,
         problem, count, area_km2`` (total area, NaN for kinds without one).
@@ -1824,6 +1825,24 @@ def _reject_problems(rejects: RejectsReport) -> pd.DataFrame:
     )
 
 
+def _dem_problems(analysis: Analysis, units: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The DEMs of the analysis ([model] dem, [priorities] dem) checked over its units."""
+    from .terrain.model import check_dem
+
+    paths = dict.fromkeys(str(d) for d in (analysis.model.get("dem"),
+                                           (analysis.priorities or {}).get("dem")) if d)
+    rows = []
+    for path in paths:  # one or two files
+        try:
+            found = check_dem(path, units)
+        except DataSourceError as exc:
+            found = [str(exc)]
+        rows += [{"kind": "dem", "where": path, "level": None, "count": 0,
+                  "area_km2": np.nan, "detail": text} for text in found]
+    return pd.DataFrame(rows, columns=["kind", "where", "level", "count", "area_km2",
+                                       "detail"])
+
+
 def validate_analysis(
     analysis: Analysis | str | Path,
     *,
@@ -1835,10 +1854,13 @@ def validate_analysis(
 
     Every input is read in lenient mode (bad rows go to a rejects report), villages are
     linked to their units, fiber code lists are checked against the villages and units,
-    and the units' topology is checked.  Problems are split into those that change
-    figures (rejected rows, whatever their reason, and overlaps that make an area figure
-    too large, see :func:`unit_overlaps`) and topology notes that do not (gaps, holes,
-    invalid edges and overlaps below the thresholds), summed per level and kind.
+    the elevation models (``[model] dem``, ``[priorities] dem``) are checked over the units
+    (:func:`geocov.terrain.model.check_dem`), and the units' topology is checked.  Problems
+    are split into those that change figures (rejected rows, whatever their reason,
+    overlaps that make an area figure too large, see :func:`unit_overlaps`, and a DEM
+    that does not cover the units or has voids over them) and topology notes that do not
+    (gaps, holes, invalid edges and overlaps below the thresholds), summed per level and
+    kind.
 
     Parameters
     ----------
@@ -1913,6 +1935,9 @@ def validate_analysis(
     by_design = rejected["detail"].str.startswith(NOT_COUNTED_REASON).to_numpy(dtype=bool)
     left_out = rejected.loc[by_design, ["where", "count", "detail"]].reset_index(drop=True)
     problems = pd.concat([rejected.loc[~by_design], overlaps], ignore_index=True)
+    dem = _dem_problems(analysis, units)
+    if len(dem):
+        problems = pd.concat([problems, dem], ignore_index=True)
     problems["count"] = problems["count"].astype(int)
     rest = topology.loc[~topology["changes_figures"]]
     notes = (

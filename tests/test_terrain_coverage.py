@@ -546,3 +546,64 @@ def test_demo_sets_the_disc_model_beside_the_terrain(tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "t" / "terrain.xlsx", read_only=True)
     assert wb.sheetnames[0] == "shadowed_villages" and "commune" in wb.sheetnames
     wb.close()
+
+
+# ============================================================================ validate
+def _write_dem(path, z, cell=100.0, origin=(X0, Y0), nodata=-9999.0):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    z = np.asarray(z, dtype="float32")
+    t = from_origin(origin[0], origin[1] + z.shape[0] * cell, cell, cell)
+    with rasterio.open(path, "w", driver="GTiff", height=z.shape[0], width=z.shape[1], count=1,
+                       dtype="float32", crs=UTM, transform=t, nodata=nodata) as dst:
+        dst.write(z, 1)
+    return path
+
+
+def test_check_dem_names_units_past_the_file_and_the_void_share(tmp_path):
+    """Two 10 km x 10 km communes; the DEM covers the west one only, and a void fills
+    its northern half: 50 + 100 of 200 km² have no elevation data (75 %)."""
+    from geocov.terrain.model import check_dem
+
+    units = units_frame({"West": (0, 0, 10_000, 10_000), "East": (10_000, 0, 20_000, 10_000)})
+    z = np.full((100, 100), 250.0)
+    z[:50] = -9999.0  # the northern half (rows from the top)
+    problems = check_dem(_write_dem(tmp_path / "west.tif", z), units)
+    assert len(problems) == 2
+    assert problems[0].startswith("1 unit(s) of the study area (East (")
+    assert "run past the DEM file (50.0% of the area)" in problems[0]
+    assert problems[1].startswith("75.0% of the study area has no elevation data in west.tif")
+    full = _write_dem(tmp_path / "full.tif", np.full((100, 200), 250.0))
+    assert check_dem(full, units) == []
+    (tmp_path / "bad.tif").write_text("not a raster")
+    with pytest.raises(geocov.DataSourceError, match=r"bad.tif: cannot be read as an "
+                                                     r"elevation model"):
+        check_dem(tmp_path / "bad.tif", units)
+
+
+def test_validate_checks_the_dem_over_the_units(tmp_path):
+    """A DEM that covers the sample's western half: validate says so and exits 1."""
+    import rasterio
+    from click.testing import CliRunner
+
+    from geocov.analysis import validate_analysis
+    from geocov.cli import main
+
+    with rasterio.open(geocov.sample_paths()["terrain"]) as src:
+        z, profile = src.read(1), src.profile
+    half = z[:, : z.shape[1] // 2]
+    profile.update(width=half.shape[1])
+    with rasterio.open(tmp_path / "west.tif", "w", **profile) as dst:
+        dst.write(half, 1)
+    v = validate_analysis(_sample_toml(tmp_path, 'dem = "west.tif"'))
+    dem = v.problems.loc[v.problems["kind"] == "dem"]
+    assert len(dem) == 2 and v.changes_figures
+    assert dem["where"].iloc[0] == str(tmp_path / "west.tif")
+    assert "run past the DEM file" in dem["detail"].iloc[0]
+    res = CliRunner().invoke(main, ["validate", "--analysis", str(tmp_path / "analysis.toml"),
+                                    "--rejects", str(tmp_path / "r.csv"), "-q"])
+    assert res.exit_code == 1, res.output
+    assert f"  elevation model {tmp_path / 'west.tif'}: " in res.output
+    # the sample's own DEM covers it all
+    assert validate_analysis(_sample_toml(tmp_path, 'dem = "sample:terrain"')).problems.empty

@@ -52,6 +52,8 @@ def command(rejects_path: str, topology_path: str | None, quiet: bool, **inputs)
         rows = v.problems.loc[v.problems["kind"] == "rejected_rows"]
         for p in rows.itertuples():
             click.echo(f"  {p.where}: {p.count} row(s) rejected: {p.detail}")
+        for p in v.problems.loc[v.problems["kind"] == "dem"].itertuples():
+            click.echo(f"  elevation model {p.where}: {p.detail}")
         overlaps = v.problems.loc[v.problems["kind"] == "overlap"]
         for level, group in overlaps.groupby("level", sort=False):  # coarse levels first
             for p in group.head(MAX_LISTED).itertuples():

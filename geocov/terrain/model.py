@@ -50,6 +50,7 @@ __all__ = [
     "VillageTerrain",
     "village_terrain",
     "shadowed_villages",
+    "check_dem",
 ]
 
 #: Terrain modes of :func:`geocov.coverage`: line of sight, or path loss against a
@@ -259,7 +260,101 @@ def _reaches_box(xy: np.ndarray, radius: np.ndarray, box: tuple[float, ...]) -> 
     return dx * dx + dy * dy <= radius * radius
 
 
-def _past_the_file(path: Path, wcrs: Any, area_geoms: Any) -> list[str]:
+def check_dem(path: str | Path, units: Any, *, max_cells: int = 1_000_000) -> list[str]:
+    """What a DEM file lacks for a study area, in words (empty: nothing): ``geocov validate``.
+
+    Reads the file's header and one decimated window over ``units`` (at most ``max_cells``
+    cells): the units that run past the file's extent (named), and the share of the area
+    without data (voids, sea, nodata: :func:`~geocov.terrain.read_dem` fills them, so the
+    coverage there is not measured).
+
+    Parameters
+    ----------
+    path : str or Path
+        The DEM file.
+    units : GeoDataFrame
+        The study area's units, any CRS (``geocov.read_units``' frame: named by its finest
+        level when it has ``<level>_name``/``<level>_code`` columns).
+    max_cells : int
+        Cells of the decimated window read for the void share.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    DataSourceError
+        When the file cannot be opened as a raster, or has no CRS.
+
+    Examples
+    --------
+    >>> import geocov, geopandas as gpd
+    >>> paths = geocov.sample_paths()
+    >>> check_dem(paths["terrain"], gpd.read_file(paths["units"], layer="communes"))
+    []
+    """
+    import rasterio
+    import shapely
+    from rasterio.enums import Resampling
+    from rasterio.features import geometry_mask
+    from rasterio.windows import from_bounds
+
+    from ..errors import DataSourceError
+
+    path = Path(path)
+    try:
+        src = rasterio.open(path)
+    except (rasterio.errors.RasterioIOError, OSError) as exc:
+        raise DataSourceError(f"{path}: cannot be read as an elevation model ({exc}); give a "
+                              f"GeoTIFF (SRTM, Copernicus GLO-30...)") from exc
+    with src:
+        if src.crs is None:
+            raise DataSourceError(f"{path}: the elevation model has no CRS; set one (e.g. "
+                                  f"gdal_edit.py -a_srs EPSG:4326 {path.name})")
+        area = units.to_crs(src.crs)
+        geoms = area.geometry.to_numpy()
+        out = _past_the_file(path, src.crs, geoms, names=_unit_names(units))
+        minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+        win = from_bounds(minx, miny, maxx, maxy, src.transform).round_offsets().round_lengths()
+        h, w = max(int(win.height), 1), max(int(win.width), 1)
+        step = max(1.0, float(np.sqrt(h * w / max_cells)))
+        shape = (max(1, int(h / step)), max(1, int(w / step)))
+        z = src.read(1, window=win, out_shape=shape, boundless=True, masked=True,
+                     resampling=Resampling.nearest)
+        t = src.window_transform(win) * rasterio.Affine.scale(w / shape[1], h / shape[0])
+    void = np.ma.getmaskarray(z) | ~np.isfinite(np.ma.getdata(z))
+    if src.nodata is None and np.ma.getdata(z).dtype == np.int16:
+        void |= np.ma.getdata(z) == -32768  # SRTM voids without a nodata tag
+    inside = geometry_mask(geoms, out_shape=shape, transform=t,
+                                             invert=True, all_touched=False)
+    if inside.any() and (void & inside).any():
+        share = float((void & inside).sum() / inside.sum())
+        out.append(f"{share:.1%} of the study area has no elevation data in {path.name} "
+                   f"(voids, sea or nodata): geocov fills it, so coverage there is not "
+                   f"measured. Fill the voids (e.g. a void-filled SRTM or Copernicus GLO-30)")
+    return out
+
+
+def _unit_names(units: Any) -> list[str] | None:
+    """``name (code)`` of each unit of a read_units frame's finest level (None: unnamed)."""
+    from ..boundaries import unit_levels
+
+    try:
+        finest = unit_levels(units)[-1]
+    except Exception:  # noqa: BLE001 - not a read_units frame: positions instead
+        return None
+    name, code = units.get(f"{finest}_name"), units.get(f"{finest}_code")
+    if name is None:
+        return None
+    text = name.astype(str)
+    if code is not None:
+        text = text + " (" + code.astype(str) + ")"
+    return text.tolist()
+
+
+def _past_the_file(path: Path, wcrs: Any, area_geoms: Any,
+                   names: list[str] | None = None) -> list[str]:
     """The units that run past the DEM file's extent, in words (empty: none)."""
     import rasterio
     import shapely
@@ -280,7 +375,9 @@ def _past_the_file(path: Path, wcrs: Any, area_geoms: Any) -> list[str]:
     share = float(shapely.area(shapely.difference(geoms[outside], extent)).sum()
                   / max(shapely.area(geoms).sum(), 1e-9))
     items = np.flatnonzero(outside)
-    return [f"{len(items):,} unit(s) of the study area (positions {items[:20].tolist()}"
+    which = (f"positions {items[:20].tolist()}" if names is None
+             else ", ".join(names[i] for i in items[:20]))
+    return [f"{len(items):,} unit(s) of the study area ({which}"
             f"{' ...' if len(items) > 20 else ''}) run past the DEM file ({share:.1%} of the "
             f"area): the terrain there is filled ({path.name} has no data), so coverage "
             f"there is not measured. Give a DEM that covers the whole study area"]
