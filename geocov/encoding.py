@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import DataQualityWarning, DataSourceError, SchemaError, hint
+from .errors import DataQualityWarning, DataSourceError, SchemaError, Words, hint, hint_words
 
 __all__ = [
     "EncodingGuess",
@@ -548,26 +548,17 @@ def _charset_normalizer_guess(sample: bytes) -> str | None:
         return None
 
 
-def _unsure_message(guess: EncodingGuess, file: str) -> str:
-    """The warning text for a guess that is not confident (names the file and the fix)."""
+def _unsure_message(guess: EncodingGuess, file: str) -> DataQualityWarning:
+    """The warning for a guess that is not confident (names the file and the fix)."""
     label = f" ({_LABELS[guess.encoding]})" if guess.encoding in _LABELS else ""
     runner = guess.runner_up or "cp1258"
+    seen: Words | str = ""
     if guess.example:
-        seen = (f" (e.g. {guess.example[0]!r}; as {runner} it would read "
-                f"{guess.example[1]!r})")
-    else:
-        seen = ""
-    fix = hint(
-        f"pass encoding={runner!r} (or the file's true encoding: 'utf-8', 'cp1258', "
-        f"'tcvn3', 'vni')",
-        f"add --<input>-encoding {runner}, e.g. --villages-encoding {runner} "
-        f"(--units-, --stations-, --fiber-encoding likewise; encodings: utf-8, cp1258, "
-        f"tcvn3, vni)",
-    )
-    return (
-        f"{file}: text encoding uncertain: read as {guess.encoding}{label}, runner-up "
-        f"{runner}{seen}. If the names look wrong, {fix}."
-    )
+        seen = Words("warning.encoding_seen", {"text": guess.example[0], "runner": runner,
+                                               "other": guess.example[1]})
+    return DataQualityWarning.of(
+        "encoding_unsure", file=file, encoding=guess.encoding, label=label, runner=runner,
+        seen=seen, fix=hint_words("encoding", runner=runner))
 
 
 def decode_bytes(
@@ -601,7 +592,7 @@ def decode_bytes(
         guess = detect_encoding(raw)
         enc, confident = guess.encoding, guess.confident
         if not confident:
-            warnings.warn(_unsure_message(guess, name), DataQualityWarning, stacklevel=2)
+            warnings.warn(_unsure_message(guess, name), stacklevel=2)
     try:
         return decode_text(raw, enc), enc, confident
     except UnicodeDecodeError as exc:
@@ -763,7 +754,7 @@ def redecode_frame(
         if enc == "utf-8-sig":
             enc = "utf-8"
         if not confident:
-            warnings.warn(_unsure_message(guess, name), DataQualityWarning, stacklevel=2)
+            warnings.warn(_unsure_message(guess, name), stacklevel=2)
     if enc == "latin-1":
         return nfc_frame(frame), enc, confident
     failed: list[str] = []

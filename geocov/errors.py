@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import contextlib as _contextlib
 import contextvars as _contextvars
+import dataclasses as _dataclasses
 from collections.abc import Iterator as _Iterator
+from collections.abc import Mapping as _Mapping
+from collections.abc import Sequence as _Sequence
+from typing import Any as _Any
+from typing import TypeVar as _TypeVar
 
 __all__ = [
     "GeocovError",
@@ -19,6 +24,10 @@ __all__ = [
     "GeocovWarning",
     "TopologyWarning",
     "DataQualityWarning",
+    "Words",
+    "Listing",
+    "hint_words",
+    "more_words",
 ]
 
 
@@ -42,8 +51,106 @@ class TopologyError(GeocovError, ValueError):
     """Broken hierarchy nesting or geometry that cannot be repaired."""
 
 
+# ------------------------------------------------------------------ words of a message
+@_dataclasses.dataclass(frozen=True)
+class Words:
+    """An entry of the catalogue (``geocov/locale/<lang>.toml``) and its fields, put into
+    words only when shown, in the reader's language (:func:`geocov.locale.render`).
+
+    Fields may be numbers (written as the language writes them: ``{n:,}`` gives
+    ``1,569`` in English and ``1.569`` in Vietnamese), texts (names, codes, files: as
+    they are), other :class:`Words` or a :class:`Listing`.
+
+    Examples
+    --------
+    >>> w = Words("cli.rejected", {"n": 1569, "path": "rejects.csv"})
+    >>> w.text("en"), w.text("vi")
+    ('1569 rejected row(s) -> rejects.csv', '1569 dòng bị loại -> rejects.csv')
+    """
+
+    key: str
+    fields: _Mapping[str, _Any] = _dataclasses.field(default_factory=dict)
+
+    def text(self, lang: str = "en") -> str:
+        """The words in ``lang`` (``"en"`` or ``"vi"``)."""
+        from .locale import render
+
+        return render(self.key, lang, self.fields)
+
+
+@_dataclasses.dataclass(frozen=True)
+class Listing:
+    """Items (texts, numbers or :class:`Words`) written one after another, joined by
+    ``sep``, each in the reader's language.
+
+    Examples
+    --------
+    >>> Listing([Words("noun.4g"), "Bản Khoang"]).text("vi")
+    '4G, Bản Khoang'
+    """
+
+    items: _Sequence[_Any]
+    sep: str = ", "
+
+    def text(self, lang: str = "en") -> str:
+        """The items in ``lang``, joined."""
+        from .locale import render_value
+
+        return self.sep.join(render_value(v, lang) for v in self.items)
+
+
+_W = _TypeVar("_W", bound="GeocovWarning")
+
+
+def more_words(n: int) -> Words | str:
+    """`` and N more`` after a list cut short (N > 0), else nothing.
+
+    Examples
+    --------
+    >>> more_words(3).text("vi"), more_words(0)
+    (' và 3 mục khác', '')
+    """
+    return Words("warning.more", {"n": int(n)}) if n > 0 else ""
+
+
 class GeocovWarning(UserWarning):
-    """Base class of every warning geocov issues."""
+    """Base class of every warning geocov issues.
+
+    A warning made with :meth:`of` also carries its catalogue entry (:attr:`words`), so
+    that the command line can show it in the user's language (:meth:`text`); its
+    message (``str(w)``) is always the English one.
+    """
+
+    #: The catalogue entry and fields of the message (None: English only).
+    words: Words | None = None
+
+    @classmethod
+    def of(cls: type[_W], key: str, **fields: _Any) -> _W:
+        """The warning of catalogue entry ``warning.<key>`` with ``fields``.
+
+        Examples
+        --------
+        >>> w = DataQualityWarning.of("empty_villages", file="thon.csv")
+        >>> str(w)[:61]
+        'thon.csv: the village file has no rows: no village is counted'
+        >>> w.text("vi")[:57]
+        'thon.csv: tệp thôn không có dòng nào: không thôn nào được'
+        """
+        words = Words(f"warning.{key}", dict(fields))
+        out = cls(words.text("en"))
+        out.words = words
+        return out
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang``: the catalogue's words when the warning has them (see
+        :meth:`of`), else the English message."""
+        if self.words is None or lang == "en":
+            return str(self)
+        from .locale import catalogue
+
+        if self.words.key not in catalogue().get(lang, {}):
+            return str(self)
+        return self.words.text(lang)
 
 
 class TopologyWarning(GeocovWarning):
@@ -86,3 +193,18 @@ def hint(python: str, cli: str) -> str:
     'add --lenient'
     """
     return cli if _HINT_STYLE.get() == "cli" else python
+
+
+def hint_words(key: str, **fields: _Any) -> Words:
+    """The fix hint ``warning.fix.<key>.python`` or ``.cli`` of the catalogue (see
+    :func:`hint`), for a warning made with :meth:`GeocovWarning.of`.
+
+    Examples
+    --------
+    >>> hint_words("decimal_comma").text("en")
+    "pass decimal=','"
+    >>> with cli_hints():
+    ...     hint_words("decimal_comma").text("vi")
+    'dùng --decimal ,'
+    """
+    return Words(f"warning.fix.{key}.{_HINT_STYLE.get()}", dict(fields))

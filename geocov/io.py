@@ -35,7 +35,14 @@ import shapely
 from pyproj import CRS
 
 from .encoding import decode_bytes, encoding_name, nfc_frame, redecode_frame
-from .errors import DataQualityWarning, DataSourceError, GeocovError, SchemaError, hint
+from .errors import (
+    DataQualityWarning,
+    DataSourceError,
+    GeocovError,
+    SchemaError,
+    hint,
+    hint_words,
+)
 
 __all__ = [
     "RejectsReport",
@@ -674,12 +681,8 @@ def file_decimal(
         return "."
     if ambiguous:
         warnings.warn(
-            f"{file}: no value shows which decimal mark the file uses, and column(s) "
-            f"{listed(ambiguous)} read differently under the two (decimal point: 2.662 is "
-            f"2.662; Vietnamese decimal comma: 2.662 is 2662). Read with a decimal point; if "
-            f"the file uses decimal commas, "
-            + hint("pass decimal=','", "pass --decimal ,"),
-            DataQualityWarning,
+            DataQualityWarning.of("decimal_mark", file=file, columns=listed(ambiguous),
+                                  fix=hint_words("decimal_comma")),
             stacklevel=2,
         )
     return "."

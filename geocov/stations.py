@@ -28,7 +28,15 @@ from pyproj import CRS
 
 from . import crs as _crs
 from .encoding import nfc_frame
-from .errors import DataQualityWarning, DataSourceError, SchemaError, hint
+from .errors import (
+    DataQualityWarning,
+    DataSourceError,
+    Listing,
+    SchemaError,
+    Words,
+    hint,
+    more_words,
+)
 from .io import (
     MAX_LISTED,
     RejectsReport,
@@ -689,9 +697,7 @@ def read_stations(
     file = source_names(frame) if n else str(frame.attrs.get("file", source_names(frame)))
     count_rows_read(rejects, frame, "stations")
     if n == 0:
-        warnings.warn(f"{file}: the station file has no rows, so no station covers anything. "
-                      f"Check that this is the right file (or layer).",
-                      DataQualityWarning, stacklevel=2)
+        warnings.warn(DataQualityWarning.of("empty_stations", file=file), stacklevel=2)
         if not _free_columns(frame, {}):
             out = _empty_stations(crs)
             out.attrs.update(radius_note="no stations", technologies_not_counted={})
@@ -784,14 +790,12 @@ def read_stations(
                     fix="It gives no mobile broadband to people.", rejects=rejects)
         else:
             rows = frame["source_row"].to_numpy()[nc]
-            listed = ", ".join(map(str, rows[:MAX_LISTED]))
-            more = f" and {len(rows) - MAX_LISTED} more" if len(rows) > MAX_LISTED else ""
-            counts = ", ".join(f"{k}: {v:,}" for k, v in not_counted.items())
-            warnings.warn(
-                f"{file}: {int(nc.sum()):,} row(s) left out, technology not counted as "
-                f"coverage ({counts}): rows {listed}{more}. NB-IoT and LTE-M are IoT "
-                f"carriers and Vietnam's CDMA networks have stopped: none gives mobile "
-                f"broadband to people.", DataQualityWarning, stacklevel=2)
+            warnings.warn(DataQualityWarning.of(
+                "technologies_left_out", file=file, n=int(nc.sum()),
+                counts=Listing([Words("warning.technology_count", {"name": k, "n": v})
+                                for k, v in not_counted.items()]),
+                rows=", ".join(map(str, rows[:MAX_LISTED])),
+                more=more_words(len(rows) - MAX_LISTED)), stacklevel=2)
             keep = keep & ~nc
     tech = cls.where(cls.isin(TECHNOLOGIES), pd.NA)
 
@@ -926,14 +930,13 @@ def read_stations(
                 shown = []
                 for (sid, op), dist in list(far.items())[:MAX_LISTED]:
                     rws = g.loc[(g["id"] == sid) & (g["op"] == op), "row"].tolist()
-                    shown.append(f"{sid!r} ({op}; rows {', '.join(map(str, rws))}; up to "
-                                 f"{dist / 1000:,.1f} km apart)")
-                more = f" and {len(far) - MAX_LISTED} more" if len(far) > MAX_LISTED else ""
-                warnings.warn(
-                    f"{file}: {len(far):,} station id(s) appear at locations more than "
-                    f"{DUPLICATE_ID_TOLERANCE_M:g} m apart: {'; '.join(shown)}{more}. All rows "
-                    f"are used; the rows of one site share its location, so check the ids or "
-                    f"the coordinates.", DataQualityWarning, stacklevel=2)
+                    shown.append(Words("warning.station_id_apart", {
+                        "id": repr(sid), "operator": op, "rows": ", ".join(map(str, rws)),
+                        "km": dist / 1000}))
+                warnings.warn(DataQualityWarning.of(
+                    "station_ids_apart", file=file, n=len(far), m=DUPLICATE_ID_TOLERANCE_M,
+                    listed=Listing(shown, "; "), more=more_words(len(far) - MAX_LISTED)),
+                    stacklevel=2)
 
     if "status" in cols:
         status = codes_as_text(frame[cols["status"]])[keep].reset_index(drop=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import functools
 import sys
@@ -390,45 +391,98 @@ def check_output(ctx: click.Context, param: click.Parameter, value: str | None) 
     return value
 
 
+#: The language of the command's messages (warnings, errors): see :func:`cli_session`.
+_CLI_LANG: contextvars.ContextVar[str] = contextvars.ContextVar("geocov_cli_lang", default="en")
+
+
+def _cli_words(key: str, **fields: Any) -> str:
+    from ..vocabulary import label
+
+    return label(f"cli.{key}", _CLI_LANG.get(), **fields)
+
+
+class _Failure(click.ClickException):
+    """A clean CLI error whose ``Error:`` prefix is in the command's language."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.lang = _CLI_LANG.get()  # click shows it once the command's session has ended
+
+    def show(self, file: Any = None) -> None:
+        from ..vocabulary import label
+
+        click.echo(label("cli.error", self.lang, text=self.format_message()), err=True)
+
+
 def fail(exc: Exception) -> None:
     """Turn a library error into a clean CLI error (exit code 1, message on stderr)."""
-    raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+    raise _Failure(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _echo_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
     label = "" if issubclass(category, GeocovWarning) else f"{category.__name__}: "
+    text = message.text(_CLI_LANG.get()) if isinstance(message, GeocovWarning) else message
     from tqdm import tqdm
 
     with tqdm.external_write_mode():  # clears a progress bar for the line, then redraws it
-        click.echo(f"warning: {label}{message}", err=True)
+        click.echo(_cli_words("warning", text=f"{label}{text}"), err=True)
+
+
+def command_lang(params: dict[str, Any]) -> str:
+    """The language of a command's messages from its parameters: ``--lang``, else ``lang``
+    at the top of its analysis file (``analysis`` or ``--analysis``), else English."""
+    from ..locale import DEFAULT_LANG, LANGUAGES
+
+    lang = params.get("lang")
+    if lang in LANGUAGES:
+        return str(lang)
+    path = params.get("analysis_path") or params.get("analysis")
+    if isinstance(path, (str, Path)) and str(path).lower().endswith(".toml"):
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover
+            import tomli as tomllib
+        try:
+            with open(path, "rb") as f:
+                lang = tomllib.load(f).get("lang")
+        except (OSError, ValueError):  # the command reports a bad file itself
+            lang = None
+    return str(lang) if lang in LANGUAGES else DEFAULT_LANG
 
 
 @contextlib.contextmanager
-def cli_session() -> Iterator[None]:
+def cli_session(lang: str = "en") -> Iterator[None]:
     """Where every command does its work.
 
     Fix hints name command-line options (:func:`geocov.errors.cli_hints`); geocov's
-    warnings print as one ``warning: ...`` line each (not Python's ``file:line`` form);
-    a :class:`~geocov.errors.GeocovError` (or an ``OSError``: an output that cannot be
-    written) becomes one ``Error: ...`` line and exit code 1.
+    warnings print as one ``warning: ...`` line each (not Python's ``file:line`` form),
+    in ``lang`` when the warning has the catalogue's words
+    (:meth:`geocov.errors.GeocovWarning.text`); a :class:`~geocov.errors.GeocovError`
+    (or an ``OSError``: an output that cannot be written) becomes one ``Error: ...``
+    line (``Lỗi: ...`` in Vietnamese) and exit code 1.
     """
-    with cli_hints(), warnings.catch_warnings():
-        warnings.simplefilter("always", GeocovWarning)
-        warnings.showwarning = _echo_warning
-        try:
-            yield
-        except GeocovError as exc:
-            fail(exc)
-        except OSError as exc:  # a file the command cannot write (or read)
-            raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+    token = _CLI_LANG.set(lang)
+    try:
+        with cli_hints(), warnings.catch_warnings():
+            warnings.simplefilter("always", GeocovWarning)
+            warnings.showwarning = _echo_warning
+            try:
+                yield
+            except GeocovError as exc:
+                fail(exc)
+            except OSError as exc:  # a file the command cannot write (or read)
+                raise _Failure(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        _CLI_LANG.reset(token)
 
 
 def handles_errors(f: Callable) -> Callable:
-    """Run a command's function inside :func:`cli_session`."""
+    """Run a command's function inside :func:`cli_session`, in the command's language
+    (:func:`command_lang`)."""
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with cli_session():
+        with cli_session(command_lang(kwargs)):
             return f(*args, **kwargs)
 
     return wrapper

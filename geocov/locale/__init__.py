@@ -33,6 +33,8 @@ from __future__ import annotations
 import decimal
 import functools
 import math
+import numbers as _numbers
+import string
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -53,6 +55,8 @@ __all__ = [
     "numbers",
     "percent",
     "number_symbols",
+    "render",
+    "render_value",
 ]
 
 #: The languages geocov writes, each with a catalogue file ``<lang>.toml`` here.
@@ -192,3 +196,60 @@ def numbers(values: Iterable[Any], lang: str = DEFAULT_LANG, *, digits: int = 0)
     swap = str.maketrans({",": sym["group"], ".": sym["decimal"]})
     spec = f",.{max(int(digits), 0)}f"
     return [sym["na"] if _missing(v) else format(float(v), spec).translate(swap) for v in values]
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` with numbers as ``lang`` writes them and :class:`~geocov.errors.Words`
+    fields put into words in ``lang``."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec == "lower":  # a header's word inside a sentence: "Communes" -> "communes"
+            return render_value(value, self.lang).lower()
+        if hasattr(value, "text") and not isinstance(value, str):  # Words, Listing
+            return format(value.text(self.lang), format_spec)
+        return _format_value(value, format_spec, self.lang)
+
+
+def _format_value(value: Any, spec: str, lang: str) -> str:
+    text = format(value, spec)
+    if isinstance(value, bool) or not isinstance(value, _numbers.Number) or lang == "en":
+        return text
+    sym = number_symbols(lang)
+    return text.translate(str.maketrans({",": sym["group"], ".": sym["decimal"]}))
+
+
+def render_value(value: Any, lang: str = DEFAULT_LANG) -> str:
+    """One field of :func:`render` on its own: a number as ``lang`` writes it (Python's
+    own form, its marks swapped), :class:`~geocov.errors.Words` in ``lang``, else text.
+
+    Examples
+    --------
+    >>> render_value(2.5, "vi"), render_value("Tả Van", "vi")
+    ('2,5', 'Tả Van')
+    """
+    if hasattr(value, "text") and not isinstance(value, str):
+        return str(value.text(lang))
+    return _format_value(value, "", check_lang(lang))
+
+
+def render(key: str, lang: str = DEFAULT_LANG, fields: Any = None) -> str:
+    """Catalogue entry ``key`` in ``lang`` with ``fields`` filled in: numbers with the
+    language's marks (the entry's format spec gives decimals and grouping: ``{n:,}``,
+    ``{pct:.1f}``), :class:`~geocov.errors.Words` and
+    :class:`~geocov.errors.Listing` fields in the same language; ``{level:lower}``
+    writes a field in lower case (a header's word inside a sentence).
+
+    Examples
+    --------
+    >>> render("cli.wrote_size", "vi", {"path": "a.xlsx", "mb": 1.5})
+    'đã ghi a.xlsx (1,5 MB)'
+    """
+    words = catalogue()[check_lang(lang)]
+    if key not in words:
+        from ..errors import SchemaError
+
+        raise SchemaError(f"no words for {key!r} in language {lang!r}")
+    return _Formatter(lang).vformat(words[key], (), dict(fields or {}))
