@@ -55,7 +55,8 @@ _EXPORTS = {
     "plan": "plan", "PlanResult": "plan", "run_plan": "analysis", "write_plan": "analysis",
     # the 2025 reform, official figures
     "crosswalk": "crosswalk", "reaggregate": "crosswalk", "read_merges": "crosswalk",
-    "ReaggregatedResult": "crosswalk", "units_vintage": "crosswalk",
+    "ReaggregatedResult": "crosswalk", "units_vintage": "boundaries",
+    "detect_units_vintage": "boundaries",
     "reconcile": "reconcile", "read_official": "reconcile", "Reconciliation": "reconcile",
     "run_reconcile": "analysis",
 }

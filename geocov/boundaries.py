@@ -41,7 +41,9 @@ from .io import (
 )
 from .vocabulary import unit_levels  # re-exported: geocov.unit_levels
 
-__all__ = ["read_units", "unit_levels", "validate_units", "unit_areas_km2"]
+__all__ = ["read_units", "unit_levels", "validate_units", "unit_areas_km2", "VINTAGES",
+           "REFORM_DATE", "units_vintage", "detect_units_vintage", "units_vintage_text",
+           "units_vintage_words", "units_vintage_metadata"]
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,7 @@ def read_units(
     decimal: str | None = None,
     encoding: str | None = None,
     rejects: RejectsReport | None = None,
+    vintage: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read an admin-unit layer into the normalised units schema.
 
@@ -131,15 +134,24 @@ def read_units(
         ``None`` (strict): the first kind of bad row raises, listing every such row.
         A :class:`~geocov.io.RejectsReport` (lenient): bad rows go to the report and the
         others are used; every row read is counted.
+    vintage : str, optional
+        Which set of units this is, for the reports' titles and model notes: ``"2025"``,
+        ``"2025-07-01"``, ``"before 2025 reform"``, ... (see :func:`units_vintage`) or any
+        text (``"GADM 4.1, 2009 communes"``). ``None`` detects the Vietnamese systems
+        before and after the reform of 1 July 2025 from the units
+        (:func:`detect_units_vintage`: provinces that no longer exist, GSO province codes
+        with their names, a district level) and leaves it unknown without evidence.
 
     Returns
     -------
     geopandas.GeoDataFrame
         One row per finest unit: ``<level>_code`` (str) and ``<level>_name`` (str) per
         level, ``population`` (float, when asked for), geometry ((Multi)Polygon, the
-        input CRS), ``source_file``, ``source_row``; ``attrs["geocov_levels"]``.
-        Names have literal ``\\uXXXX`` escapes decoded, outer spaces stripped and are in
-        Unicode NFC; numeric codes read as floats (``10.0``) become ``"10"``.
+        input CRS), ``source_file``, ``source_row``; ``attrs["geocov_levels"]``,
+        ``attrs["geocov_units_vintage"]`` (a label of :func:`units_vintage`, None when
+        unknown) and ``attrs["geocov_units_vintage_evidence"]`` (``"given"`` or what the
+        detection found). Names have literal ``\\uXXXX`` escapes decoded, outer spaces
+        stripped and are in Unicode NFC; numeric codes read as floats (``10.0``) become ``"10"``.
 
     Raises
     ------
@@ -249,7 +261,15 @@ def read_units(
         if c != "population":
             units[c] = units[c].astype(str)
     units.attrs["geocov_levels"] = tuple(names)
-    log.info("%s: %d units read at levels %s", file, len(units), names)
+    if vintage is not None:
+        units.attrs["geocov_units_vintage"] = units_vintage(vintage=vintage)
+        units.attrs["geocov_units_vintage_evidence"] = "given"
+    else:
+        found, evidence = detect_units_vintage(units)
+        units.attrs["geocov_units_vintage"] = found
+        units.attrs["geocov_units_vintage_evidence"] = evidence
+    log.info("%s: %d units read at levels %s (vintage %s)", file, len(units), names,
+             units.attrs["geocov_units_vintage"] or "unknown")
     return units
 
 
@@ -903,3 +923,275 @@ def first_by_code(qi: np.ndarray, ui: np.ndarray, unit_codes: np.ndarray, n: int
     first = np.r_[True, qi[1:] != qi[:-1]]
     out[qi[first]] = ui[first]
     return out
+
+
+# --------------------------------------------------------------------------- vintage
+#: Vintage labels of Vietnamese admin units (:func:`units_vintage`): before the reform of
+#: 1 July 2025 (63 provinces, districts) and since (34 provinces, 3,321 communes, no
+#: districts).
+VINTAGES: dict[str, str] = {
+    "pre-2025": "pre-2025 (63 provinces)",
+    "2025": "2025 (34 provinces)",
+}
+#: The day the 2025 reform took effect.
+REFORM_DATE = "2025-07-01"
+_VINTAGE_WORDS = {
+    "pre2025": "pre-2025", "old": "pre-2025", "before2025": "pre-2025", "2024": "pre-2025",
+    "63provinces": "pre-2025", "63": "pre-2025", "63tinh": "pre-2025",
+    "2025": "2025", "post2025": "2025", "new": "2025", "34provinces": "2025", "34": "2025",
+    "34tinh": "2025",
+}
+_BEFORE = ("before", "pre", "truoc", "until", "old")
+_AFTER = ("after", "since", "post", "sau", "from", "new")
+_REFORM = ("2025", "reform", "sapnhap", "sapxep", "merger", "34", "63")
+_DATE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DATE_VN = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+
+# GSO province codes and names: before 1 July 2025 (63) and since (34). Public facts,
+# used only to recognise which system a set of units belongs to.
+_PROVINCES_PRE2025 = {
+    "01": "Hà Nội", "02": "Hà Giang", "04": "Cao Bằng", "06": "Bắc Kạn", "08": "Tuyên Quang",
+    "10": "Lào Cai", "11": "Điện Biên", "12": "Lai Châu", "14": "Sơn La", "15": "Yên Bái",
+    "17": "Hòa Bình", "19": "Thái Nguyên", "20": "Lạng Sơn", "22": "Quảng Ninh",
+    "24": "Bắc Giang", "25": "Phú Thọ", "26": "Vĩnh Phúc", "27": "Bắc Ninh", "30": "Hải Dương",
+    "31": "Hải Phòng", "33": "Hưng Yên", "34": "Thái Bình", "35": "Hà Nam", "36": "Nam Định",
+    "37": "Ninh Bình", "38": "Thanh Hóa", "40": "Nghệ An", "42": "Hà Tĩnh", "44": "Quảng Bình",
+    "45": "Quảng Trị", "46": "Huế", "48": "Đà Nẵng", "49": "Quảng Nam", "51": "Quảng Ngãi",
+    "52": "Bình Định", "54": "Phú Yên", "56": "Khánh Hòa", "58": "Ninh Thuận",
+    "60": "Bình Thuận", "62": "Kon Tum", "64": "Gia Lai", "66": "Đắk Lắk", "67": "Đắk Nông",
+    "68": "Lâm Đồng", "70": "Bình Phước", "72": "Tây Ninh", "74": "Bình Dương",
+    "75": "Đồng Nai", "77": "Bà Rịa - Vũng Tàu", "79": "Hồ Chí Minh", "80": "Long An",
+    "82": "Tiền Giang", "83": "Bến Tre", "84": "Trà Vinh", "86": "Vĩnh Long",
+    "87": "Đồng Tháp", "89": "An Giang", "91": "Kiên Giang", "92": "Cần Thơ",
+    "93": "Hậu Giang", "94": "Sóc Trăng", "95": "Bạc Liêu", "96": "Cà Mau",
+}
+_PROVINCES_2025 = {
+    "01": "Hà Nội", "04": "Cao Bằng", "08": "Tuyên Quang", "11": "Điện Biên", "12": "Lai Châu",
+    "14": "Sơn La", "15": "Lào Cai", "19": "Thái Nguyên", "20": "Lạng Sơn", "22": "Quảng Ninh",
+    "24": "Bắc Ninh", "25": "Phú Thọ", "31": "Hải Phòng", "33": "Hưng Yên", "37": "Ninh Bình",
+    "38": "Thanh Hóa", "40": "Nghệ An", "42": "Hà Tĩnh", "44": "Quảng Trị", "46": "Huế",
+    "48": "Đà Nẵng", "51": "Quảng Ngãi", "52": "Gia Lai", "56": "Khánh Hòa", "66": "Đắk Lắk",
+    "68": "Lâm Đồng", "75": "Đồng Nai", "79": "Hồ Chí Minh", "80": "Tây Ninh",
+    "82": "Đồng Tháp", "86": "Vĩnh Long", "91": "An Giang", "92": "Cần Thơ", "96": "Cà Mau",
+}
+_PRE_KEYS = {code: fold_text(name) for code, name in _PROVINCES_PRE2025.items()}
+_NEW_KEYS = {code: fold_text(name) for code, name in _PROVINCES_2025.items()}
+_ALL_KEYS = set(_PRE_KEYS.values()) | set(_NEW_KEYS.values()) | {"thuathienhue"}
+#: provinces that exist only before the reform (and Huế's name until January 2025)
+_GONE = (set(_PRE_KEYS.values()) - set(_NEW_KEYS.values())) | {"thuathienhue"}
+
+
+def detect_units_vintage(units: pd.DataFrame) -> tuple[str | None, str]:
+    """The vintage of Vietnamese admin units from evidence in them, and the evidence.
+
+    Evidence (and nothing else, so as not to guess):
+
+    * a province that exists only before the reform (Hà Giang, Yên Bái, Bắc Kạn, ...),
+      or more than 34 Vietnamese provinces -> pre-2025;
+    * a province code with its name that belongs to one system only (GSO codes: "15" Yên
+      Bái before, "15" Lào Cai since; "10" was Lào Cai) -> that system;
+    * the levels under Vietnamese provinces: a district level -> pre-2025 (there are no
+      districts since 1 July 2025); province and commune only -> 2025, the weakest
+      evidence: only when nothing else says pre-2025 (a pre-2025 layer may have been
+      read without its districts), and said so in the evidence.
+
+    Returns ``(label, evidence)``: ``label`` is a value of :data:`VINTAGES`, or None when
+    there is no evidence or conflicting evidence (``evidence`` says which).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"province_code": ["15"], "province_name": ["Tỉnh Lào Cai"],
+    ...                   "commune_code": ["02647"], "commune_name": ["Phường Lào Cai"]})
+    >>> detect_units_vintage(t)[0]
+    '2025 (34 provinces)'
+    >>> detect_units_vintage(t.assign(province_code="10"))
+    ('pre-2025 (63 provinces)', 'province code and name of before the reform: 10 Tỉnh Lào Cai')
+    >>> detect_units_vintage(pd.DataFrame({"province_code": ["68"],
+    ...                                    "province_name": ["Lâm Đồng"]}))
+    (None, 'no evidence of either system in the province names or codes')
+    """
+    from .names import name_keys
+
+    try:
+        levels = unit_levels(units)
+    except SchemaError:
+        return None, "no admin levels found"
+    if "province" not in levels:
+        return None, "no level called 'province'"
+    names = pd.Series(pd.unique(units["province_name"].astype(str)))
+    keys = name_keys(names).fillna("")
+    known = keys.isin(_ALL_KEYS)
+    pre: list[str] = []
+    new: list[str] = []
+    gone = sorted(set(names[keys.isin(_GONE).to_numpy()]))
+    if gone:
+        pre.append(f"province(s) that exist only before the reform: {', '.join(gone[:5])}")
+    n_known = int(keys[known.to_numpy()].nunique())
+    if n_known > len(_PROVINCES_2025):
+        pre.append(f"{n_known} provinces (34 since the reform)")
+    if "province_code" in units.columns:
+        pairs = units[["province_code", "province_name"]].drop_duplicates()
+        codes = codes_as_text(pairs["province_code"]).astype(str).str.zfill(2)
+        pkeys = name_keys(pairs["province_name"]).fillna("")
+        in_pre = np.array([_PRE_KEYS.get(c) == k for c, k in zip(codes, pkeys, strict=True)])
+        in_new = np.array([_NEW_KEYS.get(c) == k for c, k in zip(codes, pkeys, strict=True)])
+        shown = (codes + " " + pairs["province_name"].astype(str)).to_numpy()
+        if (in_pre & ~in_new).any():
+            pre.append(f"province code and name of before the reform: "
+                       f"{', '.join(shown[in_pre & ~in_new][:5])}")
+        if (in_new & ~in_pre).any():
+            new.append(f"province code and name of the 2025 system: "
+                       f"{', '.join(shown[in_new & ~in_pre][:5])}")
+    if known.any() and "district" in levels:
+        pre.append("a district level (Vietnam has no districts since 1 July 2025)")
+    elif known.any() and tuple(levels) == ("province", "commune") and not pre:
+        new.append("two levels (province, commune) and no district")  # weak: last
+    if pre and new:
+        return None, f"conflicting evidence: {'; '.join(pre)}; but {'; '.join(new)}"
+    if pre:
+        return VINTAGES["pre-2025"], "; ".join(pre)
+    if new:
+        return VINTAGES["2025"], "; ".join(new)
+    return None, "no evidence of either system in the province names or codes"
+
+
+def _vintage_of_text(text: str) -> str | None:
+    """The key of :data:`VINTAGES` a user's text names ("2025-07-01", "before 2025
+    reform", "trước sáp nhập"), else None (free text)."""
+    folded = fold_text(text)
+    if folded in _VINTAGE_WORDS:
+        return _VINTAGE_WORDS[folded]
+    iso, vn = _DATE_ISO.search(text), _DATE_VN.search(text)
+    day = (f"{int(iso[1]):04d}-{int(iso[2]):02d}-{int(iso[3]):02d}" if iso else
+           f"{int(vn[3]):04d}-{int(vn[2]):02d}-{int(vn[1]):02d}" if vn else None)
+    before = any(folded.startswith(w) for w in _BEFORE) or any(
+        w in folded for w in ("before", "truoc"))
+    after = any(folded.startswith(w) for w in _AFTER) or any(
+        w in folded for w in ("after", "since", "sau"))
+    reform = any(w in folded for w in _REFORM) or day is not None
+    if reform and before != after:
+        if day is not None and day > REFORM_DATE and before:
+            return None  # "before 2026-01-01": could be either
+        return "pre-2025" if before else "2025"
+    if day is not None and not (before or after):
+        return "2025" if day >= REFORM_DATE else "pre-2025"
+    return None
+
+
+def units_vintage(units: pd.DataFrame | None = None, vintage: str | None = None) -> str | None:
+    """The vintage label of ``units``: ``vintage`` if given, else the one given to
+    :func:`read_units` (``attrs["geocov_units_vintage"]``), else detected
+    (:func:`detect_units_vintage`), else None: unknown (say so; never a default).
+
+    ``vintage`` may name a system: ``"2025"``, ``"new"``, ``"34 provinces"``, a date on or
+    after 1 July 2025 (``"2025-07-01"``, ``"1/7/2025"``), ``"after the 2025 reform"``,
+    ``"sau sáp nhập"`` give the 2025 label of :data:`VINTAGES`; ``"pre-2025"``, ``"old"``,
+    ``"2024"``, an earlier date, ``"before 2025 reform"``, ``"trước sáp nhập"`` the
+    pre-2025 one. Any other text is kept as it is (``"GADM 4.1 (2009 communes)"``).
+
+    Examples
+    --------
+    >>> units_vintage(vintage="2025-07-01"), units_vintage(vintage="before 2025 reform")
+    ('2025 (34 provinces)', 'pre-2025 (63 provinces)')
+    >>> units_vintage(vintage="2025"), units_vintage(vintage="31/12/2024")
+    ('2025 (34 provinces)', 'pre-2025 (63 provinces)')
+    >>> units_vintage(vintage="GADM 4.1 (2009 communes)")
+    'GADM 4.1 (2009 communes)'
+    """
+    if vintage is not None:
+        text = str(vintage).strip()
+        key = _vintage_of_text(text)
+        return VINTAGES[key] if key else (text or None)
+    if units is None:
+        return None
+    given = units.attrs.get("geocov_units_vintage")
+    if given and units.attrs.get("geocov_units_vintage_evidence", "given") == "given":
+        return str(given)
+    return detect_units_vintage(units)[0]  # detected again: the units may have changed
+
+
+def units_vintage_words(vintage: str | None, *, level: str = "commune", lang: str = "en"
+                        ) -> str:
+    """The vintage of the units in words: a label of :func:`units_vintage` (or None:
+    unknown) for units whose finest level is ``level``, in ``lang`` ("en", "vi").
+
+    Examples
+    --------
+    >>> units_vintage_words("2025 (34 provinces)")
+    'communes after the 1 July 2025 reform (34 provinces, 3,321 communes)'
+    >>> units_vintage_words("pre-2025 (63 provinces)", level="district", lang="vi")
+    'huyện trước sắp xếp ngày 1/7/2025 (63 tỉnh, thành phố; có cấp huyện)'
+    >>> units_vintage_words("GADM 4.1 (2009 communes)"), units_vintage_words(None)
+    ('GADM 4.1 (2009 communes)', 'unknown vintage (before or after the 1 July 2025 reform)')
+    """
+    from .vocabulary import label, level_label
+
+    key = {v: k for k, v in VINTAGES.items()}.get(str(vintage)) if vintage else None
+    if key is not None:
+        units = level_label(level, plural=True, lang=lang).lower()
+        return label(f"vintage.{'new' if key == '2025' else 'old'}", lang, units=units)
+    return str(vintage) if vintage else label("vintage.unknown", lang)
+
+
+def units_vintage_text(vintage: str | None, *, level: str = "commune", lang: str = "en") -> str:
+    """The line that states the vintage of the units in reports, maps and titles:
+    ``"Units: "`` and :func:`units_vintage_words`.
+
+    Examples
+    --------
+    >>> units_vintage_text("2025 (34 provinces)")
+    'Units: communes after the 1 July 2025 reform (34 provinces, 3,321 communes)'
+    >>> units_vintage_text(None, lang="vi")
+    'Đơn vị hành chính: chưa rõ thời kỳ (trước hay sau sắp xếp ngày 1/7/2025)'
+    """
+    from .vocabulary import label
+
+    return label("vintage.line", lang, text=units_vintage_words(vintage, level=level, lang=lang))
+
+
+def units_vintage_metadata(units: pd.DataFrame, vintage: str | None = None) -> dict[str, Any]:
+    """What a result's metadata says of the vintage of its units.
+
+    ``units_vintage`` (a label of :func:`units_vintage`: ``vintage`` if given, else the
+    units' own, else None: unknown), ``units_vintage_evidence`` (``"given"``, or what
+    :func:`detect_units_vintage` found) and ``units_vintage_note``, the sentence of the
+    model note (English, like the rest of it).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"province_code": ["15"], "province_name": ["Tỉnh Lào Cai"],
+    ...                   "commune_code": ["02647"], "commune_name": ["Phường Lào Cai"]})
+    >>> m = units_vintage_metadata(t)
+    >>> m["units_vintage"]
+    '2025 (34 provinces)'
+    >>> m["units_vintage_note"][:75]
+    'Units: communes after the 1 July 2025 reform (34 provinces, 3,321 communes)'
+    >>> m["units_vintage_evidence"].split("; ")  # doctest: +NORMALIZE_WHITESPACE
+    ['province code and name of the 2025 system: 15 Tỉnh Lào Cai',
+     'two levels (province, commune) and no district']
+    >>> units_vintage_metadata(t.iloc[:, :2], "GADM 4.1")["units_vintage_note"]
+    'Units: GADM 4.1.'
+    """
+    attrs = units.attrs
+    if vintage is not None:
+        label, evidence = units_vintage(vintage=vintage), "given"
+    elif attrs.get("geocov_units_vintage") and attrs.get(
+            "geocov_units_vintage_evidence", "given") == "given":
+        label, evidence = str(attrs["geocov_units_vintage"]), "given"
+    else:
+        label, evidence = detect_units_vintage(units)
+    try:
+        finest = unit_levels(units)[-1]
+    except SchemaError:
+        finest = "commune"
+    note = units_vintage_text(label, level=finest)
+    if label is None:
+        note += (f" ({evidence}; " + hint("pass read_units(vintage=...) or "
+                                         "coverage(units_vintage=...)",
+                                         "set [units] vintage or --units-vintage") + ")")
+    elif evidence != "given":
+        note += f"; detected from {evidence}"
+    return {"units_vintage": label, "units_vintage_evidence": evidence,
+            "units_vintage_note": note + "."}

@@ -67,6 +67,7 @@ across years, and to check one against the other. Its model note says which was 
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -79,6 +80,13 @@ import pandas as pd
 import shapely
 
 from . import crs as _crs
+from .boundaries import (
+    VINTAGES,
+    detect_units_vintage,
+    units_vintage,
+    units_vintage_text,
+    units_vintage_words,
+)
 from .coverage import CoverageResult
 from .errors import CRSError, DataQualityWarning, SchemaError, hint
 from .io import (
@@ -126,147 +134,18 @@ SLIVER_PCT = 10.0
 PARTIAL_PCT = 90.0
 #: How the figures of a split old unit are shared (see the module).
 HOW = ("area", "population", "villages")
-#: Vintage labels (:func:`units_vintage`); shorthands a user may write -> the label.
-VINTAGES: dict[str, str] = {
-    "pre-2025": "pre-2025 (63 provinces)",
-    "2025": "2025 (34 provinces)",
-}
-_VINTAGE_WORDS = {
-    "pre2025": "pre-2025", "old": "pre-2025", "before2025": "pre-2025", "2024": "pre-2025",
-    "63provinces": "pre-2025", "63": "pre-2025",
-    "2025": "2025", "post2025": "2025", "new": "2025", "34provinces": "2025", "34": "2025",
-}
-
-# ----------------------------------------------------------------------- vintages
-# GSO province codes and names: before 1 July 2025 (63) and since (34). Public facts,
-# used only to recognise which system a set of units belongs to.
-_PROVINCES_PRE2025 = {
-    "01": "Hà Nội", "02": "Hà Giang", "04": "Cao Bằng", "06": "Bắc Kạn", "08": "Tuyên Quang",
-    "10": "Lào Cai", "11": "Điện Biên", "12": "Lai Châu", "14": "Sơn La", "15": "Yên Bái",
-    "17": "Hòa Bình", "19": "Thái Nguyên", "20": "Lạng Sơn", "22": "Quảng Ninh",
-    "24": "Bắc Giang", "25": "Phú Thọ", "26": "Vĩnh Phúc", "27": "Bắc Ninh", "30": "Hải Dương",
-    "31": "Hải Phòng", "33": "Hưng Yên", "34": "Thái Bình", "35": "Hà Nam", "36": "Nam Định",
-    "37": "Ninh Bình", "38": "Thanh Hóa", "40": "Nghệ An", "42": "Hà Tĩnh", "44": "Quảng Bình",
-    "45": "Quảng Trị", "46": "Huế", "48": "Đà Nẵng", "49": "Quảng Nam", "51": "Quảng Ngãi",
-    "52": "Bình Định", "54": "Phú Yên", "56": "Khánh Hòa", "58": "Ninh Thuận",
-    "60": "Bình Thuận", "62": "Kon Tum", "64": "Gia Lai", "66": "Đắk Lắk", "67": "Đắk Nông",
-    "68": "Lâm Đồng", "70": "Bình Phước", "72": "Tây Ninh", "74": "Bình Dương",
-    "75": "Đồng Nai", "77": "Bà Rịa - Vũng Tàu", "79": "Hồ Chí Minh", "80": "Long An",
-    "82": "Tiền Giang", "83": "Bến Tre", "84": "Trà Vinh", "86": "Vĩnh Long",
-    "87": "Đồng Tháp", "89": "An Giang", "91": "Kiên Giang", "92": "Cần Thơ",
-    "93": "Hậu Giang", "94": "Sóc Trăng", "95": "Bạc Liêu", "96": "Cà Mau",
-}
-_PROVINCES_2025 = {
-    "01": "Hà Nội", "04": "Cao Bằng", "08": "Tuyên Quang", "11": "Điện Biên", "12": "Lai Châu",
-    "14": "Sơn La", "15": "Lào Cai", "19": "Thái Nguyên", "20": "Lạng Sơn", "22": "Quảng Ninh",
-    "24": "Bắc Ninh", "25": "Phú Thọ", "31": "Hải Phòng", "33": "Hưng Yên", "37": "Ninh Bình",
-    "38": "Thanh Hóa", "40": "Nghệ An", "42": "Hà Tĩnh", "44": "Quảng Trị", "46": "Huế",
-    "48": "Đà Nẵng", "51": "Quảng Ngãi", "52": "Gia Lai", "56": "Khánh Hòa", "66": "Đắk Lắk",
-    "68": "Lâm Đồng", "75": "Đồng Nai", "79": "Hồ Chí Minh", "80": "Tây Ninh",
-    "82": "Đồng Tháp", "86": "Vĩnh Long", "91": "An Giang", "92": "Cần Thơ", "96": "Cà Mau",
-}
+_PACKAGE = str(Path(__file__).resolve().parent / "_")[:-1]  # ".../geocov/"
 
 
-def _province_keys(names: Mapping[str, str]) -> dict[str, str]:
-    return {code: fold_text(name) for code, name in names.items()}
-
-
-_PRE_KEYS = _province_keys(_PROVINCES_PRE2025)
-_NEW_KEYS = _province_keys(_PROVINCES_2025)
-_ALL_KEYS = set(_PRE_KEYS.values()) | set(_NEW_KEYS.values()) | {"thuathienhue"}
-#: provinces that exist only before the reform (and Huế's name until January 2025)
-_GONE = (set(_PRE_KEYS.values()) - set(_NEW_KEYS.values())) | {"thuathienhue"}
-
-
-def detect_units_vintage(units: pd.DataFrame) -> tuple[str | None, str]:
-    """The vintage of Vietnamese admin units from evidence in them, and the evidence.
-
-    Evidence (and nothing else, so as not to over-guess):
-
-    * a province that exists only before the reform (Hà Giang, Yên Bái, Bắc Kạn, ...) ->
-      pre-2025;
-    * a province code with its name that belongs to one system only ("15" Yên Bái before,
-      "15" Lào Cai since; "10" was Lào Cai) -> that system;
-    * a district level under Vietnamese provinces -> pre-2025 (there are no districts
-      since 1 July 2025).
-
-    Returns ``(label, evidence)``: ``label`` is a value of :data:`VINTAGES` or None when
-    there is no evidence, or conflicting evidence (``evidence`` says which).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> t = pd.DataFrame({"province_code": ["15"], "province_name": ["Tỉnh Lào Cai"],
-    ...                   "commune_code": ["02647"], "commune_name": ["Phường Lào Cai"]})
-    >>> detect_units_vintage(t)[0]
-    '2025 (34 provinces)'
-    >>> detect_units_vintage(t.assign(province_code="10"))[0]
-    'pre-2025 (63 provinces)'
-    >>> detect_units_vintage(t.drop(columns="province_code").assign(province_code="x"))
-    (None, 'no evidence of either system in the province names or codes')
-    """
-    try:
-        levels = unit_levels(units)
-    except SchemaError:
-        return None, "no admin levels found"
-    if "province" not in levels:
-        return None, "no level called 'province'"
-    names = pd.Series(pd.unique(units[name_column("province")].astype(str)))
-    keys = name_keys(names).fillna("")
-    known = keys.isin(_ALL_KEYS)
-    pre: list[str] = []
-    new: list[str] = []
-    gone = sorted(set(names[keys.isin(_GONE).to_numpy()]))
-    if gone:
-        pre.append(f"province(s) that exist only before the reform: {', '.join(gone[:5])}")
-    pairs = units[[code_column("province"), name_column("province")]].drop_duplicates()
-    codes = codes_as_text(pairs[code_column("province")]).astype(str).str.zfill(2)
-    pkeys = name_keys(pairs[name_column("province")]).fillna("")
-    in_pre = np.array([_PRE_KEYS.get(c) == k for c, k in zip(codes, pkeys, strict=True)])
-    in_new = np.array([_NEW_KEYS.get(c) == k for c, k in zip(codes, pkeys, strict=True)])
-    shown = (codes + " " + pairs[name_column("province")].astype(str)).to_numpy()
-    if (in_pre & ~in_new).any():
-        pre.append(f"province code and name of before the reform: "
-                   f"{', '.join(shown[in_pre & ~in_new][:5])}")
-    if (in_new & ~in_pre).any():
-        new.append(f"province code and name of the 2025 system: "
-                   f"{', '.join(shown[in_new & ~in_pre][:5])}")
-    if "district" in levels and known.any():
-        pre.append("a district level (Vietnam has no districts since 1 July 2025)")
-    if pre and new:
-        return None, f"conflicting evidence: {'; '.join(pre)}; but {'; '.join(new)}"
-    if pre:
-        return VINTAGES["pre-2025"], "; ".join(pre)
-    if new:
-        return VINTAGES["2025"], "; ".join(new)
-    return None, "no evidence of either system in the province names or codes"
-
-
-def units_vintage(units: pd.DataFrame | None = None, vintage: str | None = None) -> str | None:
-    """The vintage label of ``units``: ``vintage`` if given, else the units' own
-    ``attrs["geocov_units_vintage"]``, else detected (:func:`detect_units_vintage`), else
-    None (unknown: set it).
-
-    ``vintage`` may be a shorthand: ``"2025"``, ``"new"``, ``"pre-2025"``, ``"old"``,
-    ``"2024"`` ... become the labels of :data:`VINTAGES`; any other text is kept as it is
-    (e.g. ``"2009 census communes"``).
-
-    Examples
-    --------
-    >>> units_vintage(vintage="2025"), units_vintage(vintage="old")
-    ('2025 (34 provinces)', 'pre-2025 (63 provinces)')
-    >>> units_vintage(vintage="GADM 4.1 (2009 communes)")
-    'GADM 4.1 (2009 communes)'
-    """
-    if vintage is not None:
-        key = _VINTAGE_WORDS.get(fold_text(vintage))
-        return VINTAGES[key] if key else str(vintage).strip()
-    if units is None:
-        return None
-    given = units.attrs.get("geocov_units_vintage")
-    if given:
-        return str(given)
-    return detect_units_vintage(units)[0]
+def _caller() -> int:
+    """The ``stacklevel`` that makes a warning of the function calling this one point at
+    the user's line: the first frame outside geocov (``crosswalk()`` called by
+    ``reaggregate()`` called by ``CoverageResult.reaggregate()`` called by the user)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(
+            _PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 # ----------------------------------------------------------------------- names
@@ -875,7 +754,8 @@ def _warn_crosswalk(xw: pd.DataFrame, unmatched: pd.DataFrame, finest: str) -> N
             f"list names them), flagged 'ambiguous' in the crosswalk, shared by "
             f"{xw.attrs['how']}: {_listing(amb, words.reset_index(drop=True))}. Check them "
             f"against the official merge list (code_list=), or raise sliver_pct if these "
-            f"are slivers of generalised boundaries.", DataQualityWarning, stacklevel=3)
+            f"are slivers of generalised boundaries.", DataQualityWarning,
+            stacklevel=_caller())
     bad = xw[(xw["source"] == "code_list") & ~xw["agrees"].fillna(True)].drop_duplicates("old_code")
     if len(bad):
         words = bad["old_name"] + " (" + bad["old_code"] + ") in " + bad["new_code"].astype(str)
@@ -883,7 +763,7 @@ def _warn_crosswalk(xw: pd.DataFrame, unmatched: pd.DataFrame, finest: str) -> N
             f"{len(bad)} old {units} named by the merge list in a new unit that does not hold "
             f"their largest piece (the boundaries of the two sets disagree; the list is "
             f"followed, 'agrees' is False): {_listing(bad, words.reset_index(drop=True))}.",
-            DataQualityWarning, stacklevel=3)
+            DataQualityWarning, stacklevel=_caller())
     if len(unmatched):
         words = (unmatched["old_name"].astype(str) + " (in " + unmatched["new_code"].astype(str)
                  + ", " + unmatched["problem"] + ")")
@@ -891,13 +771,15 @@ def _warn_crosswalk(xw: pd.DataFrame, unmatched: pd.DataFrame, finest: str) -> N
             f"{len(unmatched)} name(s) in the merge list match no old unit, or several, among "
             f"the old units in their new unit: {_listing(unmatched, words.reset_index(drop=True))}"
             f". Old units they should have matched are placed by the geometry overlay; "
-            f"xw.attrs['unmatched_listed'] lists them.", DataQualityWarning, stacklevel=3)
+            f"xw.attrs['unmatched_listed'] lists them.", DataQualityWarning,
+            stacklevel=_caller())
     lost = xw[xw["source"] == "none"]
     if len(lost):
         words = lost["old_name"] + " (" + lost["old_code"] + ")"
         warnings.warn(
             f"{len(lost)} old {units} lie in no new unit (the new units do not cover them): "
-            f"{_listing(lost, words.reset_index(drop=True))}.", DataQualityWarning, stacklevel=3)
+            f"{_listing(lost, words.reset_index(drop=True))}.", DataQualityWarning,
+            stacklevel=_caller())
 
 
 def crosswalk_summary(xw: pd.DataFrame) -> str:
@@ -984,12 +866,43 @@ class ReaggregatedResult(CoverageResult):
         return self._blank(super().operator_table(level), self.base_operator, level,
                            by=("operator",))
 
-    def summary(self) -> str:
-        """The summary of :class:`~geocov.CoverageResult`, then the units it is on."""
-        vintage = self.metadata.get("units_vintage") or "other"
-        origin = self.metadata.get("reaggregated_from") or "other"
-        return (f"{super().summary()} Units: {vintage}, re-aggregated from {origin} units by "
-                f"{self.metadata.get('reaggregated_how', 'area')} shares.")
+    def summary(self, lang: str = "en") -> str:
+        """The summary of :class:`~geocov.CoverageResult` in ``lang`` ("en", "vi"), then
+        the units it is on and how it got there.
+
+        Examples
+        --------
+        >>> import geocov
+        >>> r = geocov.run_analysis(geocov.sample_paths()["analysis"])
+        >>> new = r.units.assign(commune_code=r.units["commune_code"] + "n")
+        >>> r2 = reaggregate(r, new, units_vintage="2025")
+        >>> text = r2.summary("vi")
+        >>> text[text.index("Đơn vị hành chính"):][:70]
+        'Đơn vị hành chính: xã sau sắp xếp ngày 1/7/2025 (34 tỉnh, thành phố; 3'
+        >>> text[-60:]
+        'từ kết quả trên đơn vị chưa rõ thời kỳ theo tỷ lệ diện tích.'
+        """
+        from .vocabulary import label
+
+        finest = self.finest
+        origin = self.metadata.get("reaggregated_from_level") or finest
+        how = str(self.metadata.get("reaggregated_how", "area"))
+        return (f"{super().summary(lang)} "
+                + label("vintage.reaggregated", lang,
+                        units=units_vintage_text(self.metadata.get("units_vintage"),
+                                                 level=finest, lang=lang),
+                        origin=_origin_words(self.metadata.get("reaggregated_from"),
+                                             origin, lang),
+                        how=label(f"vintage.how_{how}", lang)))
+
+
+def _origin_words(vintage: str | None, level: str, lang: str = "en") -> str:
+    """The units a result was re-aggregated from, in words ("units of unknown vintage")."""
+    from .vocabulary import label
+
+    if not vintage:
+        return label("vintage.unknown_units", lang)
+    return units_vintage_words(vintage, level=level, lang=lang)
 
 
 def _check_crosswalk(xw: pd.DataFrame, old_codes: pd.Index, how: str) -> pd.DataFrame:
@@ -1367,7 +1280,7 @@ def reaggregate(
             f"left out ({lb['area_km2'].sum():,.1f} km², {lb['villages'].sum():,.0f} villages, "
             f"{lb['population'].sum():,.0f} people): "
             f"{', '.join(lost['old_code'].astype(str).head(MAX_LISTED))}. Give new units that "
-            f"cover the whole study area.", DataQualityWarning, stacklevel=2)
+            f"cover the whole study area.", DataQualityWarning, stacklevel=_caller())
 
     mv = _prepare_move(result, old_units, new_sub, used, old_pos, how)
     source = str(base["population_source"].iloc[0]) if len(base) else "none"
@@ -1402,9 +1315,8 @@ def reaggregate(
         villages["unit_code"] = codes
 
     # ---- words: vintage, what was done, partial new units
-    old_vintage = (result.metadata.get("units_vintage") or _vintage_of(old_units)
-                   or "unknown vintage")
-    new_vintage = _vintage_of(new_units, units_vintage) or "unknown vintage (set units_vintage=)"
+    old_vintage = result.metadata.get("units_vintage") or _vintage_of(old_units)
+    new_vintage = _vintage_of(new_units, units_vintage)
     per_new = used.drop_duplicates("new_code")
     partial = per_new[per_new["new_covered_pct"] < PARTIAL_PCT] if "new_covered_pct" in per_new \
         else per_new.iloc[:0]
@@ -1415,12 +1327,17 @@ def reaggregate(
             f"{len(partial)} new {units_column(new_finest)} lie partly outside the units of the "
             f"result (share of their area inside): {_listing(partial, words)}. Their figures "
             f"hold only that part; compute afresh on the new units to have them whole.",
-            DataQualityWarning, stacklevel=2)
+            DataQualityWarning, stacklevel=_caller())
     n_split = int(used.loc[used["split"].astype(bool), "old_code"].nunique())
     n_old = int(used["old_code"].nunique())
+    units_note = (f"{units_vintage_text(new_vintage, level=new_finest)}, re-aggregated from "
+                  f"the result on {_origin_words(old_vintage, old_finest)} (not computed "
+                  f"afresh)")
+    old_model = str(result.metadata.get("model", ""))
+    if result.metadata.get("units_vintage_note"):  # the old units' sentence: not theirs now
+        old_model = old_model.replace(str(result.metadata["units_vintage_note"]), "").strip()
     note = (
-        f"Units: {new_vintage}, re-aggregated from the {old_vintage} result (not computed "
-        f"afresh). {n_old - n_split:,} of {n_old:,} old {units_column(old_finest)} went whole "
+        f"{units_note}. {n_old - n_split:,} of {n_old:,} old {units_column(old_finest)} went whole "
         f"to one new {new_finest} (their figures are exact sums); {n_split:,} were split "
         f"(area figures by area shares, population figures by {how} shares"
         + (" (villages' own points)" if mv.pop_from_villages else "")
@@ -1434,11 +1351,16 @@ def reaggregate(
     )
     meta = dict(result.metadata)
     meta.update(
-        title=f"{result.metadata.get('title') or 'Coverage'} ({new_vintage} units)",
+        title=f"{result.metadata.get('title') or 'Coverage'} "
+              f"({new_vintage or 'unknown vintage'} units)",
         units_vintage=new_vintage,
+        units_vintage_evidence=("given" if units_vintage is not None
+                                else new_units.attrs.get("geocov_units_vintage_evidence")),
+        units_vintage_note=units_note + ".",
         reaggregated_from=old_vintage,
+        reaggregated_from_level=old_finest,
         reaggregated_how=how,
-        model=f"{note} {result.metadata.get('model', '')}".strip(),
+        model=f"{note} {old_model}".strip(),
         crosswalk=crosswalk_summary(xw),
         partial_units=partial["new_code"].astype(str).tolist(),
     )

@@ -351,7 +351,11 @@ def test_units_vintage_from_evidence_or_the_user():
         "(Vietnam has no districts since 1 July 2025)")
     assert units_vintage(new_units()) == "2025 (34 provinces)"
     neutral = new_units().assign(province_code="P")
-    assert units_vintage(neutral) is None  # Lào Cai exists in both: no guess
+    neutral.attrs.pop("geocov_units_vintage")  # read_units detected it from the codes
+    # Lào Cai exists in both: only the levels say 2025, and the evidence says so
+    assert detect_units_vintage(neutral) == ("2025 (34 provinces)",
+                                             "two levels (province, commune) and no district")
+    assert units_vintage(neutral[["province_code", "province_name", "geometry"]]) is None
     assert units_vintage(neutral, "pre-2025") == "pre-2025 (63 provinces)"
     neutral.attrs["geocov_units_vintage"] = "2025 (34 provinces)"
     assert units_vintage(neutral) == "2025 (34 provinces)"
@@ -461,14 +465,34 @@ def test_reaggregate_states_the_vintage_and_what_was_done(old_result):
     assert meta["reaggregated_from"] == "pre-2025 (63 provinces)"
     assert meta["title"] == "Coverage (2025 (34 provinces) units)"
     assert meta["model"].startswith(
-        "Units: 2025 (34 provinces), re-aggregated from the pre-2025 (63 provinces) result "
-        "(not computed afresh). 3 of 4 old communes went whole to one new commune")
+        "Units: communes after the 1 July 2025 reform (34 provinces, 3,321 communes), "
+        "re-aggregated from the result on communes before the 1 July 2025 reform (63 "
+        "provinces, with districts) (not computed afresh). 3 of 4 old communes went whole to "
+        "one new commune")
     assert "Computing afresh on the new units is exact for every figure" in meta["model"]
-    assert r.summary().endswith("Units: 2025 (34 provinces), re-aggregated from pre-2025 "
-                                "(63 provinces) units by area shares.")
+    # the old units' sentence is not carried over: one "Units:" in the note
+    assert meta["model"].count("Units:") == 1
+    assert "Units: communes before" in old_result.metadata["model"]
+    assert r.summary().endswith(
+        "Units: communes after the 1 July 2025 reform (34 provinces, 3,321 communes), "
+        "re-aggregated from the result on communes before the 1 July 2025 reform (63 "
+        "provinces, with districts) by area shares.")
     assert r.villages.set_index("village_code")["unit_code"].to_dict() == {
         "a1": "X", "a2": "X", "b1": "X", "b2": "X", "b3": "X", "c1": "Y", "c2": "Y",
         "c3": "Y", "c4": "Z", "d1": "W"}
+
+
+def test_reaggregated_summary_in_vietnamese(old_result):
+    r = reaggregate(old_result, new_units(), code_list=merges(), how="villages")
+    # the figures of test_reaggregate_moves_... in Vietnamese words and number marks
+    assert r.summary("vi") == (
+        "Có sóng di động ở 2/4 xã; 4G phủ 2/10 thôn (20,0%); cáp quang đến 1/10 thôn (10,0%); "
+        "4G phủ 27,6% dân số trong tổng số 1.450 người (villages:population); 4G phủ 13,1% "
+        "diện tích trong tổng số 6,0 km²; 3 trạm BTS trong vùng (1 2G, 2 4G). Đơn vị hành "
+        "chính: xã sau sắp xếp ngày 1/7/2025 (34 tỉnh, thành phố; 3.321 xã, phường), tính "
+        "chuyển từ kết quả trên xã trước sắp xếp ngày 1/7/2025 (63 tỉnh, thành phố; có cấp "
+        "huyện) theo tỷ lệ thôn.")
+    assert r.summary("en").endswith("by villages' shares.")
 
 
 def test_reaggregate_population_shares_from_a_raster(tmp_path):
@@ -507,6 +531,23 @@ def test_reaggregate_warns_about_old_units_in_no_new_unit(old_result):
     assert any(t.startswith("1 communes of the result lie in no new unit and are left out "
                             "(2.0 km², 1 villages, 50 people): d") for t in texts)
     assert r.table("total")["villages"].iloc[0] == 9
+
+
+@pytest.mark.parametrize("call", ["function", "method"])
+def test_reaggregate_warnings_point_at_the_callers_line(old_result, call):
+    """Every warning of reaggregate (its own, and those of the crosswalk it makes) names
+    this file, whether called as geocov.reaggregate or as result.reaggregate."""
+    new = new_units()
+    new = new[new["commune_code"] != "W"]
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        if call == "function":
+            reaggregate(old_result, new, code_list=merges().iloc[:3])
+        else:
+            old_result.reaggregate(new, code_list=merges().iloc[:3])
+    assert len(record) >= 2
+    assert {w.filename for w in record} == {__file__}
+    assert all(issubclass(w.category, DataQualityWarning) for w in record)
 
 
 def test_partial_units_threshold_is_documented():
