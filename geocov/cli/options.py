@@ -60,6 +60,8 @@ _PER_INPUT: dict[str, dict[str, str]] = {
         "encoding": "Text encoding of the units' DBF without .cpg: cp1258, tcvn3, vni, ... "
         "(default: detected).",
         "decimal": "Decimal mark of the units' text numbers (default: from the layer).",
+        "vintage": "Which units these are, for the titles and model notes: 2025, 2025-07-01, "
+        "'before 2025 reform' or any text (default: detected, else 'unknown vintage').",
     },
     "villages": {
         "layer": "Layer of a multi-layer villages file (GeoPackage; default: the first).",
@@ -270,6 +272,19 @@ def build_analysis(
         model=model,
         output=dict(a.output),
     )
+
+
+def units_vintage_option(f: Callable) -> Callable:
+    """``--units-vintage TEXT`` for commands that take an analysis file without the input
+    options (``geocov run``): set it on the analysis with :func:`with_units_vintage`."""
+    return click.option("--units-vintage", help=_PER_INPUT["units"]["vintage"])(f)
+
+
+def with_units_vintage(analysis: Analysis, vintage: str | None) -> Analysis:
+    """``analysis`` with ``[units] vintage`` set to ``vintage`` (unchanged when None)."""
+    if vintage is None:
+        return analysis
+    return dataclasses.replace(analysis, units={**analysis.units, "vintage": vintage})
 
 
 def lenient_option(f: Callable) -> Callable:
