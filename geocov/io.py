@@ -16,6 +16,7 @@ Every reader in geocov goes through this module, so that:
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import io as _io
 import os
@@ -23,7 +24,7 @@ import re
 import secrets
 import unicodedata
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -707,6 +708,12 @@ def temporary_path(path: str | Path) -> Path:
     return path.with_name(f".{path.name}.tmp-{token}{path.suffix}")
 
 
+#: The stage of a whole run (``StagedFiles(collect=True)``) while it is open.
+_RUN_STAGE: contextvars.ContextVar[StagedFiles | None] = contextvars.ContextVar(
+    "geocov_run_stage", default=None
+)
+
+
 class StagedFiles:
     """Files written under temporary names beside their targets, then put in place together.
 
@@ -716,6 +723,13 @@ class StagedFiles:
     commits when the block ends normally and discards when it raises, so a run that
     fails half-way, or is interrupted, leaves every earlier file (last year's report) as
     it was and no half-written file in its place.
+
+    **A whole run.** ``StagedFiles(collect=True)`` entered as a context manager is the
+    stage of a whole run: every :class:`StagedFiles` made while it is open (by any writer:
+    tables, workbooks, GeoPackages, maps) stages its files in it, and nothing is put in
+    place before the run's block ends; then every file of the run is, or, when the
+    block raises, none. :meth:`finish` stages a file written last, from the list of every
+    other file of the run (the manifest).
 
     Examples
     --------
@@ -734,19 +748,49 @@ class StagedFiles:
     ...     _ = stage.path(out / "a.csv").write_text("new")
     >>> (out / "a.csv").read_text()
     'new'
+
+    A run: the first writer's file waits for the whole run, and the list is written last:
+
+    >>> with StagedFiles(collect=True) as run:
+    ...     with StagedFiles() as stage:  # e.g. inside a writer
+    ...         _ = stage.path(out / "a.csv").write_text("newer")
+    ...     _ = stage.finish(out / "list.txt", lambda tmp, files: tmp.write_text(
+    ...         " ".join(sorted(p.name for p in files))))
+    ...     before = (out / "a.csv").read_text()
+    >>> before, (out / "a.csv").read_text(), (out / "list.txt").read_text()
+    ('new', 'newer', 'a.csv')
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, collect: bool = False) -> None:
         self._staged: dict[Path, Path] = {}
+        self._finishers: dict[Path, Callable[[Path, dict[Path, Path]], Any]] = {}
+        self._collect = collect
+        self._token: contextvars.Token | None = None
+        #: The run's stage this one stages its files in (None: this one puts them in place).
+        self._run = _RUN_STAGE.get()
 
     def path(self, target: str | Path) -> Path:
         """The temporary path to write ``target`` to (its folder is created)."""
         target = Path(target)
         if target in self._staged:
             return self._staged[target]
+        if self._run is not None:
+            self._staged[target] = self._run.path(target)
+            return self._staged[target]
         target.parent.mkdir(parents=True, exist_ok=True)
         self._staged[target] = temporary_path(target)
         return self._staged[target]
+
+    def finish(self, target: str | Path, write: Callable[[Path, dict[Path, Path]], Any]) -> Path:
+        """Stage ``target`` to be written last, just before the files are put in place:
+        ``write(tmp, files)`` writes it to ``tmp``, ``files`` being every other file staged
+        (target -> where its bytes are now). Inside a run's stage it is written when the
+        whole run ends, so that it lists the files of the whole run (the manifest)."""
+        target = Path(target)
+        if self._run is not None:
+            return self._run.finish(target, write)
+        self._finishers[target] = write
+        return target
 
     @property
     def staged(self) -> dict[Path, Path]:
@@ -754,29 +798,48 @@ class StagedFiles:
         return dict(self._staged)
 
     def commit(self) -> list[Path]:
-        """Put every staged file in place; returns the targets."""
+        """Put every staged file in place; returns the targets. Inside a run's stage, the
+        files stay staged in it and are put in place when the run ends."""
         missing = [t for t, tmp in self._staged.items() if not tmp.exists()]
         if missing:
             self.discard()
             raise DataSourceError(f"nothing was written for {', '.join(map(str, missing))}")
+        done = list(self._staged)
+        if self._run is not None:
+            self._staged = {}
+            return done
+        try:
+            for target, write in self._finishers.items():
+                others = {t: p for t, p in self._staged.items() if t not in self._finishers}
+                write(self.path(target), others)
+        except BaseException:
+            self.discard()
+            raise
+        done = list(self._staged)
         for target, tmp in self._staged.items():
             os.replace(tmp, target)
-        done = list(self._staged)
-        self._staged = {}
+        self._staged, self._finishers = {}, {}
         return done
 
     def discard(self) -> None:
         """Delete every staged temporary file (and GDAL's side files of it)."""
-        for tmp in self._staged.values():
+        for target, tmp in self._staged.items():
             for side in (tmp, tmp.with_name(tmp.name + "-journal"),
                          tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
                 side.unlink(missing_ok=True)
-        self._staged = {}
+            if self._run is not None:
+                self._run._staged.pop(target, None)
+        self._staged, self._finishers = {}, {}
 
     def __enter__(self) -> StagedFiles:
+        if self._collect and self._run is None:
+            self._token = _RUN_STAGE.set(self)
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self._token is not None:
+            _RUN_STAGE.reset(self._token)
+            self._token = None
         if exc_type is None:
             self.commit()
         else:
@@ -796,8 +859,48 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """
     if isinstance(frame, gpd.GeoDataFrame):
         frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    _whole_numbers(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     return Path(path)
+
+
+# columns that count things (ranks, tiers, steps, villages, people, stations, ...), not
+# measures (percentages, areas, distances, money, rates)
+_WHOLE_NAME = re.compile(
+    r"^(rank|tier|step|rank_in_tier|top_rank|top_tier|source_row|rows_\w+)$"
+    r"|^(villages|people|population|stations|sites|units|communes|districts|provinces"
+    r"|operators)(_|$)|_(villages|people|count|rows)$"
+)
+_MEASURE_NAME = re.compile(r"(pct|frac|km2|km|_m|deg|usd|vnd|cost|per|score|share)(_|$)")
+
+
+def _whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its counting columns (:data:`_WHOLE_NAME`) that hold only whole
+    numbers as integers (nullable ``Int64`` where values are missing), so that a CSV says
+    ``1`` for a rank, not ``1.0``; measures and fractional values stay as they are.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"rank": [1.0, None], "people": [12.0, 3.0], "people_pct": [50.0, 1.0],
+    ...                   "population": [2.5, 1.0]})
+    >>> _whole_numbers(f).dtypes.astype(str).tolist()
+    ['Int64', 'Int64', 'float64', 'float64']
+    """
+    out = None
+    for col in frame.columns:
+        name = str(col).lower()
+        values = frame[col]
+        if values.dtype.kind != "f" or not _WHOLE_NAME.search(name) \
+                or _MEASURE_NAME.search(name):
+            continue
+        v = values.to_numpy(dtype=float)
+        finite = np.isfinite(v)
+        if np.isinf(v).any() or not np.array_equal(v[finite], np.round(v[finite])) \
+                or (np.abs(v[finite]) >= 2**53).any():
+            continue
+        if out is None:
+            out = frame.copy()
+        out[col] = values.round().astype("Int64")
+    return frame if out is None else out
 
 
 def write_gpkg(
