@@ -215,6 +215,38 @@ def test_empty_geometry_names_the_unit() -> None:
         [4, 2, 2]]
 
 
+def test_rejects_summary_says_what_it_does_not_know(tmp_path) -> None:
+    """Rejects passed only to coverage: the villages file was read without the report, so
+    its rows read are unknown, and said to be; the units read with it are accounted for."""
+    rej = RejectsReport()
+    units = read_units(vn_frame(), rejects=rej)
+    path = tmp_path / "thon.csv"
+    pd.DataFrame({"ma_thon": ["t1", "t2", "t3"], "ma_xa": ["02803", "99999", "99998"],
+                  "x": [X0 + 500, X0 + 500, X0 + 500], "y": [Y0 + 500] * 3}).to_csv(
+        path, index=False)
+    villages = geocov.read_villages(path, columns={"lon": "x", "lat": "y"}, crs=32648)
+    geocov.coverage(units, villages=villages, rejects=rej, resolution_m=200)
+    summary = rej.summary()
+    assert summary[["file", "rows_read", "rows_rejected", "rows_used"]].astype(object).where(
+        summary.notna(), None).values.tolist() == [
+        [units["source_file"].iloc[0], 4, 0, 4], ["thon.csv", None, 2, None]]
+    assert summary["note"].tolist() == [
+        "", "rows read: unknown for thon.csv (not read with this report: pass the same "
+            "rejects= to its reader)"]
+    with cli_hints():
+        assert rej.summary()["note"].iloc[1].endswith("(not read with this report: read it "
+                                                       "with --lenient)")
+    # read with the same report, every row is accounted for again
+    rej2 = RejectsReport()
+    villages = geocov.read_villages(path, columns={"lon": "x", "lat": "y"}, crs=32648,
+                                    rejects=rej2)
+    geocov.coverage(read_units(vn_frame(), rejects=rej2), villages=villages, rejects=rej2,
+                    resolution_m=200)
+    s2 = rej2.summary().set_index("file")
+    assert s2.loc["thon.csv", ["rows_read", "rows_rejected", "rows_used"]].tolist() == [3, 2, 1]
+    assert (s2["note"] == "").all()
+
+
 # ------------------------------------------------------------------ real files
 
 
