@@ -237,8 +237,7 @@ def read_villages(
     if len(frame) == 0:
         name = (Path(source).name if isinstance(source, (str, Path))
                 else f"<{type(source).__name__}>")
-        warnings.warn(f"{name}: the village file has no rows: no village is counted. Check "
-                      f"the file (or the layer/sheet read).", DataQualityWarning, stacklevel=2)
+        warnings.warn(DataQualityWarning.of("empty_villages", file=name), stacklevel=2)
     count_rows_read(rejects, frame, "villages")
     geo = has_geometry(frame)
     cols = resolve_columns(frame, _ALIASES, given=columns, required=[], file=file,
