@@ -85,7 +85,6 @@ from .boundaries import (
     detect_units_vintage,
     units_vintage,
     units_vintage_text,
-    units_vintage_words,
 )
 from .coverage import CoverageResult
 from .errors import CRSError, DataQualityWarning, SchemaError, hint
@@ -879,30 +878,32 @@ class ReaggregatedResult(CoverageResult):
         >>> text = r2.summary("vi")
         >>> text[text.index("Đơn vị hành chính"):][:70]
         'Đơn vị hành chính: xã sau sắp xếp ngày 1/7/2025 (34 tỉnh, thành phố; 3'
-        >>> text[-60:]
-        'từ kết quả trên đơn vị chưa rõ thời kỳ theo tỷ lệ diện tích.'
+        >>> text[text.index("), tính"):]
+        '), tính chuyển từ đơn vị chưa rõ thời kỳ theo tỷ lệ diện tích.'
         """
         from .vocabulary import label
 
         finest = self.finest
-        origin = self.metadata.get("reaggregated_from_level") or finest
         how = str(self.metadata.get("reaggregated_how", "area"))
         return (f"{super().summary(lang)} "
                 + label("vintage.reaggregated", lang,
                         units=units_vintage_text(self.metadata.get("units_vintage"),
                                                  level=finest, lang=lang),
-                        origin=_origin_words(self.metadata.get("reaggregated_from"),
-                                             origin, lang),
+                        origin=_origin_words(self.metadata.get("reaggregated_from"), lang),
                         how=label(f"vintage.how_{how}", lang)))
 
 
-def _origin_words(vintage: str | None, level: str, lang: str = "en") -> str:
-    """The units a result was re-aggregated from, in words ("units of unknown vintage")."""
+def _origin_words(vintage: str | None, lang: str = "en") -> str:
+    """The units a result was re-aggregated from, in short ("pre-2025 (63 provinces)
+    units", "units of unknown vintage")."""
     from .vocabulary import label
 
-    if not vintage:
-        return label("vintage.unknown_units", lang)
-    return units_vintage_words(vintage, level=level, lang=lang)
+    key = {v: k for k, v in VINTAGES.items()}.get(str(vintage)) if vintage else None
+    if key is not None:
+        return label(f"vintage.short_{'new' if key == '2025' else 'old'}", lang)
+    if vintage:
+        return label("vintage.short_other", lang, text=vintage)
+    return label("vintage.short_unknown", lang)
 
 
 def _check_crosswalk(xw: pd.DataFrame, old_codes: pd.Index, how: str) -> pd.DataFrame:
@@ -1331,8 +1332,7 @@ def reaggregate(
     n_split = int(used.loc[used["split"].astype(bool), "old_code"].nunique())
     n_old = int(used["old_code"].nunique())
     units_note = (f"{units_vintage_text(new_vintage, level=new_finest)}, re-aggregated from "
-                  f"the result on {_origin_words(old_vintage, old_finest)} (not computed "
-                  f"afresh)")
+                  f"the result on {_origin_words(old_vintage)} (not computed afresh)")
     old_model = str(result.metadata.get("model", ""))
     if result.metadata.get("units_vintage_note"):  # the old units' sentence: not theirs now
         old_model = old_model.replace(str(result.metadata["units_vintage_note"]), "").strip()
@@ -1358,7 +1358,6 @@ def reaggregate(
                                 else new_units.attrs.get("geocov_units_vintage_evidence")),
         units_vintage_note=units_note + ".",
         reaggregated_from=old_vintage,
-        reaggregated_from_level=old_finest,
         reaggregated_how=how,
         model=f"{note} {old_model}".strip(),
         crosswalk=crosswalk_summary(xw),

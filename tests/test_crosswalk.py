@@ -466,17 +466,15 @@ def test_reaggregate_states_the_vintage_and_what_was_done(old_result):
     assert meta["title"] == "Coverage (2025 (34 provinces) units)"
     assert meta["model"].startswith(
         "Units: communes after the 1 July 2025 reform (34 provinces, 3,321 communes), "
-        "re-aggregated from the result on communes before the 1 July 2025 reform (63 "
-        "provinces, with districts) (not computed afresh). 3 of 4 old communes went whole to "
-        "one new commune")
+        "re-aggregated from the result on pre-2025 (63 provinces) units (not computed afresh). "
+        "3 of 4 old communes went whole to one new commune")
     assert "Computing afresh on the new units is exact for every figure" in meta["model"]
     # the old units' sentence is not carried over: one "Units:" in the note
     assert meta["model"].count("Units:") == 1
     assert "Units: communes before" in old_result.metadata["model"]
     assert r.summary().endswith(
         "Units: communes after the 1 July 2025 reform (34 provinces, 3,321 communes), "
-        "re-aggregated from the result on communes before the 1 July 2025 reform (63 "
-        "provinces, with districts) by area shares.")
+        "re-aggregated from pre-2025 (63 provinces) units by area shares.")
     assert r.villages.set_index("village_code")["unit_code"].to_dict() == {
         "a1": "X", "a2": "X", "b1": "X", "b2": "X", "b3": "X", "c1": "Y", "c2": "Y",
         "c3": "Y", "c4": "Z", "d1": "W"}
@@ -484,14 +482,13 @@ def test_reaggregate_states_the_vintage_and_what_was_done(old_result):
 
 def test_reaggregated_summary_in_vietnamese(old_result):
     r = reaggregate(old_result, new_units(), code_list=merges(), how="villages")
-    # the figures of test_reaggregate_moves_... in Vietnamese words and number marks
+    # CoverageResult.summary("vi") of the moved figures, then the units, in Vietnamese
     assert r.summary("vi") == (
         "Có sóng di động ở 2/4 xã; 4G phủ 2/10 thôn (20,0%); cáp quang đến 1/10 thôn (10,0%); "
         "4G phủ 27,6% dân số trong tổng số 1.450 người (villages:population); 4G phủ 13,1% "
         "diện tích trong tổng số 6,0 km²; 3 trạm BTS trong vùng (1 2G, 2 4G). Đơn vị hành "
         "chính: xã sau sắp xếp ngày 1/7/2025 (34 tỉnh, thành phố; 3.321 xã, phường), tính "
-        "chuyển từ kết quả trên xã trước sắp xếp ngày 1/7/2025 (63 tỉnh, thành phố; có cấp "
-        "huyện) theo tỷ lệ thôn.")
+        "chuyển từ đơn vị trước 2025 (63 tỉnh) theo tỷ lệ thôn.")
     assert r.summary("en").endswith("by villages' shares.")
 
 
