@@ -72,6 +72,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from types import FrameType
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -140,7 +141,8 @@ def _caller() -> int:
     """The ``stacklevel`` that makes a warning of the function calling this one point at
     the user's line: the first frame outside geocov (``crosswalk()`` called by
     ``reaggregate()`` called by ``CoverageResult.reaggregate()`` called by the user)."""
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(
             _PACKAGE):
         frame, level = frame.f_back, level + 1
