@@ -105,6 +105,11 @@ class CoverageResult:
     #: With ``terrain=``: the villages whose best technology the terrain lowers, with the
     #: stations it blocks and the blocking ridge (:func:`geocov.terrain.model.shadowed_villages`).
     shadowed: gpd.GeoDataFrame | None = None
+    #: The settings of the :func:`coverage` call that a recomputation with the same model
+    #: needs (population, crs, resolution_m, village_tolerance_m, workers, scheduler,
+    #: client, terrain: the DEM as read in the working CRS, terrain_mode,
+    #: antenna_height_m); :func:`geocov.plan.plan` recomputes with them.
+    settings: dict[str, Any] = field(default_factory=dict, repr=False)
     _cache: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict, repr=False)
 
     # ---- tables
@@ -526,6 +531,13 @@ def coverage(
         timings=timer.laps,
         rejects=rejects,
         shadowed=shadowed,
+        settings={
+            "population": population, "crs": wcrs, "resolution_m": float(resolution_m),
+            "village_tolerance_m": float(village_tolerance_m), "workers": workers,
+            "scheduler": scheduler, "client": client,
+            "terrain": tm.dem if tm is not None else None, "terrain_mode": terrain_mode,
+            "antenna_height_m": float(antenna_height_m),
+        },
     )
     timer.lap("assemble")
     return result

@@ -63,6 +63,7 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -91,8 +92,11 @@ __all__ = [
     "greedy_sites",
     "exact_sites",
     "fiber_tree",
+    "road_fiber_tree",
+    "RoadNetwork",
     "GREEDY_BOUND",
     "BUDGET_BOUND",
+    "FIBER_ORDERS",
     "OBJECTIVES",
     "PLAN_OPERATOR",
 ]
@@ -181,6 +185,49 @@ class CoverMatrix:
         nan = np.full(len(cxy), np.nan)
         vi, ci = covering_pairs(vxy, cxy, r, nan, nan)
         return cls.from_pairs(ci, vi, n_candidates=len(cxy), n_villages=len(vxy))
+
+    @classmethod
+    def from_terrain(cls, candidates_xy: Any, villages_xy: Any, radius_m: float | Any, *,
+                     dem: Any, antenna_height_m: float | Any = 30.0,
+                     mode: Literal["los", "pathloss"] = "los",
+                     technology: str = "4G") -> CoverMatrix:
+        """Candidates serve the villages within ``radius_m`` that the terrain lets through:
+        the disc test of :meth:`from_points`, then each pair tested over ``dem`` exactly as
+        :func:`geocov.coverage` tests a village with ``terrain=`` (line of sight from the
+        antenna ``antenna_height_m`` above the ground to a handset 1.5 m above the village,
+        earth curvature and refraction; or, in mode ``"pathloss"``, the ``technology``'s
+        link budget), vectorised over the pairs (:func:`geocov.terrain.model.village_terrain`).
+        A candidate or village off the DEM serves nothing.
+
+        Examples
+        --------
+        A 150 m wall at x = 3 km hides the second village from a 30 m mast at the origin:
+
+        >>> from affine import Affine
+        >>> from geocov.terrain import DEM
+        >>> z = np.zeros((10, 100)); z[:, 60] = 150.0
+        >>> dem = DEM.from_array(z, Affine(50, 0, 0, 0, -50, 500), "EPSG:32648")
+        >>> m = CoverMatrix.from_terrain([[25.0, 250.0]], [[2025.0, 250.0], [4025.0, 250.0]],
+        ...                              5000.0, dem=dem)
+        >>> m.row(0).tolist(), CoverMatrix.from_points([[25.0, 250.0]],
+        ...     [[2025.0, 250.0], [4025.0, 250.0]], 5000.0).row(0).tolist()
+        ([0], [0, 1])
+        """
+        from .terrain.model import StationTerrain, check_mode, village_terrain
+
+        cxy = np.asarray(candidates_xy, dtype=float).reshape(-1, 2)
+        vxy = np.asarray(villages_xy, dtype=float).reshape(-1, 2)
+        n = len(cxy)
+        r = np.broadcast_to(np.asarray(radius_m, dtype=float), (n,))
+        h = np.broadcast_to(np.asarray(antenna_height_m, dtype=float), (n,))
+        nan = np.full(n, np.nan)
+        terrain = StationTerrain(dem=dem, mode=check_mode(mode), heights_m=h,
+                                 masks=None, off_dem=0, description="")  # type: ignore[arg-type]
+        vt = village_terrain(terrain, vxy, stations=pd.DataFrame({"technology": [technology] * n}),
+                             xy=cxy, radius_m=r, azimuth_deg=nan, beamwidth_deg=nan,
+                             station_bits=np.ones(n, np.uint64))
+        return cls.from_pairs(vt.station[vt.served], vt.village[vt.served], n_candidates=n,
+                              n_villages=len(vxy))
 
     @property
     def nnz(self) -> int:
@@ -562,6 +609,10 @@ class FiberTree:
     ``parent[k]`` is the point linked to (``-1``: the existing network), ``child[k]`` the
     point connected by link ``k``, ``distance_m[k]`` the straight-line length;
     ``unreachable`` the points that no chain of links within the cap reaches.
+    With roads (:func:`road_fiber_tree`), per link: ``cable_m`` (the cable along the road
+    and the access legs), ``route`` (``"road"``, or ``"straight"`` where the road is no way
+    within the cap), ``path`` (the link's line in the metric CRS) and ``via`` (for a link
+    to the network: the network geometry it starts from; -1 otherwise).
     """
 
     parent: np.ndarray
@@ -569,6 +620,10 @@ class FiberTree:
     distance_m: np.ndarray
     weight: np.ndarray
     unreachable: np.ndarray
+    cable_m: np.ndarray | None = None
+    route: np.ndarray | None = None
+    path: np.ndarray | None = None
+    via: np.ndarray | None = None
 
 
 def fiber_tree(
@@ -578,6 +633,7 @@ def fiber_tree(
     max_link_m: float,
     multiplier: Any = 1.0,
     count: int | None = None,
+    order: Literal["cheapest", "remotest"] = "cheapest",
 ) -> FiberTree:
     """Join points to the existing network along a minimum spanning tree.
 
@@ -598,8 +654,11 @@ def fiber_tree(
     multiplier : float or (n,) array
         Terrain multiplier at each point (1: flat or unknown).
     count : int, optional
-        Connect only the ``count`` points cheapest to reach one after another (Prim's
-        algorithm from the network, stopped after ``count`` points); default all.
+        Connect only ``count`` of the points (default all), chosen by ``order``.
+    order : {"cheapest", "remotest"}, default "cheapest"
+        Which ``count`` points: the cheapest to reach one after another (Prim's algorithm
+        from the network, stopped after ``count`` points), or the remotest: the farthest
+        from the network (``network_m``) among those a link within the cap reaches.
 
     Returns
     -------
@@ -625,7 +684,10 @@ def fiber_tree(
     mult = np.where(np.isfinite(mult) & (mult > 0), mult, 1.0)
     cap = float(max_link_m)
     net_ok = np.isfinite(net) & (net <= cap)
-    if count is not None:
+    _check_order(order)
+    if count is not None and order == "remotest":
+        sel = _remotest(np.where(net_ok, net, np.nan), int(count))
+    elif count is not None:
         sel = _prim_select(xy, np.where(net_ok, net * mult, np.inf), mult, cap, int(count))
     else:
         sel = np.arange(n)
@@ -647,9 +709,23 @@ def fiber_tree(
         g.add_weighted_edges_from(zip(a.tolist(), b.tolist(),
                                       (d * np.maximum(mult[a], mult[b])).tolist(), strict=True),
                                   weight="w")
+    p, ch, weight, unreachable = _spanning_links(g, sel)
+    dist = np.where(p < 0, net[ch] if len(ch) else 0.0,
+                    np.hypot(xy[ch, 0] - xy[np.maximum(p, 0), 0],
+                             xy[ch, 1] - xy[np.maximum(p, 0), 1]) if len(ch) else 0.0)
+    return FiberTree(parent=p, child=ch, distance_m=np.asarray(dist, float).reshape(-1),
+                     weight=weight, unreachable=unreachable)
+
+
+def _spanning_links(g: Any, sel: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The minimum spanning tree of ``g`` (node -1: the network; edge weight ``w``) as
+    links in Prim's order from the network (every prefix stays connected): parent, child,
+    weight, and the nodes of ``sel`` that no link reaches."""
+    import networkx as nx
+
     tree = nx.minimum_spanning_tree(g, weight="w", algorithm="kruskal")
     reach = nx.node_connected_component(tree, -1)
-    # Prim's order over the tree's edges: every prefix of the links stays connected
     parent, child, weight = [], [], []
     seen = {-1}
     frontier = [(d["w"], v, -1) for _, v, d in tree.edges(-1, data=True)]
@@ -665,14 +741,34 @@ def fiber_tree(
         for _, nb, d in tree.edges(v, data=True):
             if nb not in seen:
                 heapq.heappush(frontier, (d["w"], nb, v))
-    p = np.asarray(parent, dtype=np.int64)
-    ch = np.asarray(child, dtype=np.int64)
-    dist = np.where(p < 0, net[ch] if len(ch) else 0.0,
-                    np.hypot(xy[ch, 0] - xy[np.maximum(p, 0), 0],
-                             xy[ch, 1] - xy[np.maximum(p, 0), 1]) if len(ch) else 0.0)
     unreachable = np.asarray(sorted(set(sel.tolist()) - reach), dtype=np.int64)
-    return FiberTree(parent=p, child=ch, distance_m=np.asarray(dist, float).reshape(-1),
-                     weight=np.asarray(weight, float), unreachable=unreachable)
+    return (np.asarray(parent, dtype=np.int64), np.asarray(child, dtype=np.int64),
+            np.asarray(weight, float), unreachable)
+
+
+#: How ``fiber_to=N`` picks its N places: the cheapest to reach one after another, or
+#: the remotest (farthest from the existing network by route distance).
+FIBER_ORDERS: dict[str, str] = {
+    "cheapest": "the cheapest to reach one after another from the network (Prim's order)",
+    "remotest": "the farthest from the existing network by route distance (among those a "
+                "link within the cap reaches)",
+}
+
+
+def _check_order(order: Any) -> str:
+    if order not in FIBER_ORDERS:
+        raise SchemaError(f"fiber_order={order!r} is not valid; use one of "
+                          f"{', '.join(FIBER_ORDERS)} " + hint(
+                              "(fiber_order='remotest')", "(--fiber-order remotest)"))
+    return str(order)
+
+
+def _remotest(route_m: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` points with the longest finite ``route_m``, farthest first (ties: the
+    first point)."""
+    ok = np.flatnonzero(np.isfinite(route_m))
+    top = ok[np.lexsort((ok, -route_m[ok]))][:max(count, 0)]
+    return top.astype(np.int64)
 
 
 def _prim_select(xy: np.ndarray, to_net: np.ndarray, mult: np.ndarray, cap: float,
@@ -694,6 +790,342 @@ def _prim_select(xy: np.ndarray, to_net: np.ndarray, mult: np.ndarray, cap: floa
         wgt = np.where(d <= cap, d * np.maximum(mult, mult[i]), np.inf)
         best = np.minimum(best, wgt)
     return np.asarray(out, dtype=np.int64)
+
+
+# =========================================================================== roads
+@dataclass(frozen=True)
+class RoadNetwork:
+    """A road layer noded into a graph, in a metric CRS (build it with :meth:`from_lines`).
+
+    The lines are noded (``shapely.union_all``: every crossing and shared end becomes a
+    junction and overlapping pieces are dissolved) and merged between junctions
+    (``shapely.line_merge``); each piece is an edge of its length between its end nodes.
+
+    Attributes
+    ----------
+    parts : array of LineString
+        The pieces between junctions or ends.
+    start, end : int arrays
+        The node of each piece's first and last point.
+    length_m : float array
+        Each piece's length.
+    node_xy : (n_nodes, 2) array
+        The nodes' coordinates.
+
+    Examples
+    --------
+    Two roads crossing at (0, 0): four pieces and five nodes.
+
+    >>> r = RoadNetwork.from_lines([shapely.LineString([(-1, 0), (1, 0)]),
+    ...                             shapely.LineString([(0, -2), (0, 2)])])
+    >>> len(r.parts), len(r.node_xy), sorted(r.length_m.tolist())
+    (4, 5, [1.0, 1.0, 2.0, 2.0])
+    """
+
+    parts: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    length_m: np.ndarray
+    node_xy: np.ndarray
+
+    @classmethod
+    def from_lines(cls, lines: Any) -> RoadNetwork:
+        """Node ``lines`` (LineStrings or MultiLineStrings in a metric CRS) into a graph."""
+        geoms = np.asarray(lines, dtype=object).reshape(-1)
+        geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+        if not len(geoms):
+            raise SchemaError("roads: no lines to build a road graph from")
+        noded = shapely.line_merge(shapely.union_all(geoms))
+        parts = shapely.get_parts(noded)
+        parts = parts[(shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)]
+        n = len(parts)
+        ends = np.vstack([shapely.get_coordinates(shapely.get_point(parts, 0)),
+                          shapely.get_coordinates(shapely.get_point(parts, -1))])
+        nodes, inv = np.unique(np.round(ends, 3), axis=0, return_inverse=True)
+        inv = inv.reshape(-1).astype(np.int64)
+        return cls(parts=parts, start=inv[:n], end=inv[n:], length_m=shapely.length(parts),
+                   node_xy=nodes)
+
+    @cached_property
+    def _tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.parts)
+
+    def attach(self, geoms: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                          np.ndarray]:
+        """Where each geometry joins the roads: the nearest piece, the position of the
+        nearest road point along it (m), the straight access leg (m), and the leg's ends
+        (on the geometry, on the road; ``(n, 2)`` arrays)."""
+        g = np.asarray(geoms, dtype=object).reshape(-1)
+        n = len(g)
+        part = np.full(n, -1, dtype=np.int64)
+        pos, access = np.full(n, np.nan), np.full(n, np.nan)
+        near_xy, road_xy = np.full((n, 2), np.nan), np.full((n, 2), np.nan)
+        if n:
+            (gi, pi), d = self._tree.query_nearest(g, return_distance=True, all_matches=False)
+            legs = shapely.get_coordinates(shapely.shortest_line(g[gi], self.parts[pi]))
+            legs = legs.reshape(-1, 2, 2)
+            part[gi], access[gi] = pi, d
+            near_xy[gi], road_xy[gi] = legs[:, 0], legs[:, 1]
+            pos[gi] = shapely.line_locate_point(self.parts[pi], shapely.points(legs[:, 1]))
+        return part, pos, access, near_xy, road_xy
+
+    def graph(self, part: np.ndarray, pos: np.ndarray) -> Any:
+        """The road graph (networkx; edge weight ``w`` = metres) with a node
+        ``len(node_xy) + k`` for attachment ``k`` (on piece ``part[k]`` at ``pos[k]``),
+        which splits its piece."""
+        import networkx as nx
+
+        n0, n_att = len(self.node_xy), len(part)
+        ap = np.unique(part[part >= 0])
+        # the stops along each piece that has attachments: its two ends and the attachments
+        sp = np.concatenate([ap, ap, part[part >= 0]])
+        ss = np.concatenate([np.zeros(len(ap)), self.length_m[ap], pos[part >= 0]])
+        sn = np.concatenate([self.start[ap], self.end[ap], n0 + np.flatnonzero(part >= 0)])
+        o = np.lexsort((ss, sp))
+        sp, ss, sn = sp[o], ss[o], sn[o]
+        same = sp[1:] == sp[:-1]
+        chain = zip(sn[:-1][same].tolist(), sn[1:][same].tolist(),
+                    (ss[1:] - ss[:-1])[same].tolist(), sp[1:][same].tolist(),
+                    ss[:-1][same].tolist(), ss[1:][same].tolist(), strict=True)
+        plain = np.setdiff1d(np.arange(len(self.parts)), ap)
+        plain = plain[np.argsort(-self.length_m[plain], kind="stable")]  # shortest twin wins
+        g = nx.Graph()
+        g.add_nodes_from(range(n0 + n_att))
+        g.add_edges_from((int(self.start[k]), int(self.end[k]),
+                          {"w": float(self.length_m[k]), "part": int(k), "a": int(self.start[k]),
+                           "s0": 0.0, "s1": float(self.length_m[k])}) for k in plain.tolist())
+        g.add_edges_from((a, b, {"w": w, "part": k, "a": a, "s0": s0, "s1": s1})
+                         for a, b, w, k, s0, s1 in chain)
+        return g
+
+    def line(self, g: Any, nodes: Sequence[int], start_xy: Any, end_xy: Any) -> Any:
+        """The line from ``start_xy`` along the road through ``nodes`` to ``end_xy``."""
+        from shapely.ops import substring
+
+        coords = [np.asarray(start_xy, float).reshape(1, 2)]
+        for u, v in zip(nodes[:-1], nodes[1:], strict=True):  # the edges of one link
+            e = g.edges[u, v]
+            piece = substring(self.parts[e["part"]], e["s0"], e["s1"])
+            xy = shapely.get_coordinates(piece)
+            coords.append(xy if e["a"] == u else xy[::-1])
+        coords.append(np.asarray(end_xy, float).reshape(1, 2))
+        xy = np.vstack(coords)
+        keep = np.r_[True, np.any(np.diff(xy, axis=0) != 0, axis=1)]
+        xy = xy[keep]
+        return shapely.linestrings(xy if len(xy) > 1 else np.vstack([xy, xy]))
+
+
+def _road_network(roads: Any, wcrs: CRS) -> RoadNetwork:
+    """The road layer checked (lines with a CRS) and noded in the working CRS."""
+    from .crs import require_crs
+
+    src = getattr(roads, "attrs", {}).get("source")
+    what = f"roads {src}" if src else "roads"
+    if isinstance(roads, gpd.GeoSeries):
+        roads = gpd.GeoDataFrame(geometry=roads)
+    if not isinstance(roads, gpd.GeoDataFrame):
+        raise SchemaError(f"{what}: a road layer must be a GeoDataFrame of lines, got "
+                          f"{type(roads).__name__}. " + hint(
+                              "Pass roads=geopandas.read_file('roads.gpkg').",
+                              "Pass --roads roads.gpkg (a GeoPackage, GeoJSON or shapefile)."))
+    require_crs(roads, what=what)
+    if not len(roads):
+        raise SchemaError(f"{what}: the layer has no features; give a layer of road lines "
+                          f"(LineString or MultiLineString)")
+    geoms = np.asarray(roads.geometry.values)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    bad = missing | ~np.isin(shapely.get_type_id(geoms), [1, 5])
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        kinds = np.where(missing[rows], "empty",
+                         np.asarray(roads.geometry.geom_type, dtype=object)[rows])
+        listed = ", ".join(f"{r + 1} ({k})" for r, k in zip(rows[:20].tolist(),
+                                                              kinds[:20].tolist(), strict=True))
+        raise SchemaError(f"{what}: {len(rows):,} feature(s) are not lines: {listed} "
+                          f"(1-based feature numbers, geometry type); give LineString or "
+                          f"MultiLineString roads, and drop or fix the others")
+    return RoadNetwork.from_lines(roads.geometry.to_crs(wcrs).values)
+
+
+def _path_to(pred: Mapping[int, list[int]], source: int, node: int) -> list[int]:
+    """The nodes from the Dijkstra ``source`` to ``node``. Each node's first predecessor
+    is the one that set its distance, finalised before it (networkx appends ties, even to
+    the source over a zero-length edge), so the chain ends at the source."""
+    path = [node]
+    while path[-1] != source:  # one step per edge of the path
+        path.append(pred[path[-1]][0])
+    return path[::-1]
+
+
+def road_fiber_tree(
+    points_xy: Any,
+    network: Any,
+    roads: RoadNetwork,
+    *,
+    max_cable_m: float,
+    route_factor: float,
+    multiplier: Any = 1.0,
+    count: int | None = None,
+    order: Literal["cheapest", "remotest"] = "cheapest",
+) -> FiberTree:
+    """Join points to the existing network along a minimum spanning tree whose links
+    follow the roads.
+
+    Every point, and every geometry of the network (fiber nodes, routes, connected
+    villages: they relay; a route also at its two ends), joins the road graph at its
+    nearest road point by a straight access leg of ``route_factor`` times its length of
+    cable. A link's cable is its access legs plus the shortest road path between them
+    (Dijkstra on the road graph: from all of the network at once, and from each point,
+    within the cap). Where the road is no way within ``max_cable_m``, the link falls back
+    to the straight line (``route_factor`` times its length; ``route="straight"``). A
+    link's weight is its cable times the terrain ``multiplier`` of its steeper end; then
+    the same minimum spanning tree, Prim's order and ``count``/``order`` as
+    :func:`fiber_tree`.
+
+    Parameters
+    ----------
+    points_xy : (n, 2) array
+        Points in a metric CRS.
+    network : array of geometries
+        The existing network in the same CRS.
+    roads : RoadNetwork
+    max_cable_m : float
+        Longest cable of a link.
+    route_factor : float
+        Cable per metre of a straight line (access legs and fallbacks).
+    multiplier, count, order
+        As in :func:`fiber_tree` (``"remotest"``: by the cable of the direct link).
+
+    Returns
+    -------
+    FiberTree
+        With ``cable_m``, ``route``, ``path`` and ``via`` per link.
+
+    Examples
+    --------
+    An L-shaped road from the fiber node at (0, 0) east to (3000, 0), then north to
+    (3000, 4000); a village 100 m east of the corner's northern leg, at (3100, 2000):
+
+    >>> roads = RoadNetwork.from_lines([shapely.LineString([(0, 0), (3000, 0),
+    ...                                                     (3000, 4000)])])
+    >>> t = road_fiber_tree([[3100, 2000]], [shapely.Point(0, 0)], roads,
+    ...                     max_cable_m=30_000, route_factor=1.2)
+    >>> t.cable_m.tolist(), t.route.tolist(), round(t.distance_m[0])
+    ([5120.0], ['road'], 3689)
+    """
+    import networkx as nx
+
+    xy = np.asarray(points_xy, dtype=float).reshape(-1, 2)
+    n = len(xy)
+    net = np.asarray(network, dtype=object).reshape(-1)
+    rf, cap = float(route_factor), float(max_cable_m)
+    mult = np.broadcast_to(np.asarray(multiplier, dtype=float), (n,)).copy()
+    mult = np.where(np.isfinite(mult) & (mult > 0), mult, 1.0)
+    _check_order(order)
+    pts = shapely.points(xy) if n else np.zeros(0, object)
+    d_net, near = np.full(n, np.nan), np.full(n, -1, dtype=np.int64)
+    if n and len(net):
+        (qi, ti), d = shapely.STRtree(net).query_nearest(pts, return_distance=True,
+                                                         all_matches=False)
+        d_net[qi], near[qi] = d, ti
+    # the attachments: the points, then the network's geometries (routes at their ends too)
+    lines = np.flatnonzero(np.isin(shapely.get_type_id(net), [1, 2, 5]))
+    att_geom = np.concatenate([pts, net, shapely.get_point(net[lines], 0),
+                               shapely.get_point(net[lines], -1)])
+    att_net = np.concatenate([np.full(n, -1, np.int64), np.arange(len(net)), lines, lines])
+    part, pos, access, near_xy, road_xy = roads.attach(att_geom)
+    g = roads.graph(part, pos)
+    n0 = len(roads.node_xy)
+    tnode = n0 + np.arange(n)
+    k_net = np.arange(n, len(att_geom))
+    g.add_edges_from((-1, int(n0 + k), {"w": rf * float(access[k])}) for k in k_net.tolist())
+    pred_net, dist_net = nx.dijkstra_predecessor_and_distance(g, -1, cutoff=cap, weight="w")
+    g.remove_node(-1)  # links between points never pass through the network
+
+    def with_fallback(road_m: np.ndarray, straight_m: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        road_m = np.where(road_m <= cap, road_m, np.inf)
+        straight = np.where(straight_m * rf <= cap, straight_m * rf, np.inf)
+        return np.where(np.isfinite(road_m), road_m, straight), np.isfinite(road_m)
+
+    road_net = np.asarray([dist_net.get(int(t), np.inf) for t in tnode], float) + rf * access[:n]
+    net_cable, net_road = with_fallback(road_net, np.nan_to_num(d_net, nan=np.inf))
+    rows: dict[int, tuple[Any, np.ndarray]] = {}
+
+    def row(i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Cable from point ``i`` to every point, and whether it follows the road."""
+        if i not in rows:
+            left = cap - rf * float(access[i])
+            pred, dist = (nx.dijkstra_predecessor_and_distance(g, int(tnode[i]), cutoff=left,
+                                                               weight="w")
+                          if left >= 0 else ({}, {}))
+            rows[i] = (pred, np.asarray([dist.get(int(t), np.inf) for t in tnode], float))
+        road_m = rows[i][1] + rf * (access[i] + access[:n])
+        straight_m = np.hypot(xy[:, 0] - xy[i, 0], xy[:, 1] - xy[i, 1])
+        return with_fallback(road_m, straight_m)
+
+    if count is not None and order == "remotest":
+        sel = _remotest(np.where(np.isfinite(net_cable), net_cable, np.nan), int(count))
+    elif count is not None:
+        best = net_cable * mult
+        taken = np.zeros(n, dtype=bool)
+        picked: list[int] = []
+        for _ in range(min(int(count), n)):  # one Dijkstra per point connected
+            cand = np.where(taken, np.inf, best)
+            i = int(np.argmin(cand)) if n else 0
+            if not n or not np.isfinite(cand[i]):
+                break
+            taken[i] = True
+            picked.append(i)
+            best = np.minimum(best, row(i)[0] * np.maximum(mult, mult[i]))
+        sel = np.asarray(picked, dtype=np.int64)
+    else:
+        sel = np.arange(n)
+    h = nx.Graph()
+    h.add_node(-1)
+    h.add_nodes_from(sel.tolist())
+    ok = sel[np.isfinite(net_cable[sel])]
+    h.add_edges_from((-1, int(i), {"w": float(net_cable[i] * mult[i])}) for i in ok.tolist())
+    pair_road: dict[tuple[int, int], bool] = {}
+    for i in sel.tolist():  # one Dijkstra per point of the plan
+        cable, on_road = row(i)
+        js = sel[(sel > i) & np.isfinite(cable[sel])]
+        h.add_edges_from((i, int(j), {"w": float(cable[j] * max(mult[i], mult[j]))})
+                         for j in js.tolist())
+        pair_road.update({(i, int(j)): bool(on_road[j]) for j in js.tolist()})
+    p, ch, weight, unreachable = _spanning_links(h, sel)
+    m = len(ch)
+    cable_m, dist_m = np.zeros(m), np.zeros(m)
+    route = np.full(m, "straight", dtype=object)
+    path = np.empty(m, dtype=object)
+    via = np.full(m, -1, dtype=np.int64)
+    for k, (u, v) in enumerate(zip(p.tolist(), ch.tolist(), strict=True)):  # one per link
+        if u < 0:
+            cable_m[k] = net_cable[v]
+            if net_road[v]:
+                nodes = _path_to(pred_net, -1, int(tnode[v]))[1:]  # [network attachment, ...]
+                a = int(nodes[0]) - n0
+                via[k] = att_net[a]
+                path[k] = roads.line(g, nodes[::-1], xy[v], near_xy[a])
+                route[k] = "road"
+                dist_m[k] = float(np.hypot(*(xy[v] - near_xy[a])))
+            else:
+                via[k] = near[v]
+                path[k] = shapely.shortest_line(pts[v], net[near[v]])
+                dist_m[k] = d_net[v]
+            continue
+        a_, b_ = min(u, v), max(u, v)
+        cable_m[k] = row(a_)[0][b_]
+        dist_m[k] = float(np.hypot(*(xy[u] - xy[v])))
+        if pair_road[(a_, b_)]:
+            nodes = _path_to(rows[a_][0], int(tnode[a_]), int(tnode[b_]))
+            route[k] = "road"
+            line = roads.line(g, nodes, xy[a_], xy[b_])
+            path[k] = line if v == a_ else shapely.reverse(line)
+        else:
+            path[k] = shapely.linestrings([xy[v], xy[u]])
+    return FiberTree(parent=p, child=ch, distance_m=dist_m, weight=weight,
+                     unreachable=unreachable, cable_m=cable_m, route=route, path=path, via=via)
 
 
 # =========================================================================== the plan
@@ -757,7 +1189,7 @@ class PlanResult:
         """The planned sites as stations (``geocov.read_stations``' columns): add them to
         your stations and call :func:`geocov.coverage` to check :attr:`after`."""
         cols = ["station_id", "technology", "operator", "range_m", "azimuth_deg",
-                "beamwidth_deg", "status", "source_file", "source_row"]
+                "beamwidth_deg", "antenna_height_m", "status", "source_file", "source_row"]
         return gpd.GeoDataFrame(pd.DataFrame(self.sites[cols]), geometry=self.sites.geometry,
                                 crs=self.sites.crs)
 
@@ -810,7 +1242,9 @@ def plan(
     currency: str | None = None,
     radius_m: float | Mapping[str, float] | None = None,
     recompute: Callable[[gpd.GeoDataFrame], Any] | None = None,
-    recompute_resolution_m: float = 1000.0,
+    recompute_resolution_m: float | None = None,
+    roads: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    fiber_order: Literal["cheapest", "remotest"] = "cheapest",
 ) -> PlanResult:
     """A rollout plan for a coverage result: new 4G sites, fiber links, coverage after.
 
@@ -826,8 +1260,8 @@ def plan(
         least (1 - 1/e)/2 of the optimum). The budget pays for the whole plan: the fiber
         links of ``fiber_to`` are priced first and the sites get what is left.
     fiber_to : int or sequence of str, optional
-        Fiber to the N communes without fiber cheapest to reach (one after another from
-        the network), or to these communes (finest-unit codes) or villages (village codes).
+        Fiber to N communes without fiber (chosen by ``fiber_order``), or to these
+        communes (finest-unit codes) or villages (village codes).
     objective : {"people", "villages"}, default "people"
         What the sites maximise: newly served people, or newly served villages.
     candidates : GeoDataFrame, optional
@@ -844,7 +1278,8 @@ def plan(
         The priority list (its costs, options, slopes); computed when needed otherwise
         (with ``dem``, ``costs``, ``currency``, ``radius_m``).
     dem, costs, currency, radius_m
-        As in :func:`geocov.priorities.priorities`.
+        As in :func:`geocov.priorities.priorities` (``dem`` defaults to the result's own
+        DEM when it was computed with terrain).
     recompute : callable, optional
         ``recompute(stations)`` returns the coverage with these stations (the existing ones
         plus :meth:`PlanResult.planned_stations`). Default: :func:`geocov.coverage` on the
@@ -852,7 +1287,18 @@ def plan(
         ``recompute_resolution_m`` grid (the grid feeds only the area and raster-population
         figures, which the plan does not report; villages are tested exactly).
         :func:`geocov.analysis.run_plan` recomputes from the analysis's own inputs.
-    recompute_resolution_m : float, default 1000
+    recompute_resolution_m : float, optional
+        The grid of the default recomputation (default: the result's own).
+    roads : GeoDataFrame or GeoSeries of (Multi)LineStrings, optional
+        A road layer (any CRS): the fiber links follow the roads (:func:`road_fiber_tree`:
+        a straight access leg to the nearest road point at each end, the shortest road
+        path between; lengths in the working CRS). A link whose road way is longer than
+        ``[fiber] max_km`` falls back to the straight line; the links' ``route`` column
+        says which (``"road"``/``"straight"``).
+    fiber_order : {"cheapest", "remotest"}, default "cheapest"
+        Which N places ``fiber_to=N`` connects: the cheapest to reach one after another
+        from the network, or the remotest (the farthest from the existing network by
+        route distance, among those a link within the cap reaches).
 
     Returns
     -------
@@ -879,9 +1325,14 @@ def plan(
                              objective=objective, method=method, candidates=candidates,
                              costs=costs, currency=currency, radius_m=radius_m,
                              priorities=priorities)
+    ctx.fiber_order = _check_order(fiber_order)
+    if roads is not None:
+        ctx.roads = _road_network(roads, ctx.wcrs)
     notes: list[str] = []
     want_sites = sites is not None or budget is not None
     needs_prio = want_sites and candidates is None and include_villages
+    if dem is None:  # the result's own DEM, as read (its line of sight and slopes)
+        dem = (getattr(result, "settings", None) or {}).get("terrain")
     if priorities is None and (needs_prio or (fiber_to is not None and dem is not None)):
         from .priorities import priorities as _priorities
 
@@ -941,6 +1392,8 @@ class _PlanContext:
     priorities: Any = None
     fiber_units: dict[str, int] = field(default_factory=dict)
     candidates_info: dict[str, int] = field(default_factory=dict)
+    roads: RoadNetwork | None = None
+    fiber_order: str = "cheapest"
 
     @classmethod
     def build(cls, result: Any, *, sites: Any, budget: Any, fiber_to: Any, objective: str,
@@ -1045,6 +1498,7 @@ class _Candidates:
     opex: np.ndarray
     cost: np.ndarray
     detail: np.ndarray
+    height_m: np.ndarray  # antenna height above ground (NaN: the coverage run's default)
 
 
 def _concat_candidates(parts: list[_Candidates]) -> _Candidates:
@@ -1107,7 +1561,8 @@ def _village_candidates(ctx: _PlanContext, notes: list[str]) -> _Candidates:
         village=vi, unit=ctx.v_unit[vi].astype(object),
         capex=o[money_column("capex", cur)].to_numpy(float),
         opex=o[money_column("opex_per_year", cur)].to_numpy(float),
-        cost=o[money_column("cost", cur)].to_numpy(float), detail=detail)
+        cost=o[money_column("cost", cur)].to_numpy(float), detail=detail,
+        height_m=np.full(len(vi), np.nan))
 
 
 def _upgrade_candidates(ctx: _PlanContext) -> _Candidates:
@@ -1124,6 +1579,12 @@ def _upgrade_candidates(ctx: _PlanContext) -> _Candidates:
     np.maximum.at(top, inv, rank)
     keep = np.flatnonzero((top >= 1) & (top <= 2))
     rep = first[keep]  # the location's first station row
+    # the 4G antenna on the same mast: the location's highest known antenna
+    given = (pd.to_numeric(st["antenna_height_m"], errors="coerce").to_numpy(float)
+             if "antenna_height_m" in st.columns else np.full(len(st), np.nan))
+    mast = np.full(len(loc), -np.inf)
+    np.fmax.at(mast, inv, np.where(np.isfinite(given), given, -np.inf))
+    mast = np.where(np.isfinite(mast), mast, np.nan)
     capex, opex = ctx.costs.site("upgrade")
     ids = st["station_id"].astype(str).to_numpy()[rep]
     tech = st["technology"].astype(str).to_numpy()[rep]
@@ -1136,7 +1597,7 @@ def _upgrade_candidates(ctx: _PlanContext) -> _Candidates:
         capex=np.full(n, capex), opex=np.full(n, opex),
         cost=np.full(n, float(ctx.costs.lifetime(capex, opex))),
         detail=("upgrade " + pd.Series(ids, dtype=object) + " (" + pd.Series(tech, dtype=object)
-                + ") to 4G").to_numpy(object))
+                + ") to 4G").to_numpy(object), height_m=mast[keep])
 
 
 def _no_candidates() -> _Candidates:
@@ -1144,7 +1605,7 @@ def _no_candidates() -> _Candidates:
     return _Candidates(xy=np.zeros((0, 2)), geom=np.zeros(0, object), kind=np.zeros(0, object),
                        site_id=np.zeros(0, object), village=np.zeros(0, np.int64),
                        unit=np.zeros(0, object), capex=e, opex=e, cost=e,
-                       detail=np.zeros(0, object))
+                       detail=np.zeros(0, object), height_m=e)
 
 
 def _given_candidates(ctx: _PlanContext, given: gpd.GeoDataFrame, notes: list[str]
@@ -1186,7 +1647,19 @@ def _given_candidates(ctx: _PlanContext, given: gpd.GeoDataFrame, notes: list[st
                        kind=np.full(n, "candidate", dtype=object), site_id=ids,
                        village=np.full(n, -1, dtype=np.int64),
                        unit=ctx.unit_of(xy).astype(object), capex=capex, opex=opex, cost=cost,
-                       detail=detail)
+                       detail=detail, height_m=_given_heights(given))
+
+
+def _given_heights(given: gpd.GeoDataFrame) -> np.ndarray:
+    """Your candidates' ``antenna_height_m`` (checked 0-600 m like the stations'), NaN
+    where not given."""
+    if "antenna_height_m" not in given.columns:
+        return np.full(len(given), np.nan)
+    from .terrain import antenna_heights_m
+
+    h = antenna_heights_m(pd.DataFrame(given.drop(columns=given.geometry.name)))
+    raw = pd.to_numeric(given["antenna_height_m"], errors="coerce").to_numpy(float)
+    return np.where(np.isfinite(raw), h, np.nan)
 
 
 def _price_new_sites(ctx: _PlanContext, xy: np.ndarray
@@ -1224,7 +1697,7 @@ def _choose(ctx: _PlanContext, cand: _Candidates, *, sites: int | None, budget: 
     back = gpd.GeoSeries(cand.geom, crs=4326).to_crs(ctx.wcrs).values
     cand.xy = (np.column_stack([shapely.get_x(back), shapely.get_y(back)]) if len(back)
                else np.zeros((0, 2)))
-    cover_need = CoverMatrix.from_points(cand.xy, ctx.v_xy[need], ctx.r4g_m)
+    cover_need = _cover_matrix(ctx, cand, ctx.v_xy[need])
     cover = CoverMatrix(indptr=cover_need.indptr, indices=need[cover_need.indices],
                         n_candidates=cover_need.n_candidates, n_villages=len(ctx.v_code))
     ctx.candidates_info["candidate-village pairs (sparse matrix entries)"] = cover.nnz
@@ -1247,6 +1720,23 @@ def _choose(ctx: _PlanContext, cand: _Candidates, *, sites: int | None, budget: 
     served = served.reindex(np.arange(len(chosen))).fillna("").to_numpy(object)
     frame = _sites_frame(ctx, cand, chosen, n_new, people, served)
     return sel, frame
+
+
+def _cover_matrix(ctx: _PlanContext, cand: _Candidates, villages_xy: np.ndarray
+                  ) -> CoverMatrix:
+    """Which villages each candidate serves, by the coverage model of the result: the disc
+    test, and with terrain (the result's DEM, mode and default antenna height) only the
+    pairs the terrain lets through."""
+    own = getattr(ctx.result, "settings", None) or {}
+    dem = own.get("terrain")
+    if dem is None:
+        return CoverMatrix.from_points(cand.xy, villages_xy, ctx.r4g_m)
+    default_m = float(own.get("antenna_height_m", 30.0))
+    heights = np.where(np.isfinite(cand.height_m), cand.height_m, default_m)
+    ctx.candidates_info["terrain: candidates tested over the DEM"] = len(cand.xy)
+    return CoverMatrix.from_terrain(cand.xy, villages_xy, ctx.r4g_m, dem=dem,
+                                    antenna_height_m=heights,
+                                    mode=own.get("terrain_mode", "los"))
 
 
 def _names_text(names: list[str], limit: int = 5) -> str:
@@ -1283,6 +1773,7 @@ def _sites_frame(ctx: _PlanContext, cand: _Candidates, chosen: np.ndarray, n_new
     frame["range_m"] = ctx.r4g_m
     frame["azimuth_deg"] = np.nan
     frame["beamwidth_deg"] = np.nan
+    frame["antenna_height_m"] = cand.height_m[chosen]  # NaN: the coverage run's default
     frame["status"] = PLAN_OPERATOR
     frame["source_file"] = "geocov plan"
     frame["source_row"] = step
@@ -1413,10 +1904,30 @@ def _fiber(ctx: _PlanContext, fiber_to: Any, notes: list[str]
     mult = c.terrain_multiplier(slope)
     route = float(c.get("fiber", "route_factor"))
     cap_m = float(c.get("fiber", "max_km")) * 1000.0 / route
-    tree = fiber_tree(xy, d_net, max_link_m=cap_m, multiplier=mult, count=count)
+    if ctx.roads is None:
+        tree = fiber_tree(xy, d_net, max_link_m=cap_m, multiplier=mult, count=count,
+                          order=ctx.fiber_order)  # type: ignore[arg-type]
+    else:
+        tree = road_fiber_tree(xy, net, ctx.roads, max_cable_m=cap_m * route,
+                               route_factor=route, multiplier=mult, count=count,
+                               order=ctx.fiber_order)  # type: ignore[arg-type]
+        assert tree.route is not None and tree.cable_m is not None
+        straight = tree.route == "straight"
+        on_road = float(tree.cable_m[~straight].sum()) / 1000.0
+        notes.append(f"fiber along the roads: {int((~straight).sum()):,} of {len(straight):,} "
+                     f"link(s) follow the roads ({on_road:,.1f} km of cable with their access "
+                     f"legs).")
+        if straight.any():
+            what = ", ".join(_target_labels(ctx, vidx, unit, kind)[tree.child[straight]][:10])
+            notes.append(f"fiber: {int(straight.sum()):,} link(s) cannot reach the road graph "
+                         f"within {c.get('fiber', 'max_km'):g} km of cable and follow the "
+                         f"straight line (route 'straight'): to {what}.")
     if count is not None and len(tree.child) < count:
         notes.append(f"fiber_to={count}: only {len(tree.child):,} {ctx.finest}(s) without fiber "
                      f"can be reached within {c.get('fiber', 'max_km'):g} km of cable a link.")
+    if count is not None and ctx.fiber_order == "remotest":
+        notes.append(f"fiber_to={count}, remotest: the {count} {ctx.finest}(s) without fiber "
+                     f"farthest from the existing network by route distance.")
     if len(tree.unreachable):
         what = ", ".join(f"{kind[i]} {unit[i] if kind[i] != 'village' else ctx.v_code[vidx[i]]}"
                          for i in tree.unreachable[:10])
@@ -1442,18 +1953,26 @@ def _links_frame(ctx: _PlanContext, tree: FiberTree, xy: np.ndarray, vidx: np.nd
     n = len(ch)
     to_net = par < 0
     end_slope = np.where(to_net, slope[ch], np.fmax(slope[ch], slope[np.maximum(par, 0)]))
-    f = c.fiber(tree.distance_m / 1000.0, end_slope)
+    route = float(c.get("fiber", "route_factor"))
+    if tree.cable_m is not None:  # along the roads: the cable as routed
+        f = c.fiber(tree.cable_m / 1000.0 / route, end_slope)
+    else:
+        f = c.fiber(tree.distance_m / 1000.0, end_slope)
+    # the network geometry each link to the network starts from
+    near_link = tree.via if tree.via is not None else near[ch]
     cost = c.lifetime(f["capex"], f["opex_per_year"])
     a = shapely.points(xy[ch]) if n else np.zeros(0, object)
-    if n:
-        line_net = shapely.shortest_line(a, net[np.maximum(near[ch], 0)])
+    if n and tree.path is not None:
+        lines = gpd.GeoSeries(tree.path, crs=ctx.wcrs).to_crs(4326).values
+    elif n:
+        line_net = shapely.shortest_line(a, net[np.maximum(near_link, 0)])
         line_pair = shapely.linestrings(np.stack([xy[ch], xy[np.maximum(par, 0)]], axis=1))
         lines = np.where(to_net, line_net, line_pair)
         lines = gpd.GeoSeries(lines, crs=ctx.wcrs).to_crs(4326).values
     else:
         lines = np.zeros(0, object)
     label = _target_labels(ctx, vidx, unit, kind)
-    nv = net_village[np.maximum(near[ch], 0)] if n else np.zeros(0, np.int64)
+    nv = net_village[np.maximum(near_link, 0)] if n else np.zeros(0, np.int64)
     from_text = np.where(
         to_net,
         np.where(nv >= 0, "the connected village " + pd.Series(
@@ -1474,6 +1993,7 @@ def _links_frame(ctx: _PlanContext, tree: FiberTree, xy: np.ndarray, vidx: np.nd
                                      None) if n else []
     frame["distance_km"] = np.round(tree.distance_m / 1000.0, 3)
     frame["cable_km"] = np.round(f["length_km"], 3)
+    frame["route"] = tree.route if tree.route is not None else np.full(n, "straight", object)
     frame["terrain_multiplier"] = f["multiplier"]
     frame[f"capex_{cur}"] = f["capex"]
     frame[f"opex_per_year_{cur}"] = f["opex_per_year"]
@@ -1501,8 +2021,24 @@ def _empty_links(ctx: _PlanContext) -> gpd.GeoDataFrame:
 
 
 # =========================================================================== after
+#: The settings of the coverage run that the default recomputation repeats
+#: (:attr:`geocov.coverage.CoverageResult.settings`).
+_SAME_SETTINGS = ("population", "village_tolerance_m", "workers", "scheduler", "client",
+                  "terrain", "terrain_mode", "antenna_height_m")
+
+
+def _recompute_settings(result: Any, resolution_m: float | None) -> dict[str, Any]:
+    """The keyword arguments of geocov.coverage for the recomputation: the result's own
+    (grid, population, terrain, workers...), ``resolution_m`` if given."""
+    own = dict(getattr(result, "settings", None) or {})
+    kw = {k: own[k] for k in _SAME_SETTINGS if own.get(k) is not None}
+    kw["resolution_m"] = float(resolution_m if resolution_m is not None
+                               else own.get("resolution_m", 1000.0))
+    return kw
+
+
 def _recompute(ctx: _PlanContext, sites: gpd.GeoDataFrame, recompute: Any,
-               resolution_m: float, notes: list[str]) -> Any:
+               resolution_m: float | None, notes: list[str]) -> Any:
     planned = PlanResult.planned_stations.__get__(_Frame(sites))()  # type: ignore[attr-defined]
     if recompute is not None:
         return recompute(planned)
@@ -1512,8 +2048,9 @@ def _recompute(ctx: _PlanContext, sites: gpd.GeoDataFrame, recompute: Any,
     vil = res.villages[["village_code", "village_name", "unit_code", "population", "geometry"]]
     st = res.stations
     if st is not None and len(st):
+        # the stations as used (their statuses already filtered), antenna heights included
         keep = [c for c in ("station_id", "technology", "operator", "range_m", "azimuth_deg",
-                            "beamwidth_deg") if c in st.columns]
+                            "beamwidth_deg", "antenna_height_m") if c in st.columns]
         stations = pd.concat([gpd.GeoDataFrame(pd.DataFrame(st[keep]), geometry=st.geometry,
                                                crs=st.crs).to_crs(4326), planned],
                              ignore_index=True)
@@ -1523,7 +2060,7 @@ def _recompute(ctx: _PlanContext, sites: gpd.GeoDataFrame, recompute: Any,
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         after = coverage(res.units, villages=vil, stations=stations, crs=ctx.wcrs,
-                         resolution_m=float(resolution_m))
+                         **_recompute_settings(res, resolution_m))
     for w in caught:  # already said about the coverage as given: notes, not warnings again
         notes.append(f"Recomputation: {w.message}")
     return after
@@ -1774,7 +2311,7 @@ def _summary(p: PlanResult) -> str:
 
 
 def _model(ctx: _PlanContext, p: PlanResult, *, sites: Any, budget: Any, fiber_to: Any,
-           recompute: Any, resolution_m: float) -> pd.DataFrame:
+           recompute: Any, resolution_m: float | None) -> pd.DataFrame:
     rows: list[dict[str, str]] = []
 
     def add(section: str, key: str, value: Any, note: str = "") -> None:
@@ -1819,10 +2356,20 @@ def _model(ctx: _PlanContext, p: PlanResult, *, sites: Any, budget: Any, fiber_t
         if ctx.priorities is not None and "slope_deg" in ctx.priorities.villages.columns
         and ctx.priorities.villages["slope_deg"].notna().any() else "none (no DEM): x 1")
     add("fiber", "fiber_to N", "Prim's algorithm from the network over the units without "
-        "fiber (each unit at its most populous village), stopped after N")
+        "fiber (each unit at its most populous village), stopped after N"
+        if ctx.fiber_order == "cheapest" else "the N units without fiber farthest from the "
+        "network by route distance (each unit at its most populous village)")
+    add("fiber", "routes", "along the roads (the shortest road path; straight access legs x "
+        "the route factor; the straight line where no road way fits the cap)"
+        if ctx.roads is not None else "straight lines x the route factor")
+    same = _recompute_settings(ctx.result, resolution_m)
+    terrain = same.get("terrain")
     add("after", "recomputation", "your recompute function" if recompute is not None else
         f"geocov.coverage on the result's units, villages and stations (as used) plus the "
-        f"planned sites (operator '{PLAN_OPERATOR}'), {resolution_m:g} m grid")
+        f"planned sites (operator '{PLAN_OPERATOR}'), with the result's own settings: "
+        f"{same['resolution_m']:g} m grid, population {same.get('population') or 'as before'}"
+        + (f", terrain ({same.get('terrain_mode', 'los')}) on {terrain.source}"
+           if terrain is not None else ""))
     add("costs", "currency", ctx.currency)
     add("costs", "horizon", f"{ctx.costs.horizon_years:g} years",
         f"cost = capex + opex per year x {ctx.costs.opex_factor:.4g}")
