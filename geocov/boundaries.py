@@ -1188,9 +1188,9 @@ def units_vintage_metadata(units: pd.DataFrame, vintage: str | None = None) -> d
         finest = "commune"
     note = units_vintage_text(label, level=finest)
     if label is None:
-        note += (f" ({evidence}; " + hint("pass read_units(vintage=...) or "
+        note += (f": {evidence}; " + hint("pass read_units(vintage=...) or "
                                          "coverage(units_vintage=...)",
-                                         "set [units] vintage or --units-vintage") + ")")
+                                         "set [units] vintage or --units-vintage"))
     elif evidence != "given":
         note += f"; detected from {evidence}"
     return {"units_vintage": label, "units_vintage_evidence": evidence,
