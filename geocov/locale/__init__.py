@@ -218,7 +218,7 @@ def _format_value(value: Any, spec: str, lang: str) -> str:
     if isinstance(value, bool) or not isinstance(value, _numbers.Number) or lang == "en":
         return text
     sym = number_symbols(lang)
-    return text.translate(str.maketrans({",": sym["group"], ".": sym["decimal"]}))
+    return text.translate({ord(","): sym["group"], ord("."): sym["decimal"]})
 
 
 def render_value(value: Any, lang: str = DEFAULT_LANG) -> str:
