@@ -168,7 +168,25 @@ class RejectsReport:
         return pd.DataFrame(self._rows, columns=cols)
 
     def summary(self) -> pd.DataFrame:
-        """One row per (file, kind): ``rows_read``, ``rows_rejected``, ``rows_used``."""
+        """One row per (file, kind): ``rows_read``, ``rows_rejected``, ``rows_used``
+        (nullable integers) and a ``note``.
+
+        A file with rejects that was not read with this report (rejects passed only to
+        :func:`geocov.coverage`, say) still has its row: its rejects are counted, and
+        ``rows_read`` / ``rows_used`` are empty, the note saying "rows read: unknown for
+        <file>" and how to know them.
+
+        Examples
+        --------
+        >>> r = RejectsReport()
+        >>> r.add("thon.csv", [5, 9], "unit_code", ["x", "y"], "no such commune")
+        >>> s = r.summary()
+        >>> s[["file", "rows_read", "rows_rejected"]].values.tolist()
+        [['thon.csv', <NA>, 2]]
+        >>> s["note"].iloc[0]
+        'rows read: unknown for thon.csv (not read with this report: pass the same rejects= \
+to its reader)'
+        """
         rej = self.to_frame()
         counts = rej.drop_duplicates(["file", "row"]).groupby("file").size()
         out = [
@@ -178,12 +196,31 @@ class RejectsReport:
                 "rows_read": n,
                 "rows_rejected": int(counts.get(f, 0)),
                 "rows_used": n - int(counts.get(f, 0)),
+                "note": "",
             }
             for (f, w), n in self._read.items()
         ]
-        return pd.DataFrame(
-            out, columns=["file", "what", "rows_read", "rows_rejected", "rows_used"]
+        known = {f for f, _ in self._read}
+        out += [  # rejects of files this report did not see read: what is known, and not
+            {
+                "file": f,
+                "what": None,
+                "rows_read": None,
+                "rows_rejected": int(n),
+                "rows_used": None,
+                "note": f"rows read: unknown for {f} (not read with this report: "
+                + hint("pass the same rejects= to its reader", "read it with --lenient")
+                + ")",
+            }
+            for f, n in counts.items()
+            if f not in known
+        ]
+        frame = pd.DataFrame(
+            out, columns=["file", "what", "rows_read", "rows_rejected", "rows_used", "note"]
         )
+        for c in ("rows_read", "rows_rejected", "rows_used"):
+            frame[c] = frame[c].astype("Int64")
+        return frame
 
     def write(self, path: str | Path) -> Path:
         """Write the rejects as UTF-8 CSV (with BOM so that Excel shows Vietnamese text)."""
