@@ -1155,6 +1155,13 @@ class PlanResult:
     model : DataFrame
         ``section, key, value, note``: what was asked, method and bound, candidates, the
         cost table, notes.
+    totals : dict
+        The whole plan in figures: ``villages``, ``people``, ``villages_4g_before`` /
+        ``_after``, ``people_4g_before`` / ``_after`` (the recomputation's),
+        ``villages_newly_served`` and ``people_newly_served`` (after - before), ``sites``,
+        ``upgrades``, ``links``, ``cable_km``, the cost split ``cost_sites`` and
+        ``cost_fiber`` (= ``cost_links``) and their sum ``cost``, in ``currency`` over the
+        cost table's horizon; ``units_fiber_before`` / ``_after``.
     """
 
     steps: pd.DataFrame
@@ -2167,6 +2174,11 @@ def _steps(ctx: _PlanContext, sites: gpd.GeoDataFrame, links: gpd.GeoDataFrame, 
         "villages_4g_table_before": float(tot_before[covered_column("villages", "4g_plus")]
                                           .iloc[0]),
     }
+    # what the plan buys and what it costs, split: the recomputation's newly served
+    totals["villages_newly_served"] = float(v_after - v0)
+    totals["people_newly_served"] = p_after - p0
+    totals["cost"] = totals["cost_sites"] + totals["cost_links"]
+    totals["cost_fiber"] = totals["cost_links"]
     return steps, totals
 
 

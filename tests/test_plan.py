@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,9 +19,11 @@ from geocov.plan import (
     BUDGET_BOUND,
     GREEDY_BOUND,
     CoverMatrix,
+    RoadNetwork,
     exact_sites,
     fiber_tree,
     greedy_sites,
+    road_fiber_tree,
 )
 
 
@@ -246,3 +249,86 @@ def test_fiber_tree_spans_every_point_with_a_minimum_tree(points):
         seen.add(ch)
     # no longer than joining every point straight to the network
     assert t.distance_m.sum() <= to_net.sum() + 1e-6
+
+
+# --------------------------------------------------------------------------- fiber order
+def test_fiber_tree_remotest_takes_the_farthest_from_the_network():
+    # points 4, 7 and 12 km from the network (cap 10 km straight): the remotest two that a
+    # link reaches are 7 and 4 km away (12 km is beyond the cap); Prim's would take 4 and 7
+    # through the relay too, but here the order of choice differs: 7 first
+    t = fiber_tree([[4000, 0], [7000, 0], [12000, 0]], [4000, 7000, 12000],
+                   max_link_m=10_000, count=1, order="remotest")
+    assert t.child.tolist() == [1] and t.distance_m.tolist() == [7000.0]
+    cheapest = fiber_tree([[4000, 0], [7000, 0], [12000, 0]], [4000, 7000, 12000],
+                          max_link_m=10_000, count=1)
+    assert cheapest.child.tolist() == [0]
+    with pytest.raises(SchemaError, match="fiber_order='far' is not valid; use one of "
+                                          "cheapest, remotest"):
+        fiber_tree([[0, 0]], [1.0], max_link_m=10.0, count=1, order="far")
+
+
+# --------------------------------------------------------------------------- roads
+def l_road():
+    """An L: 3 km north from the fiber node at (0, 0), then 10 km east."""
+    return RoadNetwork.from_lines([shapely.LineString([(0, 0), (0, 3000), (10_000, 3000)])])
+
+
+def test_road_network_nodes_crossings_and_shared_ends():
+    # a cross, and a spur that ends inside the east arm: the arm is split there (T
+    # junction); pieces that merely continue one another are merged (a bend is no junction)
+    r = RoadNetwork.from_lines([shapely.LineString([(-1000, 0), (1000, 0)]),
+                                shapely.MultiLineString([[(0, -2000), (0, 2000)],
+                                                         [(500, 0), (500, 500)]]),
+                                shapely.LineString([(-1000, 0), (-1000, -700)])])
+    assert sorted(r.length_m.tolist()) == [500.0, 500.0, 500.0, 1700.0, 2000.0, 2000.0]
+    assert len(r.node_xy) == 7
+    with pytest.raises(SchemaError, match="no lines to build a road graph"):
+        RoadNetwork.from_lines([shapely.LineString()])
+
+
+def test_road_link_length_by_hand_on_an_l_shaped_road():
+    """A village at (10 km, 0): 3 km of access leg north to the road's end (x 1.2 = 3.6 km
+    of cable), then 10 km west and 3 km south along the road to the node: 16.6 km of cable
+    (the straight line: 10 km x 1.2 = 12 km)."""
+    t = road_fiber_tree([[10_000, 0]], [shapely.Point(0, 0)], l_road(),
+                        max_cable_m=50_000, route_factor=1.2)
+    assert t.route.tolist() == ["road"]
+    assert t.cable_m.tolist() == pytest.approx([16_600.0])
+    assert t.distance_m.tolist() == pytest.approx([10_000.0])  # the straight distance
+    assert t.via.tolist() == [0]
+    # the link's line follows the road: village -> road end -> corner -> node
+    assert shapely.get_coordinates(t.path[0]).tolist() == [
+        [10_000, 0], [10_000, 3000], [0, 3000], [0, 0]]
+    # within a cap of 15 km of cable the road is no way: the straight line (12 km)
+    s = road_fiber_tree([[10_000, 0]], [shapely.Point(0, 0)], l_road(),
+                        max_cable_m=15_000, route_factor=1.2)
+    assert s.route.tolist() == ["straight"] and s.cable_m.tolist() == pytest.approx([12_000])
+    assert shapely.get_coordinates(s.path[0]).tolist() == [[10_000, 0], [0, 0]]
+
+
+def test_road_links_relay_between_points_along_the_road():
+    """Two villages beside the road's east leg, 1 km south of it at x = 4 and 9 km: the
+    first joins the node by 1.2 + 4 + 3 = 8.2 km, the second relays through it by
+    1.2 + 5 + 1.2 = 7.4 km (cheaper than 1.2 + 9 + 3 = 13.2 km to the node)."""
+    t = road_fiber_tree([[4000, 2000], [9000, 2000]], [shapely.Point(0, 0)], l_road(),
+                        max_cable_m=50_000, route_factor=1.2)
+    assert t.parent.tolist() == [-1, 0] and t.child.tolist() == [0, 1]
+    assert t.cable_m.tolist() == pytest.approx([8200.0, 7400.0])
+    assert t.route.tolist() == ["road", "road"]
+    line = shapely.get_coordinates(t.path[1]).tolist()
+    assert line[0] == [9000, 2000] and line[-1] == [4000, 2000]  # child to parent
+    # a point beyond every cap: unreachable, as in the straight model
+    far = road_fiber_tree([[90_000, 0]], [shapely.Point(0, 0)], l_road(),
+                          max_cable_m=50_000, route_factor=1.2)
+    assert far.unreachable.tolist() == [0] and len(far.child) == 0
+
+
+def test_road_fiber_tree_count_and_remotest():
+    pts = [[4000, 2000], [9000, 2000], [0, 1000]]
+    cheap = road_fiber_tree(pts, [shapely.Point(0, 0)], l_road(), max_cable_m=50_000,
+                            route_factor=1.2, count=2)
+    # (0, 1 km) lies on the road 1 km from the node: 1 km; then the first village, 8.2 km
+    assert cheap.child.tolist() == [2, 0]
+    remote = road_fiber_tree(pts, [shapely.Point(0, 0)], l_road(), max_cable_m=50_000,
+                             route_factor=1.2, count=1, order="remotest")
+    assert remote.child.tolist() == [1] and remote.cable_m.tolist() == pytest.approx([13_200])

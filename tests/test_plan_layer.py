@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from click.testing import CliRunner
 from priority_fixtures import CRS, TWO_VILLAGES, strip_result, xy
 
@@ -315,3 +316,203 @@ def test_budget_pays_for_the_fiber_first(sample_result):
     with pytest.raises(geocov.SchemaError, match=r"the fiber extension alone costs .* more than "
                                                   r"the budget"):
         geocov.plan(sample_result, budget=fiber_cost / 2, fiber_to=3)
+
+
+# --------------------------------------------------------------------------- terrain
+def terrain_strip(tmp_path, wall_m=400.0, **coverage_kw):
+    """The strip with village E (7, 5 km, 500 people) in c1 and a ``wall_m`` wall at x = 6 km
+    (priority_fixtures.write_dem), computed with the DEM: 30 m masts, handsets 1.5 m."""
+    from priority_fixtures import units, write_dem
+
+    villages = [*TWO_VILLAGES, ("E", "Bản Ê", "c1", 7.0, 5.0, 500.0)]
+    names = ["province", "district", "commune"]
+    u = geocov.read_units(units(), levels={lv: f"{lv}_name" for lv in names},
+                          codes={lv: f"{lv}_code" for lv in names})
+    v = gpd.GeoDataFrame(
+        {"village_code": [r[0] for r in villages], "village_name": [r[1] for r in villages],
+         "unit_code": [r[2] for r in villages], "population": [r[5] for r in villages]},
+        geometry=[xy(r[3], r[4]) for r in villages], crs=CRS)
+    s = gpd.GeoDataFrame({"station_id": ["S4"], "technology": ["4G"], "operator": ["VNPT"],
+                          "range_m": [2500.0]}, geometry=[xy(35, 6)], crs=CRS)
+    dem = write_dem(tmp_path / "wall.tif", wall_x_km=6.0, wall_m=wall_m)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", geocov.GeocovWarning)
+        return geocov.coverage(u, villages=geocov.read_villages(v),
+                               stations=geocov.read_stations(s), resolution_m=500.0,
+                               terrain=dem, **coverage_kw), v, s
+
+
+WEST_FAR = gpd.GeoDataFrame({"site_id": ["west", "far"], "cost": [10.0, 10.0]},
+                            geometry=[xy(5, 5.1), xy(8.5, 5)], crs=CRS)
+
+
+def test_terrain_hides_a_village_from_a_candidate(tmp_path):
+    """'west' (5, 5.1 km) has A (0.1 km) and E (2 km) in its disc, but the wall at x = 6 km
+    hides E; 'far' (8.5, 5 km) reaches E only. The disc model would count A and E for 'west'
+    and stop there (nothing left to serve); with the terrain the plan takes both sites."""
+    r, v, s = terrain_strip(tmp_path)
+    assert r.settings["terrain"] is not None
+    p = plan(r, sites=2, candidates=WEST_FAR)
+    assert p.steps["item"].tolist() == ["PLAN-0001", "PLAN-0002"]
+    assert p.sites["candidate"].tolist() == ["west", "far"]
+    assert p.steps["served"].tolist() == ["Bản Ả", "Bản Ê"]
+    assert p.steps["villages_4g_after"].tolist() == [2, 3]  # C had 4G before
+    # the plan's figures equal an independent recomputation over the same DEM
+    stations = gpd.GeoDataFrame(pd.concat([geocov.read_stations(s),
+                                           p.planned_stations().to_crs(CRS)],
+                                          ignore_index=True), crs=CRS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", geocov.GeocovWarning)
+        again = geocov.coverage(r.units, villages=geocov.read_villages(v), stations=stations,
+                                resolution_m=500.0, terrain=tmp_path / "wall.tif")
+    assert int(again.table("total")["villages_covered_4g_plus"].iloc[0]) == 3
+    assert p.totals["villages_4g_after"] == 3
+    assert any("as the plan counts" in n for n in p.notes)
+    # the disc model's matrix (no DEM) counts E for 'west'
+    disc = plan(strip_with_e(), sites=2, candidates=WEST_FAR)
+    assert disc.sites["candidate"].tolist() == ["west"]
+    assert disc.steps["served"].tolist() == ["Bản Ả, Bản Ê"]
+
+
+def strip_with_e():
+    return strip_result(villages=[*TWO_VILLAGES, ("E", "Bản Ê", "c1", 7.0, 5.0, 500.0)],
+                        stations=[("S4", "4G", "VNPT", 35.0, 6.0, 2500.0)])
+
+
+def test_upgrades_keep_their_mast_height_over_the_terrain(tmp_path):
+    """A 150 m wall: a 30 m mast at (5, 5.1 km) does not see E over it (the ray is about
+    115 m above the ground at the wall), a 400 m mast does (about 300 m): the upgrade of
+    that 2G site serves A and E; the planned station keeps the mast's height, and the
+    recomputation agrees."""
+    r, v, s = terrain_strip(tmp_path, wall_m=150.0)
+    assert plan(r, sites=1, candidates=WEST_FAR.iloc[:1]).steps["served"].tolist() == ["Bản Ả"]
+    st = gpd.GeoDataFrame(pd.concat([s, gpd.GeoDataFrame(
+        {"station_id": ["M"], "technology": ["2G"], "operator": ["VNPT"], "range_m": [2500.0],
+         "antenna_height_m": [400.0]}, geometry=[xy(5, 5.1)], crs=CRS)], ignore_index=True),
+        crs=CRS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", geocov.GeocovWarning)
+        r = geocov.coverage(r.units, villages=geocov.read_villages(v),
+                            stations=geocov.read_stations(st), resolution_m=500.0,
+                            terrain=tmp_path / "wall.tif")
+    p = plan(r, sites=1, include_villages=False)
+    assert p.sites["antenna_height_m"].tolist() == [400.0]
+    assert p.steps["villages_newly_served"].tolist() == [2]
+    assert p.totals["villages_4g_after"] == 3
+
+
+def test_default_recomputation_repeats_the_results_settings(tmp_path):
+    """The after coverage is computed with the before's grid, DEM and antenna height (not
+    a 1 km grid without terrain)."""
+    r, _, _ = terrain_strip(tmp_path, antenna_height_m=20.0)
+    p = plan(r, sites=2, candidates=WEST_FAR)
+    assert p.after.settings["resolution_m"] == 500.0
+    assert p.after.metadata["grid"] == p.before.metadata["grid"]
+    assert p.after.settings["terrain"] is r.settings["terrain"]  # the DEM as read, reused
+    assert p.after.settings["antenna_height_m"] == 20.0
+    assert "terrain" in p.after.metadata
+    model = p.model.set_index("key")["value"]
+    assert "500 m grid" in model["recomputation"] and "terrain (los)" in model["recomputation"]
+    # recompute_resolution_m still overrides the grid
+    coarse = plan(r, sites=2, candidates=WEST_FAR, recompute_resolution_m=1000.0)
+    assert coarse.after.settings["resolution_m"] == 1000.0
+
+
+def test_totals_give_people_newly_served_and_the_cost_split(strip):
+    p = plan(strip, sites=2, fiber_to=1)
+    t = p.totals
+    assert t["people_newly_served"] == 1000.0 and t["villages_newly_served"] == 2
+    assert t["cost_sites"] == pytest.approx(SITE_COST + UPGRADE_COST)
+    assert t["cost_fiber"] == t["cost_links"] == pytest.approx(
+        float(p.links["cost_usd"].sum()))
+    assert t["cost"] == pytest.approx(t["cost_sites"] + t["cost_fiber"])
+
+
+# --------------------------------------------------------------------------- roads, order
+def strip_road(*coords_km, crs=CRS):
+    return gpd.GeoDataFrame({"name": ["QL1"]}, geometry=[shapely.LineString(
+        [(xy(x, y).x, xy(x, y).y) for x, y in coords_km])], crs=crs)
+
+
+def test_fiber_along_an_l_shaped_road(strip, tmp_path):
+    """Road from the node (15, 5 km) north to (15, 8) and east to (25, 8). B (25, 5 km) is
+    3 km south of its end: 3 km x 1.2 + 10 + 3 = 16.6 km of cable (straight: 12 km).
+    Cost: 500 + 5,500 x 16.6 = 91,800 capex, 160 x 16.6 = 2,656 a year: 118,360 USD."""
+    road = strip_road((15, 5), (15, 8), (25, 8))
+    p = plan(strip, fiber_to=["B"], roads=road.to_crs(4326))  # any CRS: lengths in UTM
+    link = p.links.iloc[0]
+    assert link["route"] == "road"
+    assert link["cable_km"] == pytest.approx(16.6)
+    assert link["distance_km"] == pytest.approx(10.0)
+    assert link["cost_usd"] == pytest.approx(118_360.0)
+    # the link's line follows the road, in EPSG:4326 for the map and the GeoPackage
+    line = gpd.GeoSeries([link.geometry], crs=4326).to_crs(CRS).iloc[0]
+    assert np.allclose(shapely.get_coordinates(line),
+                       [[xy(*c).x, xy(*c).y] for c in [(25, 5), (25, 8), (15, 8), (15, 5)]],
+                       atol=1e-3)
+    assert any("follow the roads" in n for n in p.notes)
+    p.write(tmp_path, formats=["gpkg"])
+    written = gpd.read_file(tmp_path / "plan.gpkg", layer="links")
+    assert written["route"].tolist() == ["road"] and len(written.geometry.iloc[0].coords) == 4
+    # within 15 km of cable a link, the road is no way: the straight line, said so
+    costs = geocov.read_costs(overrides={"fiber": {"max_km": 15}})
+    s = plan(strip, fiber_to=["B"], roads=road, costs=costs)
+    assert s.links["route"].tolist() == ["straight"]
+    assert s.links["cable_km"].tolist() == pytest.approx([12.0])
+    assert any("follow the straight line (route 'straight'): to village Thôn Bê" in n
+               for n in s.notes)
+
+
+def test_straight_model_is_unchanged_without_roads(strip):
+    p = plan(strip, fiber_to=3)
+    q = plan(strip, fiber_to=3, roads=None, fiber_order="cheapest")
+    pd.testing.assert_frame_equal(pd.DataFrame(p.links), pd.DataFrame(q.links))
+    assert p.links["route"].tolist() == ["straight"] * 3
+    assert p.links["cable_km"].sum() == pytest.approx(36.0)
+
+
+@pytest.mark.parametrize(
+    ("roads", "error", "match"),
+    [
+        (strip_road((15, 5), (25, 5)).set_crs(None, allow_override=True), geocov.CRSError,
+         "roads has no CRS"),
+        (strip_road((15, 5), (25, 5)).iloc[:0], SchemaError, "roads: the layer has no features"),
+        (gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1, 1)]), xy(1, 1), None],
+                          crs=CRS), SchemaError,
+         r"roads: 2 feature\(s\) are not lines: 2 \(Point\), 3 \(empty\) \(1-based"),
+        (pd.DataFrame({"a": [1]}), SchemaError, "must be a GeoDataFrame of lines, got DataFrame"),
+    ],
+)
+def test_road_layer_errors(strip, roads, error, match):
+    with pytest.raises(error, match=match):
+        plan(strip, fiber_to=1, roads=roads)
+
+
+def test_fiber_to_the_n_remotest(strip):
+    """Communes without fiber: c1 (A) and c3 (B) 10 km from the node, c4 (C) 20 km: the
+    remotest is c4 (a 20 km link: 24 km of cable); the cheapest, a 10 km one."""
+    p = plan(strip, fiber_to=1, fiber_order="remotest")
+    assert p.links["commune_code"].tolist() == ["c4"]
+    assert p.links["cable_km"].tolist() == pytest.approx([24.0])
+    assert any("farthest from the existing network" in n for n in p.notes)
+    assert plan(strip, fiber_to=1).links["distance_km"].tolist() == [10.0]  # c1 or c3
+    with pytest.raises(SchemaError, match="fiber_order='far' is not valid"):
+        plan(strip, fiber_to=1, fiber_order="far")
+
+
+# --------------------------------------------------------------------------- sample DEM
+def test_sample_plan_on_the_dem_counts_what_the_terrain_recomputation_counts(tmp_path):
+    """With [model] dem the plan's own count of villages with 4G equals the recomputation
+    over the DEM (it claimed 1,145 against 1,019 with the disc-model matrix), both through
+    the analysis and through plan() on the result."""
+    src = geocov.sample_paths()["analysis"].read_text(encoding="utf-8")
+    a = tmp_path / "dem.toml"
+    a.write_text(src.replace('# dem = "sample:terrain"', 'dem = "sample:terrain"'),
+                 encoding="utf-8")
+    p = geocov.run_plan(a, sites=90, fiber_to=6)  # a mismatch warns: an error here
+    last = p.steps.loc[p.steps["action"] != "fiber link", "villages_4g_after"].iloc[-1]
+    assert p.totals["villages_4g_after"] == last
+    assert "terrain" in p.after.metadata
+    q = plan(p.before, sites=90)  # the default recomputation, with the result's DEM
+    assert q.totals["villages_4g_after"] == q.steps["villages_4g_after"].iloc[-1]
+    assert q.after.metadata["grid"] == p.before.metadata["grid"]
