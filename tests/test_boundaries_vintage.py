@@ -232,6 +232,10 @@ def test_analysis_file_and_command_line_set_the_vintage(tmp_path):
                                      "2025-07-01", "-o", str(out)])
     assert done.exit_code == 0, done.output
     assert openpyxl.load_workbook(out).worksheets[0]["A2"].value == NEW_LINE
+    ran = CliRunner().invoke(main, ["run", str(toml), "--units-vintage", "2025-07-01", "-q",
+                                    "-o", str(tmp_path / "run.xlsx")])
+    assert ran.exit_code == 0, ran.output
+    assert openpyxl.load_workbook(tmp_path / "run.xlsx").worksheets[0]["A2"].value == NEW_LINE
     bad = folder / "b.toml"
     bad.write_text('[units]\npath = "units.gpkg"\nvintage = 2025\n', encoding="utf-8")
     with pytest.raises(geocov.SchemaError, match=r"vintage must be a text"):

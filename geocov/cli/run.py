@@ -14,6 +14,8 @@ from .options import (
     quiet_option,
     rejects_report,
     show_progress,
+    units_vintage_option,
+    with_units_vintage,
 )
 
 
@@ -32,6 +34,7 @@ from .options import (
     help="Threads for the coverage grid (overrides [model] workers). Default: the CPUs "
     "(at most 8).",
 )
+@units_vintage_option
 @lenient_option
 @lang_option
 @quiet_option
@@ -44,13 +47,14 @@ def command(
     quiet: bool,
     lang: str | None,
     workers: int | None,
+    units_vintage: str | None,
 ) -> None:
     """Compute coverage for ANALYSIS (a TOML file) and write every table it asks for."""
     from dataclasses import replace
 
     from ..analysis import read_analysis, run_and_write
 
-    a = read_analysis(analysis)
+    a = with_units_vintage(read_analysis(analysis), units_vintage)
     if workers is not None:
         a = replace(a, model={**a.model, "workers": workers})
     written = run_and_write(
