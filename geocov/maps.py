@@ -40,7 +40,15 @@ import shapely
 from . import locale as _locale
 from .crs import require_crs
 from .errors import DataSourceError, SchemaError
-from .priorities import RemoteRules, flag_unconnected_remote
+from .priorities import (
+    OPTIONS,
+    RemoteRules,
+    _category_words,
+    _decimals,
+    _unknown_tier,
+    flag_unconnected_remote,
+)
+from .priorities import _fmt_money as money
 from .vocabulary import (
     DENOMINATORS,
     NO_SIGNAL,
@@ -629,6 +637,8 @@ def coverage_map(
     """
     folium = _import_folium()
     lang = _locale.check_lang(lang)
+    if priorities is not None and hasattr(priorities, "with_lang"):
+        priorities = priorities.with_lang(lang)  # its reasons and tier words in lang
     level, finer_note = _opening_level(result, level, lang)
     levels, table, metrics = _checked_table(result, level, metric, renderer,
                                             priorities=priorities, plan=plan, lang=lang)
@@ -646,11 +656,11 @@ def coverage_map(
         props.update(_plan_props(table, plan, level))
     n_flagged = None
     if priorities is not None:
-        prio_props, n_listed = _priority_props(table, priorities, level)
+        prio_props, n_listed = _priority_props(table, priorities, level, lang)
         props.update(prio_props)
         if highlight:
             n_flagged = n_listed
-        rules_text = _priority_rules_text(priorities, level)
+        rules_text = _priority_rules_text(priorities, level, lang)
     else:
         rules_text = _rules_text(rules, levels, level, has_fiber=fib is not None, lang=lang)
         if highlight:
@@ -666,7 +676,7 @@ def coverage_map(
         props=props,
         rules_text=rules_text,
         highlight=highlight,
-        highlight_label=_priority_label(priorities, level, props),
+        highlight_label=_priority_label(priorities, level, props, lang),
         parent_geoms=parent_geoms,
         renderer=renderer,
         max_labels=max_labels,
@@ -707,13 +717,13 @@ def coverage_map(
             lang=lang,
         )
     if priorities is not None and villages is not False:
-        _add_tiers(m, layer_cls, priorities, show=False)
+        _add_tiers(m, layer_cls, priorities, show=False, lang=lang)
     if draw_stations:
         _add_stations(m, layer_cls, sta, show=bool(stations), lang=lang)
     if fiber and fib is not None and len(fib):
         _add_fiber(m, layer_cls, fib, tol, lang=lang)
     if plan is not None:
-        _add_plan(m, layer_cls, plan)
+        _add_plan(m, layer_cls, plan, lang)
 
     if layer_control and not any(type(c).__name__ == "LayerControl" for c in m._children.values()):
         folium.LayerControl(collapsed=True, position="topright").add_to(m)
@@ -753,9 +763,9 @@ def _checked_table(
             f"villages_fiber)"
         )
     if priorities is not None:
-        metrics.append(_priority_metric(priorities, level))
+        metrics.append(_priority_metric(priorities, level, lang))
     if plan is not None:
-        metrics.extend(_plan_metrics(level))
+        metrics.extend(_plan_metrics(level, lang))
     if metric is not None:
         _check_choice("metric", metric, [mt.key for mt in metrics])
     return levels, table, metrics
@@ -783,27 +793,32 @@ def _opening_level(result: CoverageLike, level: str, lang: str) -> tuple[str, st
 
 
 # --------------------------------------------------------------------------- priorities
-def _priority_metric(priorities: Any, level: str) -> _Metric:
+def _pwords(key: str, lang: str, **fields: Any) -> str:
+    """The priority list's words on the map (the catalogue's ``priority.*``)."""
+    return _label(f"priority.{key}", lang, **fields)
+
+
+def _priority_metric(priorities: Any, level: str, lang: str = "en") -> _Metric:
     """The "priority" metric: the most urgent tier among each unit's villages."""
-    labels = priorities.rules.tier_labels()
+    labels = priorities.rules.tier_labels(lang)
     classes: list[dict[str, Any]] = [
-        {"lo": k, "hi": k, "label": f"tier {text}",
+        {"lo": k, "hi": k, "label": _pwords("map_class_tier", lang, label=text),
          "color": TIER_COLORS[min(k - 1, len(TIER_COLORS) - 1)]}
         for k, text in enumerate(labels, 1)
     ]
     classes.append({"lo": TIER_UNKNOWN, "hi": TIER_UNKNOWN,
-                    "label": "tier unknown (missing data)", "color": "#969696"})
-    classes.append({"lo": 0, "hi": 0, "label": "no village on the list",
+                    "label": _pwords("map_class_unknown", lang), "color": "#969696"})
+    classes.append({"lo": 0, "hi": 0, "label": _pwords("map_class_none", lang),
                     "color": NOT_LISTED_COLOR})
     return _Metric(
-        key="priority", group="Priority", label="Priority: most urgent tier of its villages",
-        short="Priority", noun="villages", num="pt", den="v", digits=0,
-        unit_note=f"the lowest tier among the villages of each {level} (1 = most urgent)",
-        classes=tuple(classes), no_data="outside the data's area (not assessed)")
+        key="priority", group=_pwords("map_group", lang), label=_pwords("map_label", lang),
+        short=_pwords("map_short", lang), noun=_pwords("map_noun", lang), num="pt", den="v",
+        digits=0, unit_note=_pwords("map_note", lang, level=level_label(level, lang=lang).lower()),
+        classes=tuple(classes), no_data=_pwords("map_no_data", lang))
 
 
 def _priority_props(
-    table: gpd.GeoDataFrame, priorities: Any, level: str
+    table: gpd.GeoDataFrame, priorities: Any, level: str, lang: str = "en"
 ) -> tuple[dict[str, list[Any]], int]:
     """Per unit: on the list (0/1), the reason of its top village, rank order, tier."""
     code = code_column(level)
@@ -819,18 +834,26 @@ def _priority_props(
                                                     TIER_UNKNOWN, 0.0))
     tier = np.where(assessed, tier, np.nan)
     listed = np.isfinite(rank)
-    village = units["top_village"].reindex(codes).astype(object).to_numpy()
-    reason = units["top_reason"].reindex(codes).astype(object).to_numpy()
-    option = units["top_option"].reindex(codes).astype(object).to_numpy()
+    village = pd.Series(units["top_village"].reindex(codes).astype(object).to_numpy())
+    reason = pd.Series(units["top_reason"].reindex(codes).astype(object).to_numpy())
+    option = pd.Series(units["top_option"].reindex(codes).astype(object).to_numpy())
     n_list = units["villages_listed"].reindex(codes).to_numpy(dtype=float, na_value=np.nan)
+    # the line of each unit, its fields filled at array speed ("\0" marks where they go)
+    line = _pwords("map_line", lang, rank="\0", village="\0", reason="\0").split("\0")
+    rank_text = pd.Series(_locale.numbers(rank, lang)).where(np.isfinite(rank), "")
+    best = _pwords("map_best_option", lang, option="\0").split("\0")
+    option_words = option.map(
+        lambda o: _category_words(o, OPTIONS, "option", lang) if isinstance(o, str) else None)
+    many = _pwords("map_villages_listed", lang, n="\0").split("\0")
     text = pd.Series(
-        "#" + pd.Series(rank).map(lambda x: f"{x:.0f}" if np.isfinite(x) else "").to_numpy(object)
-        + " " + pd.Series(village).fillna("").astype(str).to_numpy(object) + ": "
-        + pd.Series(reason).fillna("").astype(str).to_numpy(object)
-        + pd.Series(option).map(lambda o: f"; best option: {o}" if isinstance(o, str) else ""
-                                ).to_numpy(object)
-        + pd.Series(n_list).map(lambda x: f" ({x:,.0f} villages listed)"
-                                if np.isfinite(x) and x > 1 else "").to_numpy(object))
+        line[0] + rank_text.to_numpy(object) + line[1]
+        + village.fillna("").astype(str).to_numpy(object) + line[2]
+        + reason.fillna("").astype(str).to_numpy(object) + line[3]
+        + np.where(option_words.notna(), best[0] + option_words.fillna("").astype(str)
+                   .to_numpy(object) + best[1], "")
+        + np.where(np.isfinite(n_list) & (n_list > 1),
+                   many[0] + pd.Series(_locale.numbers(n_list, lang)).to_numpy(object)
+                   + many[1], ""))
     big = float(np.nanmax(rank)) + 1 if listed.any() else 1.0
     # highlighted: the units whose most urgent village is in the most urgent tier present
     first = float(np.nanmin(top)) if np.isfinite(top).any() else np.nan
@@ -844,43 +867,47 @@ def _priority_props(
     }, int(listed.sum())
 
 
-def _priority_label(priorities: Any, level: str, props: dict[str, list[Any]]) -> str | None:
+def _priority_label(priorities: Any, level: str, props: dict[str, list[Any]],
+                    lang: str = "en") -> str | None:
     """"Communes with tier 1 villages (no signal)": what the highlight shows."""
     if priorities is None:
         return None
+    levels = level_label(level, plural=True, lang=lang)
     tiers = [t for t, h in zip(props.get("pt", []), props.get("h", []), strict=False) if h]
     if not tiers:
-        return f"{level.capitalize()}s on the priority list"
+        return _pwords("map_on_list", lang, levels=levels)
     k = int(min(tiers))
-    words = priorities.rules.tier_labels()[k - 1].split(": ", 1)[-1]
-    return f"{level.capitalize()}s with tier {k} villages ({words})"
+    words = _pwords(f"condition.{priorities.rules.tiers[k - 1]}", lang)
+    return _pwords("map_with_tier", lang, levels=levels, k=k, words=words)
 
 
-def _priority_rules_text(priorities: Any, level: str) -> str:
+def _priority_rules_text(priorities: Any, level: str, lang: str = "en") -> str:
     """The priority list's rules in words, for the side panel."""
-    tiers = "; ".join(priorities.rules.tier_labels())
+    tiers = "; ".join(priorities.rules.tier_labels(lang))
     w = priorities.rules.weights
-    order = ("lowest cost per newly served person first" if w["cost"] and not any(
-        w[k] for k in ("people", "remoteness", "difficult")) else
-        "by priority score (" + ", ".join(f"{k} {v:g}" for k, v in w.items() if v) + ")")
-    return (f"{level.capitalize()}s whose most urgent village is in the most urgent tier, in "
-            f"the rank of that village (the whole list: the priority workbook). Tiers: {tiers}; "
-            f"within a tier {order}. Each line: the village, why it is listed, and its "
-            f"cheapest option.")
+    if w["cost"] and not any(w[k] for k in ("people", "remoteness", "difficult")):
+        order = _pwords("map_order_cost", lang)
+    else:
+        order = _pwords("map_order_score", lang, weights=", ".join(
+            _pwords("map_weight", lang, name=_pwords(f"weight.{k}", lang),
+                    weight=_locale.number(v, lang, digits=_decimals(v)))
+            for k, v in w.items() if v))
+    levels = level_label(level, plural=True, lang=lang)
+    return _pwords("map_rules", lang, levels=levels, levels_lower=levels.lower(), tiers=tiers,
+                   order=order)
 
 
-def _add_tiers(m: Any, layer_cls: Any, priorities: Any, *, show: bool) -> None:
+def _add_tiers(m: Any, layer_cls: Any, priorities: Any, *, show: bool, lang: str = "en") -> None:
     """The listed villages coloured by tier (a point layer, built when switched on)."""
     v = priorities.villages
-    listed = v["tier"].notna().to_numpy() | v["tier_label"].astype(str).str.startswith(
-        "unknown").to_numpy()
+    listed = v["tier"].notna().to_numpy() | _unknown_tier(v)
     v = _to_4326(v[listed], "priorities.villages")
     if not len(v):
         return
-    labels = priorities.rules.tier_labels()
-    statuses = [{"code": k, "label": f"tier {t}", "color": TIER_COLORS[min(k - 1, 4)]}
-                for k, t in enumerate(labels, 1)]
-    statuses.append({"code": TIER_UNKNOWN, "label": "tier unknown (missing data)",
+    labels = priorities.rules.tier_labels(lang)
+    statuses = [{"code": k, "label": _pwords("map_class_tier", lang, label=t),
+                 "color": TIER_COLORS[min(k - 1, 4)]} for k, t in enumerate(labels, 1)]
+    statuses.append({"code": TIER_UNKNOWN, "label": _pwords("map_class_unknown", lang),
                      "color": "#969696"})
     tier = v["tier"].to_numpy(dtype=float, na_value=np.nan)
     s_code = np.where(np.isfinite(tier), tier - 1, len(labels)).astype(int)
@@ -888,43 +915,48 @@ def _add_tiers(m: Any, layer_cls: Any, priorities: Any, *, show: bool) -> None:
     pts = shapely.point_on_surface(np.asarray(v.geometry.values))
     unit = v[name_column(priorities.finest)].astype(str) if name_column(
         priorities.finest) in v.columns else pd.Series([""] * len(v))
+    rank = pd.Series(_locale.numbers(v["rank"].to_numpy(dtype=float, na_value=np.nan), lang))
     data = {
         "x": _nullable(shapely.get_x(pts), 5),
         "y": _nullable(shapely.get_y(pts), 5),
         "s": s_code.tolist(),
         "fb": np.where(fiber == "connected", 1, np.where(fiber == "unknown", 2, 0)).tolist(),
-        "n": _texts("#" + v["rank"].astype(str).where(v["rank"].notna(), "?") + " "
-                    + v["village_name"].astype(str)),
+        "n": _texts("#" + rank.where(v["rank"].notna().to_numpy(), "?").to_numpy(object) + " "
+                    + v["village_name"].astype(str).to_numpy(object)),
         "u": _texts(unit + ": " + v["reason"].astype(str)),
         "p": _nullable(v["population"], 0),
     }
     cfg = {"data": data, "radius": 5, "fiberColor": FIBER_COLOR, "statuses": statuses,
-           "statusWord": "Priority"}
+           "statusWord": _pwords("map_short", lang)}
     layer_cls("villagesLayer", _js_json(cfg),
-              name=f"Priority tiers ({len(v):,} villages listed)", show=show).add_to(m)
+              name=_pwords("map_tiers_layer", lang, n=_locale.number(len(v), lang)),
+              show=show).add_to(m)
 
 
 # --------------------------------------------------------------------------- plan
 PLAN_SITE_COLOR = "#e7298a"
 PLAN_LINK_COLOR = "#ff7f00"
+# the before/after switch: key, label's key, numerator, denominator, noun's key
+_PLAN_METRICS = (
+    ("plan_villages_4g_after", "villages_after", "pva", "v", "villages"),
+    ("plan_people_4g_before", "people_before", "ppb", "pp", "population"),
+    ("plan_people_4g_after", "people_after", "ppa", "pp", "population"),
+)
 
 
-def _plan_metrics(level: str) -> list[_Metric]:
+def _plan_metrics(level: str, lang: str = "en") -> list[_Metric]:
     """The before/after switch: villages and people (of the villages) with 4G or better,
     before and after the plan, in the switcher's "Plan" group."""
     out = []
-    for key, label, num, den, noun in (
-        ("plan_villages_4g_after", "Villages with 4G after the plan", "pva", "v", "villages"),
-        ("plan_people_4g_before", "People with 4G before the plan", "ppb", "pp", "people"),
-        ("plan_people_4g_after", "People with 4G after the plan", "ppa", "pp", "people"),
-    ):
-        when = key.rsplit("_", 1)[-1]
+    for key, words, num, den, noun_key in _PLAN_METRICS:
+        label = _label(f"plan.map_{words}", lang)
+        noun = _label(f"map.noun_{noun_key}", lang)
         out.append(_Metric(
-            key=key, group="Plan", label=f"{label} (% of {noun})", short=label, noun=noun,
-            num=num, den=den, digits=0,
-            unit_note=f"% of the {noun} of each {level} with 4G or better {when} the plan "
-                      f"(people: the villages' populations); compare with 'Villages with 4G "
-                      f"or better' for before"))
+            key=key, group=_label("plan.map_group", lang),
+            label=_label("plan.map_metric", lang, label=label, noun=noun), short=label,
+            noun=noun, num=num, den=den, digits=0,
+            unit_note=_label(f"plan.map_note_{words}", lang,
+                             level=level_label(level, lang=lang).lower())))
     return out
 
 
@@ -940,22 +972,68 @@ def _plan_props(table: gpd.GeoDataFrame, plan: Any, level: str) -> dict[str, lis
             "ppa": col("people_4g_after"), "pp": col("people")}
 
 
-def _add_plan(m: Any, layer_cls: Any, plan: Any) -> None:
+def _plan_action(action: str, lang: str) -> str:
+    """A plan step's ``action`` (English words of :mod:`geocov.plan`) in ``lang``."""
+    from .plan import _KIND_WORDS
+
+    keys = {words: key for key, words in _KIND_WORDS.items()}
+    return _label(f"plan.action.{keys[action]}", lang) if action in keys else str(action)
+
+
+def _plan_site_texts(sites: gpd.GeoDataFrame, plan: Any, lang: str) -> tuple[Any, Any]:
+    """Each planned site's name ("PLAN-0001 (step 1): new 4G site") and line (its option,
+    where, villages and people newly served, cost) in ``lang``; the plan's own columns
+    hold English words, said here by their keys in the catalogue."""
+    def fill(key: str, **columns: Any) -> np.ndarray:
+        marks = {k: f"\0{k}\0" for k in columns}
+        out = pd.Series([_label(key, lang, **marks)] * len(sites), dtype=object)
+        for k, values in columns.items():  # a loop over a template's few fields
+            parts = out.str.split(f"\0{k}\0", n=1, expand=True, regex=False)
+            out = parts[0] + pd.Series(values, dtype=object).astype(str).to_numpy(object) \
+                + parts[1]
+        return out.to_numpy(object)
+
+    action = sites["action"].astype(str).map(lambda a: _plan_action(a, lang))
+    names = fill("plan.map_site_name", id=sites["station_id"].astype(str),
+                 step=_locale.numbers(sites["step"].to_numpy(float), lang), action=action)
+    finest = name_column(plan.finest)
+    unit = sites[finest].fillna("").astype(str) if finest in sites else pd.Series(
+        [""] * len(sites), index=sites.index)
+    village = sites["village_name"].fillna("").astype(str) if "village_name" in sites else unit
+    where = np.where(village != "", village + np.where(unit != "", " (" + unit + ")", ""), unit)
+    cost_col = f"cost_{plan.currency.lower()}"
+    costs = [money(x, plan.currency, lang) for x in sites[cost_col].to_numpy(float)] \
+        if cost_col in sites else [""] * len(sites)
+    line = fill("plan.map_site_line", where=where,
+                villages=_locale.numbers(sites["villages_newly_served"].to_numpy(float), lang),
+                people=_locale.numbers(sites["people_newly_served"].to_numpy(float), lang),
+                cost=costs)
+    # the option of a village candidate: the priority list's words before ": " in its detail
+    option = sites["detail"].astype(str).str.split(": ", n=1).str[0].map(
+        lambda o: _category_words(o, OPTIONS, "option", lang) if o in set(OPTIONS.values())
+        else "")
+    prefix = np.where(option != "", fill("plan.map_site_option", option=option), "")
+    return names, prefix + line
+
+
+def _add_plan(m: Any, layer_cls: Any, plan: Any, lang: str = "en") -> None:
     """The planned sites (a point layer) and fiber links (lines), each its own layer."""
     sites = _to_4326(plan.sites, "plan.sites")
     if len(sites):
         pts = shapely.point_on_surface(np.asarray(sites.geometry.values))
+        names, lines = _plan_site_texts(sites, plan, lang)
         data = {
             "x": _nullable(shapely.get_x(pts), 5),
             "y": _nullable(shapely.get_y(pts), 5),
-            "id": _texts(sites["station_id"].astype(str) + " (step " + sites["step"].astype(str)
-                         + "): " + sites["action"].astype(str)),
-            "op": _texts(sites["detail"]),
+            "id": _texts(names),
+            "op": _texts(lines),
             "r": _nullable(sites["range_m"], 0),
         }
-        cfg = {"data": data, "technology": "Planned 4G site", "color": PLAN_SITE_COLOR,
-               "legendKey": "planned_sites"}  # its legend entry: the catalogue's js.planned_sites
-        layer_cls("stationsLayer", _js_json(cfg), name=f"Planned 4G sites ({len(sites):,})",
+        # its legend entry: the catalogue's js.planned_sites; "op" is the whole line
+        cfg = {"data": data, "technology": _label("plan.map_site", lang),
+               "color": PLAN_SITE_COLOR, "legendKey": "planned_sites", "plainLine": True}
+        layer_cls("stationsLayer", _js_json(cfg),
+                  name=_label("plan.map_sites", lang, n=_locale.number(len(sites), lang)),
                   show=True, cluster=True).add_to(m)
     links = _to_4326(plan.links, "plan.links")
     if len(links):
@@ -975,7 +1053,8 @@ def _add_plan(m: Any, layer_cls: Any, plan: Any) -> None:
         payload = _js_json(cfg).replace('"__ROUTES__"', _geojson_list(lines), 1)
         km = float(links["cable_km"].sum())
         layer_cls("fiberLayer", payload,
-                  name=f"Planned fiber links ({len(links):,}, {km:,.0f} km)").add_to(m)
+                  name=_label("plan.map_links", lang, n=_locale.number(len(links), lang),
+                              km=_locale.number(km, lang))).add_to(m)
 
 
 def _unit_props(table: gpd.GeoDataFrame, level: str, levels: list[str]) -> dict[str, list[Any]]:
@@ -1391,8 +1470,14 @@ def save_map(m: Any, path: str | os.PathLike[str]) -> Path:
             f"cannot write {path}: folder {path.parent} does not exist; create it first"
         )
     html = m.get_root().render()
-    path.write_text(html, encoding="utf-8")
-    log.info("wrote %s (%.1f MB)", path, path.stat().st_size / 1e6)
+    from .io import StagedFiles
+
+    # under a temporary name, then renamed: a failure never leaves half a map in place of the
+    # previous one (inside a run of geocov.analysis, it is put in place when the run ends)
+    with StagedFiles() as stage:
+        tmp = stage.path(path)
+        tmp.write_text(html, encoding="utf-8")
+        log.info("wrote %s (%.1f MB)", path, tmp.stat().st_size / 1e6)
     return path
 
 

@@ -1184,13 +1184,18 @@ class PlanResult:
     def finest(self) -> str:
         return self.levels[-1]
 
-    def summary(self) -> str:
-        """The plan in one sentence (and its guarantee in a second).
+    def summary(self, lang: str = "en") -> str:
+        """The plan in one sentence (and its guarantee in a second), in ``lang`` ("en" or
+        "vi"), numbers as the language writes them.
 
         "90 new 4G sites and 142 km of fiber (cost ...) bring 4G to 1,548/1,569 villages
-        (98.7%, from 64.0%) and fiber to 6 more communes."
+        (98.7%, from 64.0%) and fiber to 6 more communes."; ``lang="vi"``: "90 trạm BTS 4G
+        mới và 142 km cáp quang (chi phí ...) đưa 4G đến 1.548/1.569 thôn (98,7%, từ
+        64,0%) và cáp quang đến thêm 6 xã."
         """
-        return _summary(self)
+        from .locale import check_lang
+
+        return _summary(self, check_lang(lang))
 
     def planned_stations(self) -> gpd.GeoDataFrame:
         """The planned sites as stations (``geocov.read_stations``' columns): add them to
@@ -1212,10 +1217,12 @@ class PlanResult:
         formats: Sequence[str] = ("csv", "gpkg", "xlsx"),
         stem: str = "plan",
         levels: Sequence[str] | None = None,
+        lang: str = "en",
     ) -> list[Path]:
         """Write the plan: ``<stem>.xlsx`` (summary, steps, sites, links, before/after per
         level, model), CSV files, and ``<stem>.gpkg`` with the layers ``sites``, ``links``
-        and one per level. Returns the paths written."""
+        and one per level; the summary in ``lang`` (:meth:`summary`). Returns the paths
+        written."""
         from .io import write_tables
 
         levels = list(levels) if levels else list(self.levels)
@@ -1227,7 +1234,7 @@ class PlanResult:
             tables[name] = frame if len(frame) else pd.DataFrame(frame.drop(columns="geometry"))
         for lv in levels:
             tables[f"{lv}s"] = self.units(lv)
-        summary = pd.DataFrame({"summary": [self.summary(), *self.notes]})
+        summary = pd.DataFrame({"summary": [self.summary(lang), *self.notes]})
         return write_tables(tables, folder, formats=formats, stem=stem,
                             extra_sheets={"summary": summary, "model": self.model})
 
@@ -2270,56 +2277,73 @@ def _to_level(p: PlanResult, level: str) -> pd.Series:
 
 
 # =========================================================================== words
-def _summary(p: PlanResult) -> str:
-    from .priorities import _fmt_money
+def _summary(p: PlanResult, lang: str = "en") -> str:
+    """The plan's sentences in ``lang``: the catalogue's ``plan.*`` words, numbers as the
+    language writes them (``vi``: "90 trạm BTS 4G mới ... đưa 4G đến 1.548/1.569 thôn")."""
+    from . import locale as _locale
+    from .priorities import _decimals, _fmt_money
+    from .vocabulary import label, level_label
+
+    def say(key: str, **fields: Any) -> str:
+        return label(f"plan.{key}", lang, **fields)
+
+    def num(x: float) -> str:
+        return _locale.number(x, lang)
+
+    def share(k: str, of: str) -> str:
+        return _locale.percent(100.0 * t[k] / t[of] if t[of] else float("nan"), lang)
 
     t = p.totals
-    parts = []
     n_sites = int(t["sites"])
     n_up = int(t["upgrades"])
     what = []
     if n_sites - n_up:
-        what.append(f"{n_sites - n_up:,} new 4G site{'s' if n_sites - n_up != 1 else ''}")
+        what.append(say("new_site" if n_sites - n_up == 1 else "new_sites", n=num(n_sites - n_up)))
     if n_up:
-        what.append(f"{n_up:,} upgrades of 2G/3G sites to 4G" if n_up != 1
-                    else "1 upgrade of a 2G/3G site to 4G")
+        what.append(say("upgrade") if n_up == 1 else say("upgrades", n=num(n_up)))
     if t["links"]:
-        what.append(f"{t['cable_km']:,.0f} km of fiber")
-    cost = t["cost_sites"] + t["cost_links"]
-    horizon = p.costs.horizon_years
-    def pct(k: str) -> float:
-        return 100.0 * t[k] / t["villages"] if t["villages"] else float("nan")
-
+        what.append(say("fiber_km", km=num(t["cable_km"])))
     if not what:
-        return (f"No new site and no fiber in this plan: 4G stays at "
-                f"{t['villages_4g_before']:,.0f}/{t['villages']:,.0f} villages "
-                f"({pct('villages_4g_before'):.1f}%).")
-    verb = "brings" if len(what) == 1 and (n_sites == 1 or not n_sites) else "bring"
-    head = (", ".join(what[:-1]) + " and " + what[-1] if len(what) > 1 else what[0]) + (
-        f" (cost {_fmt_money(cost, p.currency)} over {horizon:g} years)")
-    four = (f"4G to {t['villages_4g_after']:,.0f}/{t['villages']:,.0f} villages "
-            f"({pct('villages_4g_after'):.1f}%, from {pct('villages_4g_before'):.1f}%)")
-    finest = p.finest
-    more_f = int(t["units_fiber_after"] - t["units_fiber_before"])
+        return say("nothing", n=num(t["villages_4g_before"]), total=num(t["villages"]),
+                   pct=share("villages_4g_before", "villages"))
+    horizon = p.costs.horizon_years
+    cost = say("cost", cost=_fmt_money(t["cost_sites"] + t["cost_links"], p.currency, lang),
+               years=_locale.number(horizon, lang, digits=_decimals(horizon)))
     tail = []
     if n_sites or not t["links"]:
-        tail.append(four)
+        tail.append(say("villages_4g", n=num(t["villages_4g_after"]), total=num(t["villages"]),
+                        pct=share("villages_4g_after", "villages"),
+                        before=share("villages_4g_before", "villages")))
     if t["links"]:
-        tail.append(f"fiber to {more_f:,} more {finest}{'s' if more_f != 1 else ''}")
-    parts.append(f"{head} {verb} " + " and ".join(tail) + ".")
+        more_f = int(t["units_fiber_after"] - t["units_fiber_before"])
+        tail.append(say("fiber_unit" if more_f == 1 else "fiber_units", n=num(more_f),
+                        level_lower=level_label(p.finest, lang=lang).lower(),
+                        levels_lower=level_label(p.finest, plural=True, lang=lang).lower()))
+    one = len(what) == 1 and (n_sites == 1 or not n_sites)
+    listed = (say("list_sep").join(what[:-1]) + say("and") + what[-1] if len(what) > 1
+              else what[0])
+    parts = [say("sentence_one" if one else "sentence", what=listed, cost=cost,
+                 tail=say("and").join(tail))]
     if n_sites:
-        def pp(k: str) -> float:
-            return 100.0 * t[k] / t["people"] if t["people"] else float("nan")
-
-        parts.append(f"{t['people_4g_after'] - t['people_4g_before']:,.0f} more people in the "
-                     f"villages have 4G ({pp('people_4g_after'):.1f}% of them, from "
-                     f"{pp('people_4g_before'):.1f}%).")
+        parts.append(say("people", n=num(t["people_4g_after"] - t["people_4g_before"]),
+                         pct=share("people_4g_after", "people"),
+                         before=share("people_4g_before", "people")))
     sel = p.selection
     if sel is not None and n_sites:
-        parts.append(f"Sites chosen by {sel.method}: at least {100 * sel.bound:.1f}% of the best "
-                     f"possible by the method's guarantee, and at least "
-                     f"{100 * sel.certified_share:.1f}% for this case (data-dependent bound).")
+        parts.append(say("guarantee", method=_method_words(sel.method, lang),
+                         bound=_locale.percent(100 * sel.bound, lang),
+                         share=_locale.percent(100 * sel.certified_share, lang)))
     return " ".join(parts)
+
+
+def _method_words(method: str, lang: str) -> str:
+    """How the sites were chosen, in ``lang`` (a method the catalogue does not name: as is)."""
+    from .locale import catalogue
+
+    words = catalogue()
+    keys = {v: k[len("plan.method."):] for k, v in words["en"].items()
+            if k.startswith("plan.method.")}
+    return words[lang][f"plan.method.{keys[method]}"] if method in keys else method
 
 
 def _model(ctx: _PlanContext, p: PlanResult, *, sites: Any, budget: Any, fiber_to: Any,

@@ -10,8 +10,10 @@ import re
 import string
 import unicodedata
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from hypothesis import given
@@ -291,3 +293,221 @@ def test_flag_reasons_in_vietnamese(sample_result):
     assert en.loc[k, "reason"].startswith("no 4G; no fiber; ")
     assert vi.loc[k, "reason"].startswith("không có 4G; chưa có cáp quang; cách trung tâm huyện ")
     assert re.search(r"\d+,\d km; [\d.]+ người chưa được phủ sóng$", vi.loc[k, "reason"])
+
+
+# --------------------------------------------------------------------------- priorities, plan
+@pytest.fixture(scope="module")
+def sample_priorities(sample_result):
+    """The sample's priority list, in English (its Vietnamese words: with_lang)."""
+    return geocov.priorities(sample_result)
+
+
+@pytest.fixture(scope="module")
+def sample_plan(sample_result, sample_priorities):
+    return geocov.plan(sample_result, sites=30, fiber_to=6, priorities=sample_priorities)
+
+
+# English words none of the Vietnamese priority and plan texts may hold (data such as
+# names, codes and ids aside)
+ENGLISH_WORDS = ["Planned", "Priority", "tier", "villages", "village", "people", "step",
+                 "site", "sites", "backhaul", "upgrade", "listed", "option", "before", "after",
+                 "cost", "served", "link", "links", "urgent", "fiber", "signal", "unknown",
+                 "plan", "nearest", "grid", "power", "only", "new", "more", "with"]
+
+
+def _english_left(text: str) -> list[str]:
+    return [w for w in ENGLISH_WORDS if re.search(rf"(?<![\w-]){w}(?![\w-])", text)]
+
+
+def test_priority_reasons_snapshot_vietnamese(sample_priorities):
+    vi = sample_priorities.with_lang("vi")
+    top = vi.villages.iloc[0]
+    assert (top["village_name"], top["tier_label"], top["reason"]) == (
+        "Bản Dền Giàng", "1: trắng sóng",
+        "trắng sóng; chưa rõ điện lưới; trạm BTS 4G gần nhất 5,6 km; 335 người")
+    en = sample_priorities.villages.iloc[0]
+    assert (en["tier_label"], en["reason"]) == (
+        "1: no signal", "no signal; grid power unknown; nearest 4G site 5.6 km; 335 people")
+    assert vi.summary().startswith(
+        "1.500 thôn; trong danh sách: mức 1: trắng sóng — 145 thôn (31.842 người), mức 2: "
+        "chưa có 4G (chỉ có 2G/3G) — 620 thôn (213.750 người), mức 3: chưa có cáp quang — "
+        "186 thôn (86.926 người); nguồn kinh phí: chưa rõ (không có số liệu điện lưới): 951")
+    assert sample_priorities.summary("vi") == vi.summary()
+    assert sample_priorities.summary().startswith("1,500 villages; listed: tier 1: no signal")
+
+
+def test_priority_words_follow_the_language_codes_do_not(sample_result, sample_priorities):
+    en, vi = sample_priorities, sample_priorities.with_lang("vi")
+    direct = geocov.priorities(sample_result, lang="vi")
+    assert direct.lang == "vi" and vi.lang == "vi" and en.lang == "en"
+    for p in (vi, direct):
+        assert p.villages["reason_codes"].equals(en.villages["reason_codes"])
+        assert p.villages["tier"].equals(en.villages["tier"])
+        assert p.villages.drop(columns=["reason", "tier_label"]).equals(
+            en.villages.drop(columns=["reason", "tier_label"]))
+    assert direct.villages["reason"].equals(vi.villages["reason"])
+    assert direct.villages["tier_label"].equals(vi.villages["tier_label"])
+    assert direct.units("commune")["top_reason"].equals(vi.units("commune")["top_reason"])
+    assert vi.with_lang("en").villages["reason"].equals(en.villages["reason"])
+    listed = vi.villages[vi.villages["reason"] != ""]
+    left = {w for text in listed["reason"].unique() for w in _english_left(text)}
+    left |= {w for text in listed["tier_label"].unique() for w in _english_left(text)}
+    assert left == set()
+    # numbers as Vietnamese writes them: decimal comma, thousands dot
+    assert listed["reason"].str.contains(r"\d,\d km").any()
+    assert listed["reason"].str.contains(r"\d\.\d{3} người").any()
+    assert not listed["reason"].str.contains(r"\d\.\d km").any()
+    with pytest.raises(SchemaError, match=r"lang='fr' is not available; use one of en, vi"):
+        en.with_lang("fr")
+
+
+def test_priority_workbook_in_vietnamese(sample_priorities, tmp_path):
+    vi = sample_priorities.with_lang("vi")
+    vi.write(tmp_path, formats=["xlsx", "csv"], levels=["commune"])
+    wb = openpyxl.load_workbook(tmp_path / "priorities.xlsx", read_only=True)
+    try:
+        assert wb.sheetnames[:5] == ["Tóm tắt", "Thôn", "Mức 1 - trắng sóng",
+                                     "Mức 2 - chưa có 4G", "Mức 3 - chưa có cáp quang"]
+        assert wb.sheetnames[-3:] == ["Xã", "Phương án", "Mô hình"]
+    finally:
+        wb.close()
+    summary = pd.read_csv(tmp_path / "priorities_summary.csv", encoding="utf-8-sig")
+    assert summary.iloc[0, 0] == vi.summary()
+    # the English list's files keep their names; write(lang=) picks the words
+    sample_priorities.write(tmp_path / "en", formats=["csv"], levels=["commune"], lang="vi")
+    again = pd.read_csv(tmp_path / "en" / "priorities_summary.csv", encoding="utf-8-sig")
+    assert again.iloc[0, 0] == vi.summary()
+
+
+class _Stub:
+    """A plan's figures, by hand: what PlanResult.summary reads."""
+
+    totals = {"sites": 90.0, "upgrades": 0.0, "links": 6.0, "cable_km": 142.0,
+              "cost_sites": 110.0e9, "cost_links": 10.5e9, "villages": 1569.0,
+              "villages_4g_before": 1004.0, "villages_4g_after": 1548.0,
+              "units_fiber_before": 40.0, "units_fiber_after": 46.0, "people": 800_000.0,
+              "people_4g_before": 520_000.0, "people_4g_after": 790_000.0}
+    currency = "VND"
+    finest = "commune"
+    costs = SimpleNamespace(horizon_years=10.0)
+    selection = SimpleNamespace(method="greedy (lazy gain updates)", bound=0.632,
+                                certified_share=0.851)
+
+
+def test_plan_summary_snapshot_vietnamese():
+    from geocov.plan import _summary
+
+    assert _summary(_Stub(), "vi") == (
+        "90 trạm BTS 4G mới và 142 km cáp quang (chi phí 120,5 tỷ đồng trong 10 năm) đưa 4G "
+        "đến 1.548/1.569 thôn (98,7%, từ 64,0%) và cáp quang đến thêm 6 xã. Thêm 270.000 "
+        "người trong các thôn có 4G (98,8% dân số các thôn, từ 65,0%). Trạm BTS được chọn "
+        "bằng thuật toán tham lam (cập nhật lợi ích trễ): đạt ít nhất 63,2% mức tốt nhất có "
+        "thể theo bảo đảm của phương pháp, và ít nhất 85,1% với trường hợp này (cận phụ "
+        "thuộc số liệu).")
+    assert _summary(_Stub(), "en") == (
+        "90 new 4G sites and 142 km of fiber (cost 120.5 billion VND over 10 years) bring 4G "
+        "to 1,548/1,569 villages (98.7%, from 64.0%) and fiber to 6 more communes. 270,000 "
+        "more people in the villages have 4G (98.8% of them, from 65.0%). Sites chosen by "
+        "greedy (lazy gain updates): at least 63.2% of the best possible by the method's "
+        "guarantee, and at least 85.1% for this case (data-dependent bound).")
+    one = _Stub()
+    one.totals = {**_Stub.totals, "sites": 1.0, "links": 0.0, "cost_links": 0.0}
+    one.selection = None
+    assert _summary(one, "vi").startswith("1 trạm BTS 4G mới (chi phí 110,0 tỷ đồng trong 10 "
+                                          "năm) đưa 4G đến 1.548/1.569 thôn")
+    nothing = _Stub()
+    nothing.totals = {**_Stub.totals, "sites": 0.0, "links": 0.0}
+    assert _summary(nothing, "vi") == ("Kế hoạch không có trạm BTS mới và không có cáp quang: "
+                                       "4G vẫn ở 1.004/1.569 thôn (64,0%).")
+
+
+def _numbers(text: str, lang: str) -> list[float]:
+    sym = locale.number_symbols(lang)
+    found = re.findall(rf"\d[\d{re.escape(sym['group'])}]*(?:{re.escape(sym['decimal'])}\d+)?",
+                       text)
+    return [float(x.replace(sym["group"], "").replace(sym["decimal"], ".")) for x in found]
+
+
+def test_plan_summary_on_the_sample_in_both_languages(sample_plan, tmp_path):
+    en, vi = sample_plan.summary(), sample_plan.summary(lang="vi")
+    assert _numbers(vi, "vi") == _numbers(en, "en")  # the same figures, each as its reader writes
+    assert re.search(r"đưa 4G đến [\d.]+/1\.500 thôn \(\d+,\d%, từ 49,0%\)", vi)
+    assert "cáp quang đến thêm 6 xã." in vi and _english_left(vi) == []
+    sample_plan.write(tmp_path, formats=["csv"], levels=["commune"], lang="vi")
+    summary = pd.read_csv(tmp_path / "plan_summary.csv", encoding="utf-8-sig")
+    assert summary.iloc[0, 0] == vi
+
+
+def _layers(m) -> dict[str, tuple[str, object]]:
+    """The map's geocov layers: name -> (factory, payload as JSON)."""
+    import json
+
+    return {child.layer_name: (child.factory, json.loads(child.payload))
+            for child in m._children.values() if hasattr(child, "factory")}
+
+
+def _strings(obj) -> list[str]:
+    if isinstance(obj, str):
+        return [obj]
+    if isinstance(obj, dict):
+        return [s for v in obj.values() for s in _strings(v)]
+    if isinstance(obj, list):
+        return [s for v in obj for s in _strings(v)]
+    return []
+
+
+def test_plan_and_priority_map_in_vietnamese(sample_result, sample_priorities, sample_plan):
+    """An English priority list drawn with lang="vi": every word of the plan's and the
+    list's layers is Vietnamese (the English map keeps its words)."""
+    from geocov.maps import coverage_map
+
+    m = coverage_map(sample_result, level="commune", priorities=sample_priorities,
+                     plan=sample_plan, lang="vi", villages=True)
+    layers = _layers(m)
+    names = list(layers)
+    assert "Trạm 4G dự kiến (30)" in names
+    assert any(n.startswith("Tuyến cáp quang dự kiến (6, ") for n in names)
+    assert "Mức ưu tiên (951 thôn trong danh sách)" in names
+    assert any(n.startswith("Xã có thôn mức 1 (trắng sóng) (") for n in names)
+    html = m.get_root().render()
+    for words in ("Trạm 4G dự kiến", "Tuyến cáp quang dự kiến", "Mức ưu tiên",
+                  "Thôn có 4G sau kế hoạch", "Dân số có 4G trước kế hoạch"):
+        assert words in html
+    # every text of the layers but the info panel (its model note is the coverage model's)
+    texts = [s for name, (factory, payload) in layers.items() if factory != "infoPanel"
+             for s in [name, *_strings(payload)]]
+    left = sorted({(w, t[:80]) for t in texts for w in _english_left(t)})
+    assert left == []
+    units = next(p for f, p in layers.values() if f == "unitsLayer")
+    assert any(t.startswith("#1 ") and "trắng sóng" in t for t in units["props"]["r"])
+    sites = next(p for f, p in layers.values() if f == "stationsLayer" and p.get("plainLine"))
+    assert sites["data"]["id"][0].startswith("PLAN-0001 (bước 1): ")
+    assert "người; chi phí" in sites["data"]["op"][0]
+    # the English map: its words, and the test above can fail
+    en = _layers(coverage_map(sample_result, level="commune", priorities=sample_priorities,
+                              plan=sample_plan))
+    assert "Planned 4G sites (30)" in en and "Priority tiers (951 villages listed)" in en
+    en_texts = [s for name, (f, p) in en.items() if f != "infoPanel"
+                for s in [name, *_strings(p)]]
+    assert {w for t in en_texts for w in _english_left(t)} >= {"Planned", "tier", "people"}
+
+
+def test_cli_priorities_and_plan_lang_vi(tmp_path):
+    analysis = str(geocov.sample_paths()["analysis"])
+    res = CliRunner().invoke(main, ["priorities", analysis, "--lang", "vi", "--top", "2",
+                                    "--level", "commune", "-o", str(tmp_path / "p.csv")])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0].startswith("1.500 thôn; trong danh sách: mức 1: trắng sóng — ")
+    assert lines[1] == "2 thôn đầu trong 951 thôn của danh sách:"
+    assert lines[2].startswith("    1. mức 1 ") and "trắng sóng" in lines[2]
+    assert "người được phủ mới" in lines[2] and _english_left(lines[2].split(" (")[0]) == []
+    assert lines[-1].startswith("đã ghi ")
+    res = CliRunner().invoke(main, ["plan", analysis, "--lang", "vi", "--sites", "2",
+                                    "--top", "2", "-o", str(tmp_path / "plan.csv")])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert "đưa 4G đến" in lines[0] and "thôn (" in lines[0] and _english_left(lines[0]) == []
+    assert lines[1] == "2 bước đầu trong 2 bước:"
+    assert re.match(r" +1\. (trạm BTS 4G mới|nâng cấp trạm BTS 2G/3G lên 4G) ", lines[2])
+    assert "số thôn" in lines[2] and lines[-1].startswith("đã ghi ")

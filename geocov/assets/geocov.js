@@ -589,7 +589,9 @@
           mk.bindTooltip(function () {
             var box = G.el("div", "geocov-tip");
             box.appendChild(G.el("div", "geocov-tip-name", t("station", { id: d.id[k] })));
-            box.appendChild(G.el("div", "geocov-tip-line", t("station_line", { technology: cfg.technology, operator: d.op[k] })));
+            /* a planned site's line is its own words (cfg.plainLine), a station's its technology and operator */
+            box.appendChild(G.el("div", "geocov-tip-line", cfg.plainLine ? d.op[k]
+              : t("station_line", { technology: cfg.technology, operator: d.op[k] })));
             box.appendChild(G.el("div", "geocov-tip-line", t("range", { r: fmt(d.r[k]) })));
             return box;
           }, { className: "geocov-tooltip" });

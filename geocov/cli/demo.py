@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import echo_written, handles_errors, quiet_option, show_progress
+from .options import echo_written, handles_errors, lang_option, quiet_option, show_progress
 
 
 @click.command("demo")
@@ -26,11 +26,13 @@ from .options import echo_written, handles_errors, quiet_option, show_progress
 )
 @click.option("--no-maps", is_flag=True, help="Skip the maps.")
 @quiet_option
+@lang_option
 @handles_errors
-def command(out: str, maps_dir: str, no_maps: bool, quiet: bool) -> None:
+def command(out: str, maps_dir: str, no_maps: bool, quiet: bool, lang: str | None) -> None:
     """Run read → coverage → tables (→ maps) on the built-in sample province: no arguments."""
     from ..analysis import run_demo
 
     echo_written(
-        run_demo(out, maps_folder=None if no_maps else maps_dir, progress=show_progress(quiet))
+        run_demo(out, maps_folder=None if no_maps else maps_dir, progress=show_progress(quiet),
+                 lang=lang)
     )

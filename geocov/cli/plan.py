@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import echo_rejects, handles_errors, lenient_option, rejects_report
+from .options import echo_rejects, handles_errors, lang_option, lenient_option, rejects_report, say
 
 
 @click.command("plan")
@@ -22,6 +22,12 @@ from .options import echo_rejects, handles_errors, lenient_option, rejects_repor
               help="Fiber to this many communes without fiber, the cheapest to reach.")
 @click.option("--fiber-target", "fiber_targets", multiple=True,
               help="Fiber to this commune or village (its code; repeatable).")
+@click.option("--fiber-order", "fiber_order", type=click.Choice(["cheapest", "remotest"]),
+              help="Which communes --fiber-to N connects: the cheapest to reach (default) or "
+              "the remotest from the existing network (overrides [plan] fiber_order).")
+@click.option("--roads", type=click.Path(exists=True, dir_okay=False),
+              help="A road layer (lines: GeoPackage, GeoJSON, shapefile): the fiber follows "
+              "the roads (overrides [plan] roads).")
 @click.option("--objective", type=click.Choice(["people", "villages"]),
               help="Maximise newly served people (default) or villages.")
 @click.option("--method", type=click.Choice(["greedy", "exact"]),
@@ -35,6 +41,7 @@ from .options import echo_rejects, handles_errors, lenient_option, rejects_repor
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
               help="How many steps of the plan to print.")
 @lenient_option
+@lang_option
 @handles_errors
 def command(
     analysis: str,
@@ -43,6 +50,8 @@ def command(
     currency: str | None,
     fiber_to: int | None,
     fiber_targets: tuple[str, ...],
+    fiber_order: str | None,
+    roads: str | None,
     objective: str | None,
     method: str | None,
     candidates: str | None,
@@ -51,6 +60,7 @@ def command(
     top: int,
     lenient: bool,
     rejects_path: str | None,
+    lang: str | None,
 ) -> None:
     """Rollout plan: which new 4G sites and which fiber, and what coverage becomes.
 
@@ -75,28 +85,39 @@ def command(
             currency=currency.upper() if currency else None,
             fiber_to=fiber_to,
             fiber_targets=list(fiber_targets) or None,
+            fiber_order=fiber_order,
+            roads=roads,
             objective=objective,
             method=method,
             candidates=candidates,
             rejects=rejects_report(lenient),
             rejects_path=rejects_path,
+            lang=lang,
         )
     except UnknownLevelError as exc:
         raise click.BadParameter(str(exc), param_hint="--level") from None
     p = written.plan
-    click.echo(p.summary())
+    lang = written.lang
+    click.echo(p.summary(lang))
     steps = p.steps
     if top and len(steps):
+        from ..locale import number, percent
+        from ..maps import _plan_action
+        from ..vocabulary import label
+
         cost = f"cost_{p.currency.lower()}"
         cum = f"cumulative_cost_{p.currency.lower()}"
         finest = f"{p.finest}_name"
-        click.echo(f"First {min(top, len(steps))} of {len(steps):,} steps:")
+        click.echo(label("plan.cli_first", lang, n=number(min(top, len(steps)), lang),
+                         total=number(len(steps), lang)))
         for r in steps.head(top).itertuples(index=False):  # at most --top lines
             row = r._asdict()
-            click.echo(f"{row['step']:>5}. {row['action']} {row['item']} ({row[finest]}): "
-                       f"{row[cost]:,.0f} {p.currency} (total {row[cum]:,.0f}); "
-                       f"+{row['people_newly_served']:,.0f} people, "
-                       f"4G {row['villages_4g_pct_after']:.1f}% of villages")
+            click.echo(label("plan.cli_step", lang, step=f"{row['step']:>5}",
+                             action=_plan_action(row["action"], lang), item=row["item"],
+                             unit=row[finest], cost=number(row[cost], lang),
+                             currency=p.currency, cumulative=number(row[cum], lang),
+                             people=number(row["people_newly_served"], lang),
+                             pct=percent(row["villages_4g_pct_after"], lang)))
     for path in written.tables:
-        click.echo(f"wrote {path}")
+        click.echo(say(written, "wrote", path=path))
     echo_rejects(written)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import echo_rejects, handles_errors, lenient_option, rejects_report
+from .options import echo_rejects, handles_errors, lang_option, lenient_option, rejects_report, say
 
 
 @click.command("priorities")
@@ -54,6 +54,7 @@ from .options import echo_rejects, handles_errors, lenient_option, rejects_repor
     help="How many villages of the list to print.",
 )
 @lenient_option
+@lang_option
 @handles_errors
 def command(
     analysis: str,
@@ -67,6 +68,7 @@ def command(
     top: int,
     lenient: bool,
     rejects_path: str | None,
+    lang: str | None,
 ) -> None:
     """Priority list: every unserved village, its tier, options, costs and reasons.
 
@@ -90,25 +92,35 @@ def command(
             restrict_to_data=False if all_units else None,
             rejects=rejects_report(lenient),
             rejects_path=rejects_path,
+            lang=lang,
         )
     except UnknownLevelError as exc:
         raise click.BadParameter(str(exc), param_hint="--level") from None
     p = written.priorities
+    lang = p.lang
     click.echo(p.summary())
     listed = p.listed(list(tiers) or None)
     if top and len(listed):
+        from ..locale import number
+        from ..priorities import OPTIONS, _category_words
+        from ..vocabulary import label
+
         money = f"option_cost_{p.currency.lower()}"
-        click.echo(f"Top {min(top, len(listed))} of {len(listed):,} villages listed:")
+        click.echo(label("priority.cli_top", lang, n=number(min(top, len(listed)), lang),
+                         total=number(len(listed), lang)))
         for r in listed.head(top).itertuples(index=False):  # at most --top lines
             row = r._asdict()
-            unit = row.get(f"{p.finest}_name", "")
-            cost = row.get(money)
-            people = row.get("people_newly_served")
-            option = (f"{row['option']} ({row['option_detail']}): {cost:,.0f} {p.currency} "
-                      f"for {people:,.0f} people newly served"
-                      if isinstance(row.get("option"), str) else "no option priced")
-            click.echo(f"{row['rank']:>5}. tier {row['tier']} {row['village_name']} ({unit}): "
-                       f"{row['reason']} [{row['reason_codes']}] -> {option}")
+            option = (label("priority.cli_option", lang,
+                            option=_category_words(row["option"], OPTIONS, "option", lang),
+                            detail=row["option_detail"], currency=p.currency,
+                            cost=number(row.get(money), lang),
+                            people=number(row.get("people_newly_served"), lang))
+                      if isinstance(row.get("option"), str)
+                      else label("priority.cli_no_option", lang))
+            click.echo(label("priority.cli_line", lang, rank=f"{row['rank']:>5}",
+                             tier=row["tier"], village=row["village_name"],
+                             unit=row.get(f"{p.finest}_name", ""), reason=row["reason"],
+                             codes=row["reason_codes"], option=option))
     for path in written.tables:
-        click.echo(f"wrote {path}")
+        click.echo(say(written, "wrote", path=path))
     echo_rejects(written)
