@@ -272,6 +272,9 @@ _SECTIONS: dict[str, dict[str, str]] = {
         "candidates_layer": "layer",
         "include_villages": "bool",
         "include_upgrades": "bool",
+        "roads": "str",
+        "roads_layer": "layer",
+        "fiber_order": "str",
     },
 }
 _TOP = {"title", "data_date", "lang", *_SECTIONS}
@@ -513,6 +516,8 @@ def read_analysis(path: str | Path) -> Analysis:
     if "candidates" in plan_section:
         plan_section["candidates"] = _resolve(str(plan_section["candidates"]), base,
                                               f"{path} [plan]")
+    if "roads" in plan_section:
+        plan_section["roads"] = _resolve(str(plan_section["roads"]), base, f"{path} [plan]")
     return Analysis(
         units=sections["units"],
         villages=sections.get("villages"),
@@ -1524,6 +1529,19 @@ def _read_candidates(path: str, layer: Any, where: str) -> gpd.GeoDataFrame:
     return frame
 
 
+def _read_roads(path: str, layer: Any, where: str) -> gpd.GeoDataFrame:
+    """The road layer of ``[plan] roads`` (GeoPackage, GeoJSON, shapefile...), named by
+    its file in the plan's messages; its geometry and CRS are checked by the plan."""
+    from .io import read_table
+
+    frame = read_table(path, layer=layer)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise SchemaError(f"{where}: roads {path} has no geometry; give a GeoPackage, "
+                          f"GeoJSON or shapefile layer of road lines")
+    frame.attrs["source"] = Path(path).name
+    return frame
+
+
 def run_plan(
     analysis: Analysis | str | Path,
     result: Any = None,
@@ -1539,8 +1557,9 @@ def run_plan(
     ``priorities`` is given. The coverage after the plan is recomputed from the analysis's
     own inputs with the planned sites added to the stations (same model, grid and
     population as ``result``). ``overrides`` replace keys of ``[plan]`` (``sites``,
-    ``budget``, ``currency``, ``fiber_to``, ``fiber_targets``, ``objective``, ``method``,
-    ...; None values are ignored).
+    ``budget``, ``currency``, ``fiber_to``, ``fiber_targets``, ``fiber_order``,
+    ``objective``, ``method``, ``roads``, ...; None values are ignored). ``roads``: a road
+    layer the fiber links follow (``roads_layer``: its layer in a GeoPackage).
 
     Returns
     -------
@@ -1589,6 +1608,8 @@ def run_plan(
                                     currency=settings.get("currency"))
     candidates = (_read_candidates(settings["candidates"], settings.get("candidates_layer"),
                                    where) if settings.get("candidates") else None)
+    roads = (_read_roads(settings["roads"], settings.get("roads_layer"), where)
+             if settings.get("roads") else None)
     statuses = dict(analysis.model).get("statuses")
     # the planned sites pass the [model] statuses filter under their own status
     model = ({**analysis.model, "statuses": [*statuses, PLAN_OPERATOR]} if statuses
@@ -1624,6 +1645,8 @@ def run_plan(
             currency=settings.get("currency"),
             radius_m=dict(analysis.model).get("radius_m"),
             recompute=recompute,
+            roads=roads,
+            fiber_order=settings.get("fiber_order", "cheapest"),
         )
     except SchemaError as exc:
         if analysis.source is None:

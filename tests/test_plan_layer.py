@@ -516,3 +516,48 @@ def test_sample_plan_on_the_dem_counts_what_the_terrain_recomputation_counts(tmp
     q = plan(p.before, sites=90)  # the default recomputation, with the result's DEM
     assert q.totals["villages_4g_after"] == q.steps["villages_4g_after"].iloc[-1]
     assert q.after.metadata["grid"] == p.before.metadata["grid"]
+
+
+def sample_road_grid(path, step_deg=0.05):
+    """A grid of straight roads every ``step_deg`` over the sample province (EPSG:4326)."""
+    units = gpd.read_file(geocov.sample_paths()["units"], layer="communes")
+    x0, y0, x1, y1 = units.to_crs(4326).total_bounds
+    xs, ys = np.arange(x0, x1 + step_deg, step_deg), np.arange(y0, y1 + step_deg, step_deg)
+    lines = ([shapely.LineString([(x, y0), (x, y1)]) for x in xs]
+             + [shapely.LineString([(x0, y), (x1, y)]) for y in ys])
+    gpd.GeoDataFrame({"road": range(len(lines))}, geometry=lines, crs=4326).to_file(path)
+    return path
+
+
+def test_analysis_and_cli_roads_and_fiber_order(tmp_path):
+    roads = sample_road_grid(tmp_path / "roads.gpkg")
+    src = geocov.sample_paths()["analysis"].read_text(encoding="utf-8")
+    a = tmp_path / "a.toml"
+    a.write_text(src + '\n[plan]\nfiber_to = 2\nroads = "roads.gpkg"\nfiber_order = "remotest"\n',
+                 encoding="utf-8")
+    analysis = geocov.read_analysis(a)
+    assert analysis.plan["roads"] == str(roads)
+    p = geocov.run_plan(analysis)
+    assert len(p.links) == 2 and set(p.links["route"]) <= {"road", "straight"}
+    assert "road" in set(p.links["route"])
+    assert (p.links["cable_km"] >= p.links["distance_km"] - 1e-6).all()  # never shorter
+    assert p.model.set_index("key").loc["fiber_to N", "value"].startswith("the N units without")
+    runner = CliRunner()
+    res = runner.invoke(main, ["plan", str(geocov.sample_paths()["analysis"]), "--fiber-to",
+                               "2", "--roads", str(roads), "--fiber-order", "remotest", "-o",
+                               str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    links = pd.read_csv(tmp_path / "out" / "plan_links.csv", encoding="utf-8-sig")
+    assert sorted(links["route"]) == sorted(p.links["route"])
+    assert links["cable_km"].tolist() == pytest.approx(p.links["cable_km"].tolist())
+    # a layer of points is no road layer: the file, the features and the fix
+    pts = tmp_path / "points.gpkg"
+    gpd.GeoDataFrame({"a": [1]}, geometry=[xy(1, 1)], crs=CRS).to_file(pts)
+    bad = runner.invoke(main, ["plan", str(geocov.sample_paths()["analysis"]), "--fiber-to",
+                               "1", "--roads", str(pts)])
+    assert bad.exit_code == 1
+    assert "roads points.gpkg: 1 feature(s) are not lines: 1 (Point)" in bad.output
+    wrong = tmp_path / "w.toml"
+    wrong.write_text(src + '\n[plan]\nfiber_to = 1\nfiber_order = "far"\n', encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"\[plan\]: fiber_order='far' is not valid"):
+        geocov.run_plan(wrong)
