@@ -17,6 +17,9 @@
     encoding = "cp1258"           # text encoding of a DBF without .cpg (cp1258, tcvn3, vni;
                                   # default: detected)
     decimal = ","                 # decimal mark of text numbers (default: from the layer)
+    vintage = "2025-07-01"        # which units these are: "2025", "before 2025 reform", any
+                                  # text (default: detected from the units, else unknown);
+                                  # the reports' titles and model notes state it
 
     [villages]                    # optional
     path = "villages.csv"
@@ -141,7 +144,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .errors import DataQualityWarning, DataSourceError, SchemaError, hint
+from .errors import (
+    DataQualityWarning,
+    DataSourceError,
+    Listing,
+    SchemaError,
+    Words,
+    hint,
+    hint_words,
+    more_words,
+)
 from .io import WRITE_FORMATS, RejectsReport, StagedFiles
 from .locale import DEFAULT_LANG, LANGUAGES, check_lang
 from .progress import ProgressArg, progress_for
@@ -196,6 +208,7 @@ _SECTIONS: dict[str, dict[str, str]] = {
         "population": "column",
         "encoding": "str",
         "decimal": "decimal",
+        "vintage": "str",
     },
     "villages": {
         "path": "str",
@@ -724,26 +737,28 @@ def _finest_plural(units: gpd.GeoDataFrame) -> str:
     return units_column(unit_levels(units)[-1])
 
 
-def _overlap_message(units: gpd.GeoDataFrame, table: pd.DataFrame) -> str:
-    listed = ", ".join(
-        (
-            f"the total by {r.overlap_km2:,.2f} km² ({r.overlap_pct:.2f}%)"
-            if r.level == "total"
-            else f"{r.level} {r.name} ({r.code}) by {r.overlap_km2:,.2f} km² "
-            f"({r.overlap_pct:.2f}% of {r.area_km2:,.1f} km²)"
-        )
+def _level_words(level: str) -> Words | str:
+    """A level in the reader's words (a level the catalogue does not know: its name)."""
+    from .locale import catalogue
+
+    return Words(f"level.{level}") if f"level.{level}" in catalogue()["en"] else level
+
+
+def _overlap_warning(units: gpd.GeoDataFrame, table: pd.DataFrame) -> DataQualityWarning:
+    listed = [
+        Words("warning.overlap_total", {"km2": r.overlap_km2, "pct": r.overlap_pct})
+        if r.level == "total"
+        else Words("warning.overlap_unit", {
+            "level": _level_words(r.level), "name": r.name, "code": r.code,
+            "km2": r.overlap_km2, "pct": r.overlap_pct, "area_km2": r.area_km2})
         for r in table.head(10).itertuples()
-    )
-    more = f" and {len(table) - 10} more" if len(table) > 10 else ""
-    return (
-        f"overlapping {_finest_plural(units)} make {len(table)} area figure(s) too large "
-        f"(the union of the overlapping units is smaller than their sum): {listed}{more}. "
-        "Fix the boundary file; "
-        + hint(
-            "geocov.validate_units(units) lists the overlaps.",
-            "`geocov validate` lists the overlaps.",
-        )
-    )
+    ]
+    finest = unit_levels(units)[-1]
+    plural = (Words(f"levels.{finest}") if isinstance(_level_words(finest), Words)
+              else _finest_plural(units))
+    return DataQualityWarning.of(
+        "overlap", units=plural, n=len(table), listed=Listing(listed),
+        more=more_words(len(table) - 10), fix=hint_words("overlap"))
 
 
 def run_analysis(
@@ -782,7 +797,7 @@ def _compute(analysis: Analysis, inputs: Mapping[str, Any], rejects: RejectsRepo
     overlaps = unit_overlaps(inputs["units"])
     if len(overlaps):
         warnings.warn(  # stacklevel: the caller of run_analysis
-            _overlap_message(inputs["units"], overlaps), DataQualityWarning, stacklevel=3
+            _overlap_warning(inputs["units"], overlaps), stacklevel=3
         )
     model = dict(analysis.model)
     terrain: dict[str, Any] = {}
@@ -1126,23 +1141,26 @@ def run_and_write(
         analysis = read_analysis(analysis)
     if lang is not None:  # --lang over the file's lang: the progress words too
         analysis = replace(analysis, lang=check_lang(lang))
-    with progress_for(progress, steps=0, desc="geocov") as p:
-        result = run_analysis(analysis, rejects=rejects, progress=p)
-        written = write_outputs(
-            result,
-            analysis,
-            folder=folder,
-            target=target,
-            level=level,
-            formats=formats,
-            rejects=rejects,
-            rejects_path=rejects_path,
-            progress=p,
-            lang=lang,
+    # one stage for the run: the terrain files join the tables, the manifest lists them all,
+    # and nothing is put in place unless everything was written
+    with StagedFiles(collect=True):
+        with progress_for(progress, steps=0, desc="geocov") as p:
+            result = run_analysis(analysis, rejects=rejects, progress=p)
+            written = write_outputs(
+                result,
+                analysis,
+                folder=folder,
+                target=target,
+                level=level,
+                formats=formats,
+                rejects=rejects,
+                rejects_path=rejects_path,
+                progress=p,
+                lang=lang,
+            )
+        return _with_terrain(
+            analysis, written, folder=folder, target=target, formats=formats, rejects=rejects
         )
-    return _with_terrain(
-        analysis, written, folder=folder, target=target, formats=formats, rejects=rejects
-    )
 
 
 def write_map(
@@ -1231,7 +1249,7 @@ def write_map(
         with steps.step(label("progress.map", lang)):
             # the priority list (the map's tiers, "priority" metric and side panel) needs
             # villages
-            prio = (run_priorities(analysis, result, rejects=rejects)
+            prio = (run_priorities(analysis, result, rejects=rejects, lang=lang)
                     if priorities and getattr(result, "villages", None) is not None else None)
             m = coverage_map(result, level=level or levels[-1], metric=metric, tiles=tiles,
                              title=title, priorities=prio, lang=lang)
@@ -1340,6 +1358,7 @@ def run_priorities(
     result: Any = None,
     *,
     rejects: RejectsReport | None = None,
+    lang: str | None = None,
     **overrides: Any,
 ) -> Any:
     """The priority list of ``analysis`` with the settings of its ``[priorities]`` section.
@@ -1352,7 +1371,9 @@ def run_priorities(
     ``[priorities] dem``, else ``[model] dem`` (one key serves coverage and the list).
 
     ``overrides`` replace keys of ``[priorities]`` (``dem``, ``costs``, ``currency``,
-    ``restrict_to_data``, ...; None values are ignored).
+    ``restrict_to_data``, ...; None values are ignored). ``lang``: the language of the
+    list's words (reasons, tiers, summary; default the analysis file's ``lang``, else
+    English).
 
     Returns
     -------
@@ -1439,6 +1460,7 @@ def run_priorities(
         population=raster,
         dem_resolution_m=settings.get("dem_resolution_m",
                                       analysis.model.get("dem_resolution_m")),
+        lang=output_lang(analysis, lang),  # its reasons and tier words
     )
 
 
@@ -1452,6 +1474,7 @@ def write_priorities(
     formats: Sequence[str] | None = None,
     rejects: RejectsReport | None = None,
     rejects_path: str | Path | None = None,
+    lang: str | None = None,
     **overrides: Any,
 ) -> Written:
     """Compute ``analysis``'s priority list and write it: ``geocov priorities``.
@@ -1473,6 +1496,9 @@ def write_priorities(
         With ``folder``: formats (default ``[output] formats``, else all).
     rejects, rejects_path
         Lenient mode.
+    lang
+        Language of the list's words and sheet names ("en", "vi"; default: the analysis
+        file's ``lang``, else English).
     overrides
         Keys of ``[priorities]`` (see :func:`run_priorities`).
 
@@ -1496,21 +1522,22 @@ def write_priorities(
     result = run_analysis(analysis, rejects=rejects)
     if level is not None:
         check_level(level, result_levels(result))
-    p = run_priorities(analysis, result, rejects=rejects, **overrides)
+    p = run_priorities(analysis, result, rejects=rejects, lang=lang, **overrides)
     output = analysis.output
     levels = [level] if level else None
-    if target is not None:
-        target = Path(target)
-        here = target.parent
-        tables = p.write(here, formats=[table_format(target)], stem=target.stem, levels=levels,
-                         tiers=tiers)
-    else:
-        here = Path(folder or output.get("folder") or DEFAULT_FOLDER)
-        tables = p.write(here, formats=formats or output.get("formats") or WRITE_FORMATS,
-                         levels=levels, tiers=tiers)
-    written_rejects = _write_rejects(rejects, rejects_path, beside=here)
+    with StagedFiles(collect=True):  # the list and the rejects report, or neither
+        if target is not None:
+            target = Path(target)
+            here = target.parent
+            tables = p.write(here, formats=[table_format(target)], stem=target.stem,
+                             levels=levels, tiers=tiers)
+        else:
+            here = Path(folder or output.get("folder") or DEFAULT_FOLDER)
+            tables = p.write(here, formats=formats or output.get("formats") or WRITE_FORMATS,
+                             levels=levels, tiers=tiers)
+        written_rejects = _write_rejects(rejects, rejects_path, beside=here)
     return Written(result=result, tables=tuple(tables), rejects=rejects,
-                   rejects_path=written_rejects, priorities=p)
+                   rejects_path=written_rejects, priorities=p, lang=p.lang)
 
 
 # --------------------------------------------------------------------------- plan
@@ -1663,6 +1690,7 @@ def write_plan(
     formats: Sequence[str] | None = None,
     rejects: RejectsReport | None = None,
     rejects_path: str | Path | None = None,
+    lang: str | None = None,
     **overrides: Any,
 ) -> Written:
     """Compute ``analysis``'s rollout plan and write it: ``geocov plan``.
@@ -1671,7 +1699,8 @@ def write_plan(
     ``plan.gpkg`` (layers ``sites``, ``links``, one per level) and CSV files to ``folder``
     (default ``[output] folder``, else ``geocov-out``), or one file ``target``
     (``plan.xlsx``, ``plan.gpkg`` or ``plan.csv``). ``overrides``: keys of ``[plan]``
-    (see :func:`run_plan`).
+    (see :func:`run_plan`). ``lang``: the language of the plan's summary (default: the
+    analysis file's ``lang``, else English).
 
     Examples
     --------
@@ -1690,17 +1719,19 @@ def write_plan(
         check_level(level, result_levels(result))
     pl = run_plan(analysis, result, rejects=rejects, **overrides)
     levels = [level] if level else None
-    if target is not None:
-        target = Path(target)
-        here = target.parent
-        tables = pl.write(here, formats=[table_format(target)], stem=target.stem, levels=levels)
-    else:
-        here = Path(folder or analysis.output.get("folder") or DEFAULT_FOLDER)
-        tables = pl.write(here, formats=formats or analysis.output.get("formats")
-                          or WRITE_FORMATS, levels=levels)
-    written_rejects = _write_rejects(rejects, rejects_path, beside=here)
+    with StagedFiles(collect=True):  # the plan and the rejects report, or neither
+        if target is not None:
+            target = Path(target)
+            here = target.parent
+            tables = pl.write(here, formats=[table_format(target)], stem=target.stem,
+                              levels=levels, lang=output_lang(analysis, lang))
+        else:
+            here = Path(folder or analysis.output.get("folder") or DEFAULT_FOLDER)
+            tables = pl.write(here, formats=formats or analysis.output.get("formats")
+                              or WRITE_FORMATS, levels=levels, lang=output_lang(analysis, lang))
+        written_rejects = _write_rejects(rejects, rejects_path, beside=here)
     return Written(result=result, tables=tuple(tables), rejects=rejects,
-                   rejects_path=written_rejects, plan=pl)
+                   rejects_path=written_rejects, plan=pl, lang=output_lang(analysis, lang))
 
 
 def run_demo(
@@ -1708,6 +1739,7 @@ def run_demo(
     maps_folder: str | Path | None = "maps",
     *,
     progress: ProgressArg = None,
+    lang: str | None = None,
 ) -> Written:
     """The whole pipeline on the built-in sample province: ``geocov demo``.
 
@@ -1720,7 +1752,9 @@ def run_demo(
     :data:`DEMO_PLAN`, 90 sites and fiber to 6 communes, unless the sample's analysis has a
     ``[plan]``) and one map per level to ``maps_folder`` (``coverage_<level>.html``, with
     the priority tiers, the planned sites and links and the coverage after the plan; None:
-    no maps). ``progress``: see :mod:`geocov.progress`.
+    no maps). ``progress``: see :mod:`geocov.progress`. ``lang``: the language of every
+    output (tables, summaries, priority reasons, plan, maps; default the sample's analysis
+    file's, else English).
 
     Examples
     --------
@@ -1730,11 +1764,25 @@ def run_demo(
     >>> w.result.summary().startswith("Signal in 150/150 communes"), w.maps
     (True, ())
     """
-    from .maps import write_demo_maps
     from .sample import sample_paths
 
     paths = sample_paths()
     analysis = read_analysis(paths["analysis"])
+    if lang is not None:  # --lang over the file's lang
+        analysis = replace(analysis, lang=check_lang(lang))
+    with StagedFiles(collect=True):  # every file of the demo, or none; the manifest lists all
+        return _demo(analysis, paths, Path(folder), maps_folder, progress)
+
+
+def _demo(
+    analysis: Analysis,
+    paths: Mapping[str, Path],
+    folder: Path,
+    maps_folder: str | Path | None,
+    progress: ProgressArg,
+) -> Written:
+    from .maps import write_demo_maps
+
     written = run_and_write(analysis, folder=Path(folder), progress=progress)
     if written.terrain is None:  # the disc model beside the terrain model, on the sample's terrain
         with_dem = replace(analysis, model={**analysis.model, "dem": str(paths["terrain"])})
@@ -1744,16 +1792,18 @@ def run_demo(
     # the sample's priority list beside its tables, with the sample's terrain
     dem = (analysis.priorities.get("dem") or analysis.model.get("dem")
            or str(paths["terrain"]))
-    p = run_priorities(analysis, written.result, dem=dem)
+    p = run_priorities(analysis, written.result, dem=dem)  # in the analysis's language
     # and a rollout plan for the sample, its coverage after recomputed from the same inputs
     pl = run_plan(analysis, written.result, priorities=p,
                   **({} if analysis.plan else DEMO_PLAN))
-    tables = (*written.tables, *p.write(Path(folder)), *pl.write(Path(folder)))
+    tables = (*written.tables, *p.write(Path(folder)),
+              *pl.write(Path(folder), lang=output_lang(analysis)))
     written = replace(written, tables=tables, priorities=p, plan=pl)
     if maps_folder is None:
         return written
     return replace(written, maps=tuple(write_demo_maps(written.result, Path(maps_folder),
-                                                       priorities=p, plan=pl)))
+                                                       priorities=p, plan=pl,
+                                                       lang=output_lang(analysis))))
 
 
 # --------------------------------------------------------------------------- validation

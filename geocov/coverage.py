@@ -63,7 +63,16 @@ import shapely
 from . import crs as _crs
 from . import locale as _locale
 from . import rollup
-from .errors import CRSError, DataQualityWarning, DataSourceError, SchemaError, hint
+from .errors import (
+    CRSError,
+    DataQualityWarning,
+    DataSourceError,
+    Listing,
+    SchemaError,
+    Words,
+    hint,
+    more_words,
+)
 from .io import RejectsReport
 from .vocabulary import (
     NO_SIGNAL,
@@ -315,6 +324,7 @@ def coverage(
     terrain_mode: Literal["los", "pathloss"] = "los",
     antenna_height_m: float = 30.0,
     dem_resolution_m: float | None = None,
+    units_vintage: str | None = None,
 ) -> CoverageResult:
     """Compute coverage of every unit at every level of the hierarchy.
 
@@ -377,6 +387,11 @@ def coverage(
         Antenna height above ground where a station has no ``antenna_height_m``.
     dem_resolution_m : float, optional
         Cell size of the DEM as read (default the file's own).
+    units_vintage : str, optional
+        Which set of units these are ("2025", "2025-07-01", "before 2025 reform", any
+        text; see :func:`geocov.boundaries.units_vintage`); default: the one
+        :func:`geocov.read_units` was given or detected, else unknown. The model note,
+        ``metadata["units_vintage"]`` (None: unknown), the reports' titles and maps state it.
 
     Returns
     -------
@@ -503,6 +518,10 @@ def coverage(
         title, data_date, units, villages, stations, fiber, population, st, grid, wcrs,
         pop_mode, pop_label, resolution_m,
     )
+    from .boundaries import units_vintage_metadata
+
+    metadata.update(units_vintage_metadata(units, units_vintage))  # "Units: communes after..."
+    metadata["model"] += " " + metadata["units_vintage_note"]
     shadowed = None
     if tm is not None:
         from .terrain.model import shadowed_villages
@@ -992,19 +1011,17 @@ def _warn_far_stations(st: _Stations, units_w: gpd.GeoSeries, st_unit: np.ndarra
     shown = []
     for k in far[:20]:
         i = out[k]
-        where = (f"{f['source_file'].iloc[i]} row {f['source_row'].iloc[i]}, "
+        where = (Words("warning.far_station_where", {"file": str(f["source_file"].iloc[i]),
+                                                     "row": str(f["source_row"].iloc[i])})
                  if "source_file" in f.columns and "source_row" in f.columns else "")
-        shown.append(f"{f['station_id'].iloc[i]!r} ({where}{dist_km[k]:,.1f} km)")
-    more = f" and {len(far) - 20:,} more" if len(far) > 20 else ""
+        shown.append(Words("warning.far_station", {
+            "id": repr(f["station_id"].iloc[i]), "where": where, "km": float(dist_km[k])}))
     import warnings
 
     warnings.warn(
-        f"{len(far):,} of {len(st.xy):,} station(s) lie more than {FAR_STATION_KM:g} km from "
-        f"every unit of the study area (they count as outside): {'; '.join(shown)}{more}. "
-        f"Expected when the station file covers a larger area (e.g. a national export); "
-        f"otherwise check their coordinates (latitude and longitude swapped, a lost minus "
-        f"sign or decimal mark).",
-        DataQualityWarning,
+        DataQualityWarning.of("far_stations", n=len(far), total=len(st.xy),
+                              km=FAR_STATION_KM, listed=Listing(shown, "; "),
+                              more=more_words(len(far) - 20)),
         stacklevel=3,
     )
 
@@ -1117,10 +1134,7 @@ def _start_grid(
             import warnings
 
             warnings.warn(
-                f"{raster.name}: the population raster does not cover the whole "
-                f"study area; population outside it counts as 0",
-                DataQualityWarning,
-                stacklevel=3,
+                DataQualityWarning.of("raster_partial", file=raster.name), stacklevel=3
             )
         w, h = grid.cell_size_m()
         desc = (

@@ -122,26 +122,22 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Tier condition -> words. A tier is the first condition of ``rules.tiers`` that holds.
+#: Tier condition -> words (English; every language's words are the catalogue's
+#: ``priority.condition.*``, :mod:`geocov.locale`). A tier is the first condition of
+#: ``rules.tiers`` that holds.
 TIER_CONDITIONS: dict[str, str] = {
-    "no_signal": "no signal",
-    "2g_only": "2G only",
-    "no_4g": "no 4G (2G/3G only)",
-    "one_operator": "4G from one operator only",
-    "no_fiber": "no fiber",
+    k: _label(f"priority.condition.{k}")
+    for k in ("no_signal", "2g_only", "no_4g", "one_operator", "no_fiber")
 }
-#: Tier condition -> short words (sheet names: "tier 1 - no signal").
-TIER_SHORT: dict[str, str] = {
-    "no_signal": "no signal", "2g_only": "2G only", "no_4g": "no 4G", "one_operator":
-    "one operator", "no_fiber": "no fiber",
-}
-#: Funding routes (after the public-utility telecom fund's split of the villages).
+#: Tier condition -> short words (sheet names: "tier 1 - no signal"; ``priority.short.*``).
+TIER_SHORT: dict[str, str] = {k: _label(f"priority.short.{k}") for k in TIER_CONDITIONS}
+#: Funding routes (after the public-utility telecom fund's split of the villages). The
+#: villages' ``funding_route`` holds these English words in every language (a category to
+#: filter on); summaries and maps say them in their language (``priority.route.*``).
 FUNDING_ROUTES: dict[str, str] = {
-    "public_fund": "public fund",
-    "operator_obligation": "operator obligation",
-    "power_first": "power first",
-    "unknown_power": "unknown (no grid power data)",
-    "unknown_difficult": "unknown (no difficult-area data)",
+    k: _label(f"priority.route.{k}")
+    for k in ("public_fund", "operator_obligation", "power_first", "unknown_power",
+              "unknown_difficult")
 }
 #: Reason code -> meaning.
 REASON_CODES: dict[str, str] = {
@@ -162,13 +158,10 @@ REASON_CODES: dict[str, str] = {
     "BORDER": "border commune",
     "NO_PEOPLE": "population unknown or zero",
 }
-#: Option key -> words.
+#: Option key -> words (English, like :data:`FUNDING_ROUTES`; ``priority.option.*``).
 OPTIONS: dict[str, str] = {
-    "upgrade": "upgrade an existing 2G/3G site to 4G",
-    "fiber": "new site, fiber backhaul",
-    "microwave": "new site, microwave backhaul",
-    "satellite": "new site, satellite backhaul",
-    "fiber_extension": "fiber extension (the village has 4G)",
+    k: _label(f"priority.option.{k}")
+    for k in ("upgrade", "fiber", "microwave", "satellite", "fiber_extension")
 }
 _SERVICE = {NO_SIGNAL: "no signal", "2G": "2G only", "3G": "3G", "4G": "4G", "5G": "4G"}
 _TECH_RANK = {t: k + 1 for k, t in enumerate(_STATION_TECHS)}  # 2G 1 .. 5G 4; none 0
@@ -274,9 +267,16 @@ class PriorityRules:
             raise SchemaError(f"PriorityRules.population_radii_km={radii!r}: radii must be > 0")
         object.__setattr__(self, "population_radii_km", radii)
 
-    def tier_labels(self) -> list[str]:
-        """``"<k>: <words>"`` for each tier."""
-        return [f"{k}: {TIER_CONDITIONS[t]}" for k, t in enumerate(self.tiers, 1)]
+    def tier_labels(self, lang: str = "en") -> list[str]:
+        """``"<k>: <words>"`` for each tier, in ``lang`` ("en" or "vi").
+
+        Examples
+        --------
+        >>> PriorityRules().tier_labels("vi")
+        ['1: trắng sóng', '2: chưa có 4G (chỉ có 2G/3G)', '3: chưa có cáp quang']
+        """
+        return [_label("priority.tier", lang, k=k, words=_label(f"priority.condition.{t}", lang))
+                for k, t in enumerate(self.tiers, 1)]
 
     def to_frame(self) -> pd.DataFrame:
         """The rules as ``key, value`` rows (for the model sheet)."""
@@ -438,6 +438,9 @@ class PriorityResult:
     levels : tuple of str
         Unit levels, coarse to fine.
     currency : str
+    lang : str
+        Language of ``tier_label``, ``reason`` and ``top_reason`` (and the default of
+        :meth:`summary` and :meth:`write`); :meth:`with_lang` changes it.
     """
 
     villages: gpd.GeoDataFrame
@@ -448,7 +451,10 @@ class PriorityResult:
     rules: PriorityRules
     costs: CostModel
     notes: tuple[str, ...] = ()
+    lang: str = "en"
     _units: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
+    # language -> the villages' tier_label and reason in it (aligned with villages)
+    _texts: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def finest(self) -> str:
@@ -474,9 +480,56 @@ class PriorityResult:
             sel &= v["tier"].isin([int(t) for t in tiers]).fillna(False).to_numpy(bool)
         return v[sel].reset_index(drop=True)
 
-    def summary(self) -> str:
-        """The list in a few sentences (counts, people, routes, options and their cost)."""
-        return _summary(self)
+    def with_lang(self, lang: str) -> PriorityResult:
+        """The same list with its words in ``lang`` ("en" or "vi"): the villages'
+        ``tier_label`` and ``reason``, the units' ``top_reason``; every number and code is
+        unchanged. Nothing is computed again.
+
+        Examples
+        --------
+        >>> import geocov
+        >>> p = geocov.priorities(geocov.run_analysis(geocov.sample_paths()["analysis"]))
+        >>> vi = p.with_lang("vi")
+        >>> vi.lang, vi.villages["reason_codes"].equals(p.villages["reason_codes"])
+        ('vi', True)
+        >>> vi.villages.loc[0, "reason"].split("; ")[0]
+        'trắng sóng'
+        """
+        lang = _locale.check_lang(lang)
+        if lang == self.lang:
+            return self
+        if lang not in self._texts:
+            raise SchemaError(f"this priority list holds no words in {lang!r}; compute it with "
+                              f"geocov.priorities(..., lang={lang!r})")
+        from dataclasses import replace
+
+        v = self.villages.copy()
+        words = self._texts[lang]
+        v["tier_label"] = words["tier_label"].to_numpy(object)
+        v["reason"] = words["reason"].to_numpy(object)
+        listed = v["tier"].notna().to_numpy()
+        units = {}
+        for level, table in self._units.items():  # a loop over levels
+            code = code_column(level)
+            top = v[listed].drop_duplicates(code, keep="first").set_index(code)["reason"]
+            table = table.copy()
+            table["top_reason"] = top.reindex(table[code]).to_numpy()
+            units[level] = table
+        return replace(self, villages=v, lang=lang, _units=units)
+
+    def summary(self, lang: str | None = None) -> str:
+        """The list in a few sentences (counts, people, routes, options and their cost), in
+        ``lang`` (default: the list's own, :attr:`lang`), numbers as the language writes
+        them.
+
+        Examples
+        --------
+        >>> import geocov
+        >>> p = geocov.priorities(geocov.run_analysis(geocov.sample_paths()["analysis"]))
+        >>> p.summary("vi").split("; ")[0]
+        '1.500 thôn'
+        """
+        return _summary(self, _locale.check_lang(lang or self.lang))
 
     def write(
         self,
@@ -486,11 +539,15 @@ class PriorityResult:
         stem: str = "priorities",
         levels: Sequence[str] | None = None,
         tiers: Sequence[int] | None = None,
+        lang: str | None = None,
     ) -> list[Path]:
         """Write the list: XLSX (summary, villages, one sheet per tier and per funding route,
         one per level, options, model), CSV (UTF-8 with BOM) and GeoPackage layers
-        (``villages`` and one per level). Returns the paths written."""
-        return _write(self, Path(folder), formats=formats, stem=stem, levels=levels, tiers=tiers)
+        (``villages`` and one per level). ``lang`` (default :attr:`lang`): the language of
+        the summary, the sheet names and the words of the tables (file names, layer names
+        and column names stay the same). Returns the paths written."""
+        p = self.with_lang(lang) if lang else self
+        return _write(p, Path(folder), formats=formats, stem=stem, levels=levels, tiers=tiers)
 
 
 def money_column(name: str, currency: str) -> str:
@@ -511,6 +568,7 @@ def priorities(
     radius_m: float | Mapping[str, float] | None = None,
     population: str | Path | None = None,
     dem_resolution_m: float | None = None,
+    lang: str = "en",
 ) -> PriorityResult:
     """The priority list of a coverage result (see the module docstring for the model).
 
@@ -539,6 +597,13 @@ def priorities(
         villages' populations.
     dem_resolution_m : float, optional
         Cell size of the DEM window (default the file's own).
+    lang : {"en", "vi"}, default "en"
+        Language of the words: the villages' ``tier_label`` and ``reason``, the units'
+        ``top_reason``, the summary and the workbook's sheet names (numbers as the language
+        writes them: ``vi`` "cáp quang gần nhất 12,4 km; 1.203 người"). ``reason_codes``
+        and the category columns (``service``, ``fiber``, ``funding_route``, ``option``)
+        are the same in every language. :meth:`PriorityResult.with_lang` gives the list in
+        the other language without computing it again.
 
     Returns
     -------
@@ -564,7 +629,10 @@ def priorities(
     (1, '1: no signal', 'no signal')
     >>> list(p.units("district").columns[:4])
     ['rank', 'province_code', 'province_name', 'district_code']
+    >>> p.with_lang("vi").villages.iloc[0]["tier_label"]
+    '1: trắng sóng'
     """
+    lang = _locale.check_lang(lang)
     rules = PriorityRules() if rules is None else rules
     if not isinstance(rules, PriorityRules):
         raise SchemaError(f"rules must be a geocov.priorities.PriorityRules, got "
@@ -588,13 +656,19 @@ def priorities(
     _tiers(ctx, v)
     options = _options(ctx, v)
     _rank(ctx, v)
-    _reasons(ctx, v)
+    _texts(ctx, v, lang)
     villages = _finish_villages(ctx, v)
+    texts = {lg: pd.DataFrame({"tier_label": villages[f"_tier_label_{lg}"],
+                               "reason": villages[f"_reason_{lg}"]})
+             for lg in _locale.LANGUAGES}
+    villages = villages.drop(columns=[c for c in villages.columns
+                                      if c.startswith(_TEXT_COLUMNS)])
     units = {lv: _rollup(ctx, villages, lv) for lv in ctx.levels}
     model = _model(ctx, notes, dem, attributes, unit_attributes, population)
     return PriorityResult(villages=villages, options=options, model=model,
                           levels=tuple(ctx.levels), currency=cost_model.currency, rules=rules,
-                          costs=cost_model, notes=tuple(notes), _units=units)
+                          costs=cost_model, notes=tuple(notes), lang=lang, _units=units,
+                          _texts=texts)
 
 
 # =========================================================================== context
@@ -1241,22 +1315,14 @@ def _tiers(ctx: _Context, v: pd.DataFrame) -> None:
     tier = np.zeros(n, dtype=np.int64)
     undecided = np.ones(n, dtype=bool)
     unknown_at = np.zeros(n, dtype=np.int64)
-    labels = ctx.rules.tier_labels()
     for k, name in enumerate(ctx.rules.tiers, 1):  # a loop over tiers
         val, unk = conds[name]
         hit = undecided & (unknown_at == 0) & val & ~unk
         tier[hit] = k
         undecided &= ~hit
         unknown_at[undecided & (unknown_at == 0) & unk] = k
-    label = np.full(n, "not listed: served", dtype=object)
-    for k, text in enumerate(labels, 1):
-        label[tier == k] = text
-        cond = ctx.rules.tiers[k - 1]
-        unk = (tier == 0) & (unknown_at == k)
-        label[unk] = (f"unknown: tier {k} if {TIER_CONDITIONS[cond]} "
-                      f"({'no fiber data' if cond == 'no_fiber' else 'not known'})")
     v["tier"] = _int_na(tier, tier > 0)
-    v["tier_label"] = label
+    v["_unknown_at"] = np.where(tier == 0, unknown_at, 0)  # words: _tier_texts
     v["_tier_unknown"] = (tier == 0) & (unknown_at > 0)
     p_no, p_yes = _is(v["has_power"], False), _is(v["has_power"], True)
     d_no, d_yes = _is(v["difficult"], False), _is(v["difficult"], True)
@@ -1619,12 +1685,45 @@ def _join(acc: np.ndarray, part: np.ndarray, sep: str) -> np.ndarray:
     return np.where(both, acc + sep + part, acc + part)
 
 
-def _reasons(ctx: _Context, v: pd.DataFrame) -> None:
+def _filled(key: str, lang: str, field_name: str, values: Any, **fields: Any) -> np.ndarray:
+    """The catalogue's ``key`` in ``lang`` with ``field_name`` filled from ``values`` (one
+    text per value, at array speed: the words around the field are looked up once)."""
+    head, tail = _label(key, lang, **{field_name: "\0"}, **fields).split("\0")
+    return (head + pd.Series(values, dtype=object).astype(str) + tail).to_numpy(object)
+
+
+def _nums(values: Any, lang: str, digits: int) -> list[str]:
+    """Numbers as ``lang`` writes them (:func:`geocov.locale.numbers`)."""
+    return _locale.numbers(np.asarray(values, dtype=float), lang, digits=digits)
+
+
+def _tier_texts(rules: PriorityRules, v: pd.DataFrame, lang: str) -> np.ndarray:
+    """Each village's ``tier_label`` in ``lang``: "1: no signal", "unknown: tier 3 if no
+    fiber (no fiber data)", "not listed: served"."""
+    tier = v["tier"].to_numpy(dtype=float, na_value=0.0)
+    unknown_at = v["_unknown_at"].to_numpy()
+    label = np.full(len(v), _label("priority.not_listed", lang), dtype=object)
+    for k, (text, cond) in enumerate(zip(rules.tier_labels(lang), rules.tiers, strict=True),
+                                     1):  # a loop over tiers
+        label[tier == k] = text
+        why = "why_no_fiber_data" if cond == "no_fiber" else "why_not_known"
+        label[(tier == 0) & (unknown_at == k)] = _label(
+            "priority.tier_unknown", lang, k=k,
+            words=_label(f"priority.condition.{cond}", lang), why=_label(f"priority.{why}", lang))
+    return label
+
+
+def _reasons(ctx: _Context, v: pd.DataFrame, lang: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each listed village's reason in ``lang`` (the catalogue's ``priority.reason.*``,
+    numbers as ``lang`` writes them) and its reason codes (the same in every language)."""
     r = ctx.rules
     n = len(v)
     best = v["best_technology"].to_numpy()
     words = np.full(n, "", dtype=object)
     codes = np.full(n, "", dtype=object)
+
+    def say(key: str, **fields: Any) -> str:
+        return _label(f"priority.reason.{key}", lang, **fields)
 
     def add(mask: np.ndarray, text: Any, code: str | None = None) -> None:
         nonlocal words, codes
@@ -1633,42 +1732,64 @@ def _reasons(ctx: _Context, v: pd.DataFrame) -> None:
         if code:
             codes = _join(codes, np.where(mask, code, "").astype(object), ",")
 
-    add(best == NO_SIGNAL, "no signal", "NO_SIGNAL")
-    add(best == "2G", "2G only", "TWO_G_ONLY")
-    add(best == "3G", "3G only (no 4G)", "THREE_G_ONLY")
+    add(best == NO_SIGNAL, say("no_signal"), "NO_SIGNAL")
+    add(best == "2G", say("2g_only"), "TWO_G_ONLY")
+    add(best == "3G", say("3g_only"), "THREE_G_ONLY")
     shadow = v["shadowed"].to_numpy(bool)
-    add(shadow, "shadowed by terrain", "SHADOWED")
+    add(shadow, say("shadowed"), "SHADOWED")
     one = (v["operators_4g"].to_numpy() == 1) & (v["_best_rank"].to_numpy() >= _FOUR_G)
-    add(one, "4G from " + v["operators_4g_names"].astype(str).to_numpy(object) + " only",
-        "ONE_OPERATOR")
-    add(_is(v["has_power"], False), "no grid power", "NO_POWER")
-    add(v["has_power"].isna().to_numpy(), "grid power unknown", "POWER_UNKNOWN")
-    add(_is(v["difficult"], True), "especially difficult area", "DIFFICULT")
-    add(_is(v["border"], True), "border commune", "BORDER")
+    add(one, _filled("priority.reason.one_operator", lang, "operators",
+                     v["operators_4g_names"].astype(str).to_numpy(object)), "ONE_OPERATOR")
+    add(_is(v["has_power"], False), say("no_power"), "NO_POWER")
+    add(v["has_power"].isna().to_numpy(), say("power_unknown"), "POWER_UNKNOWN")
+    add(_is(v["difficult"], True), say("difficult"), "DIFFICULT")
+    add(_is(v["border"], True), say("border"), "BORDER")
     fiber = v["fiber"].to_numpy()
     dist = v["distance_fiber_km"].to_numpy(float)
-    add(fiber == "not connected", "no fiber", "NO_FIBER")
-    add(fiber == "unknown", "fiber unknown", "FIBER_UNKNOWN")
+    add(fiber == "not connected", say("no_fiber"), "NO_FIBER")
+    add(fiber == "unknown", say("fiber_unknown"), "FIBER_UNKNOWN")
     has_d = np.isfinite(dist) & (fiber == "not connected")
     far = has_d & (dist > r.far_fiber_km)
-    add(has_d, "nearest fiber " + _fmt_num(dist, 1) + " km")
+    add(has_d, _filled("priority.reason.nearest_fiber", lang, "km", _nums(dist, lang, 1)))
     add(far, np.full(n, "", object), "FIBER_FAR")
     d4 = v["distance_4g_site_km"].to_numpy(float)
     no4 = v["_best_rank"].to_numpy() < _FOUR_G
-    add(no4 & np.isfinite(d4), "nearest 4G site " + _fmt_num(d4, 1) + " km")
+    add(no4 & np.isfinite(d4), _filled("priority.reason.nearest_4g", lang, "km",
+                                       _nums(d4, lang, 1)))
     add(no4 & np.isfinite(d4) & (d4 > r.far_4g_km), np.full(n, "", object), "FAR_4G")
     dt = v["distance_town_km"].to_numpy(float)
     add(np.isfinite(dt) & (dt > r.far_town_km),
-        "nearest town " + _fmt_num(dt, 1) + " km", "FAR_TOWN")
+        _filled("priority.reason.nearest_town", lang, "km", _nums(dt, lang, 1)), "FAR_TOWN")
     slope = v["slope_deg"].to_numpy(float)
-    add(np.isfinite(slope), "mean slope " + _fmt_num(slope, 0) + "°")
+    add(np.isfinite(slope), _filled("priority.reason.slope", lang, "deg", _nums(slope, lang, 0)))
     add(np.isfinite(slope) & (slope >= r.steep_deg), np.full(n, "", object), "STEEP")
     pop = v["population"].to_numpy(float)
-    add(np.isfinite(pop) & (pop > 0), _fmt_num(pop, 0) + " people")
-    add(~(np.isfinite(pop) & (pop > 0)), "population unknown or 0", "NO_PEOPLE")
+    add(np.isfinite(pop) & (pop > 0), _filled("priority.reason.people", lang, "people",
+                                              _nums(pop, lang, 0)))
+    add(~(np.isfinite(pop) & (pop > 0)), say("no_people"), "NO_PEOPLE")
     listed = v["tier"].notna().to_numpy() | v["_tier_unknown"].to_numpy(bool)
-    v["reason"] = np.where(listed, words, "")
-    v["reason_codes"] = np.where(listed, codes, "")
+    return np.where(listed, words, ""), np.where(listed, codes, "")
+
+
+def _texts(ctx: _Context, v: pd.DataFrame, lang: str) -> None:
+    """``tier_label`` and ``reason`` in ``lang``, ``reason_codes``; and the words of every
+    language in private columns (``PriorityResult.with_lang`` swaps them in)."""
+    for lg in _locale.LANGUAGES:  # a loop over languages
+        v[f"_tier_label_{lg}"] = _tier_texts(ctx.rules, v, lg)
+        v[f"_reason_{lg}"], codes = _reasons(ctx, v, lg)
+    v["tier_label"] = v[f"_tier_label_{lang}"]
+    v["reason"] = v[f"_reason_{lang}"]
+    v["reason_codes"] = codes
+
+
+_TEXT_COLUMNS = ("_tier_label_", "_reason_")
+
+
+def _unknown_tier(villages: pd.DataFrame) -> np.ndarray:
+    """Villages whose tier the data cannot decide: not in a tier, yet with a reason (the
+    condition they may meet is one of their reason codes), in every language."""
+    return (villages["tier"].isna().to_numpy()
+            & (villages["reason_codes"].astype(str) != "").to_numpy())
 
 
 # =========================================================================== assemble
@@ -1690,6 +1811,7 @@ def _finish_villages(ctx: _Context, v: pd.DataFrame) -> gpd.GeoDataFrame:
              "slope_deg", "relief_m", "remoteness_fiber", "remoteness_4g", "remoteness_town",
              "remoteness_slope", "remoteness_score", "lon", "lat"]
     cols = [c for c in lead if c in v.columns]
+    cols += [c for c in v.columns if str(c).startswith(_TEXT_COLUMNS)]  # priorities() pops them
     for c in ("distance_fiber_km", "distance_4g_site_km", "distance_town_km", "slope_deg",
               *[f"distance_{t.lower()}_km" for t in _STATION_TECHS]):
         if c in v.columns:
@@ -1721,7 +1843,7 @@ def _rollup(ctx: _Context, villages: gpd.GeoDataFrame, level: str) -> gpd.GeoDat
     for k in range(1, len(ctx.rules.tiers) + 1):
         cols[f"villages_tier_{k}"] = (tier == k).astype(float)
         cols[f"people_tier_{k}"] = np.where(tier == k, pop, 0.0)
-    unknown = v["tier_label"].astype(str).str.startswith("unknown").to_numpy()
+    unknown = _unknown_tier(v)
     cols["villages_tier_unknown"] = unknown.astype(float)
     service = v["service"].to_numpy()
     for s in ("no signal", "2G only", "3G", "4G"):
@@ -1855,38 +1977,67 @@ def _source_name(source: Any) -> str:
 
 
 # =========================================================================== summary
-def _fmt_money(value: float, currency: str) -> str:
+def _fmt_money(value: float, currency: str, lang: str = "en") -> str:
+    """An amount as ``lang`` says it: "12.3 billion VND" / "12,3 tỷ đồng", "1.25 million
+    USD", "830,000 USD"."""
     if not math.isfinite(value):
-        return "n/a"
+        return _locale.number_symbols(lang)["na"]
+    cur = _label("priority.currency_vnd", lang) if currency == "VND" else currency
     if currency == "VND":
-        return (f"{value / 1e9:,.1f} billion VND" if abs(value) >= 1e9
-                else f"{value / 1e6:,.0f} million VND")
-    return f"{value / 1e6:,.2f} million USD" if abs(value) >= 1e6 else f"{value:,.0f} USD"
+        if abs(value) >= 1e9:
+            return _label("priority.money_billion", lang, currency=cur,
+                          x=_locale.number(value / 1e9, lang, digits=1))
+        return _label("priority.money_million", lang, currency=cur,
+                      x=_locale.number(value / 1e6, lang))
+    if abs(value) >= 1e6:
+        return _label("priority.money_million", lang, currency=cur,
+                      x=_locale.number(value / 1e6, lang, digits=2))
+    return _label("priority.money", lang, currency=cur, x=_locale.number(value, lang))
 
 
-def _summary(p: PriorityResult) -> str:
+def _category_words(value: Any, table: Mapping[str, str], section: str, lang: str) -> str:
+    """A category's words in ``lang`` (an English value of :data:`FUNDING_ROUTES` or
+    :data:`OPTIONS`, by its key); a value the table does not have, as it is."""
+    keys = {words: key for key, words in table.items()}
+    key = keys.get(value)
+    return _label(f"priority.{section}.{key}", lang) if key else str(value)
+
+
+def _summary(p: PriorityResult, lang: str = "en") -> str:
     v = p.villages
     cur = p.currency
+
+    def num(x: float) -> str:
+        return _locale.number(x, lang)
+
+    def items(counts: pd.Series, table: Mapping[str, str], section: str) -> str:
+        return ", ".join(_label("priority.summary_item", lang,
+                                what=_category_words(k, table, section, lang), n=num(n))
+                         for k, n in counts.items())
+
     tier = v["tier"].to_numpy(dtype=float, na_value=np.nan)
     pop = np.nan_to_num(v["population"].to_numpy(float))
-    parts = []
     tiers = []
-    for k, label in enumerate(p.rules.tier_labels(), 1):
+    for k, label in enumerate(p.rules.tier_labels(lang), 1):  # a loop over tiers
         sel = tier == k
-        tiers.append(f"tier {label} {int(sel.sum()):,} ({pop[sel].sum():,.0f} people)")
-    parts.append(f"{len(v):,} villages; listed: " + ", ".join(tiers))
-    unknown = v["tier_label"].astype(str).str.startswith("unknown").to_numpy()
+        tiers.append(_label("priority.summary_tier", lang, label=label, n=num(sel.sum()),
+                            people=num(pop[sel].sum())))
+    parts = [_label("priority.summary", lang, n=num(len(v)), tiers=", ".join(tiers))]
+    unknown = _unknown_tier(v)
     if unknown.any():
-        parts.append(f"{int(unknown.sum()):,} villages' tier unknown (missing data)")
+        parts.append(_label("priority.summary_unknown", lang, n=num(unknown.sum())))
     routes = v.loc[np.isfinite(tier), "funding_route"].value_counts()
     if len(routes):
-        parts.append("funding routes: " + ", ".join(f"{r} {n:,}" for r, n in routes.items()))
+        parts.append(_label("priority.summary_routes", lang,
+                            list=items(routes, FUNDING_ROUTES, "route")))
     opts = v["option"].dropna().value_counts()
     if len(opts):
         total = float(np.nansum(v[money_column("option_cost", cur)].to_numpy(float)))
-        parts.append("cheapest options: " + ", ".join(f"{o} {n:,}" for o, n in opts.items())
-                     + f"; sum {_fmt_money(total, cur)} over {p.costs.horizon_years:g} years "
-                     f"(each village priced alone; a shared site is counted per village)")
+        years = p.costs.horizon_years
+        parts.append(_label("priority.summary_options", lang,
+                            list=items(opts, OPTIONS, "option"),
+                            cost=_fmt_money(total, cur, lang),
+                            years=_locale.number(years, lang, digits=_decimals(years))))
     return "; ".join(parts) + "."
 
 
@@ -1906,7 +2057,8 @@ def _sheet(name: str, used: set[str]) -> str:
 
 def _write(p: PriorityResult, folder: Path, *, formats: Sequence[str], stem: str,
            levels: Sequence[str] | None, tiers: Sequence[int] | None) -> list[Path]:
-    from .io import WRITE_FORMATS
+    from .io import WRITE_FORMATS, StagedFiles, write_csv
+    from .spreadsheet import table_sheet, write_workbook
 
     bad = sorted(set(formats) - set(WRITE_FORMATS))
     if bad:
@@ -1918,47 +2070,64 @@ def _write(p: PriorityResult, folder: Path, *, formats: Sequence[str], stem: str
             raise SchemaError(f"unknown level {lv!r}; valid levels are {list(p.levels)}")
     folder.mkdir(parents=True, exist_ok=True)
     villages = p.listed(tiers) if tiers is not None else p.villages
+    lang = p.lang
     summary = pd.DataFrame({"summary": [p.summary(), *p.notes]})
     plain = pd.DataFrame(villages.drop(columns="geometry"))
+    # sheets: the CSV files' names -> tables; titles: the workbook's sheet names, in lang
     sheets: dict[str, pd.DataFrame] = {"summary": summary, "villages": plain}
+    titles = {"summary": _label("priority.sheet_summary", lang),
+              "villages": _label("priority.sheet_villages", lang)}
     tier_col = plain["tier"].to_numpy(dtype=float, na_value=np.nan)
     for k, cond in enumerate(p.rules.tiers, 1):
         if tiers is None or k in tiers:
-            sheets[f"tier {k} - {TIER_SHORT[cond]}"] = plain[tier_col == k]
-    unknown = plain["tier_label"].astype(str).str.startswith("unknown").to_numpy()
+            sheets[f"tier {k}"] = plain[tier_col == k]
+            titles[f"tier {k}"] = _label("priority.sheet_tier", lang, k=k,
+                                         words=_label(f"priority.short.{cond}", lang))
+    unknown = _unknown_tier(plain)
     if unknown.any():
         sheets["tier unknown"] = plain[unknown]
+        titles["tier unknown"] = _label("priority.sheet_tier_unknown", lang)
     listed = np.isfinite(tier_col)
     for key, words in FUNDING_ROUTES.items():
         sel = listed & (plain["funding_route"] == words).to_numpy()
         if sel.any() or not key.startswith("unknown"):
-            sheets[f"route - {key.replace('_', ' ')}"] = plain[sel]
+            sheets[f"route {key}"] = plain[sel]
+            titles[f"route {key}"] = _label("priority.sheet_route", lang,
+                                            route=_label(f"priority.route_short.{key}", lang))
     units = {lv: p.units(lv) for lv in levels}
     for lv, t in units.items():
         sheets[f"{lv}s"] = pd.DataFrame(t.drop(columns="geometry"))
+        titles[f"{lv}s"] = _label("priority.sheet_level", lang,
+                                  levels=level_label(lv, plural=True, lang=lang),
+                                  levels_lower=level_label(lv, plural=True, lang=lang).lower())
     sheets["options"] = p.options
     sheets["model"] = p.model
+    titles.update(options=_label("priority.sheet_options", lang),
+                  model=_label("priority.sheet_model", lang))
     written: list[Path] = []
-    if "csv" in formats:
-        for name in ("villages", *[f"{lv}s" for lv in levels], "options", "model", "summary"):
-            path = folder / f"{stem}_{name}.csv"
-            sheets[name].to_csv(path, index=False, encoding="utf-8-sig")
+    # every file under a temporary name, put in place once all are written (in a run of
+    # geocov.analysis, once the whole run is): a failure leaves the previous files as they were
+    with StagedFiles() as stage:
+        if "csv" in formats:
+            for name in ("villages", *[f"{lv}s" for lv in levels], "options", "model",
+                         "summary"):
+                path = folder / f"{stem}_{name}.csv"
+                write_csv(sheets[name], stage.path(path))
+                written.append(path)
+        if "gpkg" in formats:
+            path = folder / f"{stem}.gpkg"
+            tmp = stage.path(path)
+            _to_gpkg(villages, tmp, "villages")
+            for lv, t in units.items():
+                _to_gpkg(t, tmp, f"{lv}s")
             written.append(path)
-    if "gpkg" in formats:
-        path = folder / f"{stem}.gpkg"
-        if path.exists():
-            path.unlink()
-        _to_gpkg(villages, path, "villages")
-        for lv, t in units.items():
-            _to_gpkg(t, path, f"{lv}s")
-        written.append(path)
-    if "xlsx" in formats:
-        path = folder / f"{stem}.xlsx"
-        used: set[str] = set()
-        with pd.ExcelWriter(path, engine="openpyxl") as xl:
-            for name, frame in sheets.items():
-                _excel_frame(frame).to_excel(xl, sheet_name=_sheet(name, used), index=False)
-        written.append(path)
+        if "xlsx" in formats:
+            path = folder / f"{stem}.xlsx"
+            used: set[str] = set()
+            write_workbook(stage.path(path), [
+                table_sheet(frame, titles[name], used=used, lang=lang)
+                for name, frame in sheets.items()])
+            written.append(path)
     return written
 
 

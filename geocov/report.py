@@ -43,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -163,6 +164,16 @@ def _sheet_title(level: str, by_operator: bool, lang: str) -> str:
     return label("sheet.by_operator" if by_operator else "sheet.level", lang, levels=levels)
 
 
+def units_line(result: Any, lang: str = "en") -> str:
+    """The line that states the vintage of a result's units ("Units: communes after the 1
+    July 2025 reform (34 provinces, 3,321 communes)", "Units: unknown vintage ...")."""
+    from .boundaries import units_vintage_text
+
+    levels = result_levels(result)
+    vintage = (getattr(result, "metadata", {}) or {}).get("units_vintage")
+    return units_vintage_text(vintage, level=levels[-1] if levels else "commune", lang=lang)
+
+
 def _data_sheet(
     result: Any, table: pd.DataFrame, level: str, title: str, used: set[str], lang: str
 ) -> Sheet:
@@ -172,7 +183,10 @@ def _data_sheet(
     )
     own = (code_column(level), name_column(level), "name", "operator")
     freeze = sum(c in own for c in cols[:3])  # the unit (and operator) stay in view
-    return Sheet(sheet_name(title, used), columns, freeze_columns=freeze)
+    heading = str((getattr(result, "metadata", {}) or {}).get("title") or
+                  label("report.title", lang))  # printed on every page, with the units
+    return Sheet(sheet_name(title, used), columns, freeze_columns=freeze,
+                 title=f"{heading}: {title}. {units_line(result, lang)}")
 
 
 def report_sheets(
@@ -254,8 +268,18 @@ def _summary_lines(result: Any, lang: str = "en") -> list[str]:
     return [p[:1].upper() + p[1:] for p in parts]
 
 
-def _share(part: float, whole: float) -> float:
-    return part / whole if whole and not (math.isnan(part) or math.isnan(whole)) else math.nan
+def _share(part: Any, whole: Any) -> float:
+    """``part / whole``, or NaN (unknown: an empty cell) when either is missing (None, NaN,
+    ``pd.NA``) or ``whole`` is 0.
+
+    Examples
+    --------
+    >>> _share(1, 4), _share(pd.NA, 4), _share(1, pd.NA), _share(1, 0), _share(None, 2)
+    (0.25, nan, nan, nan, nan)
+    """
+    if pd.isna(part) or pd.isna(whole) or not whole:
+        return math.nan
+    return float(part) / float(whole)
 
 
 def _key_figures(result: Any, lang: str) -> tuple[list[str], list[tuple[str, list[tuple]]]]:
@@ -354,6 +378,8 @@ def _summary_front(result: Any, lang: str) -> Callable[[Any, Mapping[str, Any]],
 
         ws.write_string(r, 0, str(meta.get("title") or label("report.title", lang)),
                         fmt["title"])
+        r += 1
+        ws.write_string(r, 0, units_line(result, lang), fmt["label"])  # the units' vintage
         r += 1
         if meta.get("data_date"):
             pair("report.data_date", meta["data_date"])
@@ -646,11 +672,10 @@ def build_manifest(
     files = []
     for target, now in (outputs or {}).items():
         facts = _file_facts(Path(now))
-        name = str(target.relative_to(folder)) if folder and target.is_relative_to(folder) \
-            else str(target)
+        name = Path(os.path.relpath(target, folder)).as_posix() if folder else str(target)
         files.append({"file": name, "bytes": facts.get("bytes"), "sha256": facts.get("sha256")})
-    model_keys = ("model", "working_crs", "grid", "population_source", "stations_excluded",
-                  "technologies_not_counted", "villages_missing_population")
+    model_keys = ("model", "units_vintage", "working_crs", "grid", "population_source",
+                  "stations_excluded", "technologies_not_counted", "villages_missing_population")
     return {
         "geocov_version": __version__,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -781,11 +806,17 @@ def write_result(
             manifest_path = None
             if manifest is not None:
                 manifest_path = folder / manifest
-                with p.step(label("progress.write", lang, file=manifest)):
-                    doc = build_manifest(result, analysis=analysis, outputs=stage.staged,
+
+                def write_manifest(tmp: Path, files: dict[Path, Path]) -> None:
+                    doc = build_manifest(result, analysis=analysis, outputs=files,
                                          folder=folder, rejects=rejects)
-                    stage.path(manifest_path).write_text(
-                        json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+                    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n",
+                                   encoding="utf-8")
+
+                with p.step(label("progress.write", lang, file=manifest)):
+                    # written last: inside a run (geocov.analysis), once every file of the
+                    # run is staged (terrain, priorities, plan, maps), so that it lists them
+                    stage.finish(manifest_path, write_manifest)
     return ReportFiles(tuple(files), written_rejects, manifest_path)
 
 

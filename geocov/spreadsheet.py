@@ -110,11 +110,13 @@ class Column:
 @dataclass(frozen=True)
 class Sheet:
     """A data sheet: a name (31 characters at most, see :func:`sheet_name`) and columns
-    of equal length; the first ``freeze_columns`` columns stay in view when scrolling."""
+    of equal length; the first ``freeze_columns`` columns stay in view when scrolling;
+    ``title`` is printed at the top of every page (the page header)."""
 
     name: str
     columns: tuple[Column, ...]
     freeze_columns: int = 0
+    title: str | None = None
 
     @property
     def n_rows(self) -> int:
@@ -170,9 +172,9 @@ def table_sheet(
             continue
         kind = column_kind(str(col))
         values = frame[col]
-        if kind == "other" and not (
+        if kind not in ("code", "text") and not (
             pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
-        ):
+        ):  # words in a column whose name reads as a number ("reason_codes"): text
             kind = "text"
         columns.append(Column(column_label(str(col), lang), frame[col], kind, name=str(col)))
     return Sheet(sheet_name(name, used), tuple(columns), freeze_columns=freeze_columns)
@@ -215,9 +217,9 @@ def _number_text(numbers: np.ndarray) -> list[str]:
 def _as_numbers(values: pd.Series, kind: str) -> _Cells:
     if kind == "other" and values.dtype == bool:
         values = values.astype(np.int64)
-    if values.dtype.kind in "iu" and kind != "pct" and not values.isna().any():
-        numbers = values.to_numpy(dtype=np.int64)
-        present = np.ones(len(numbers), dtype=bool)
+    if values.dtype.kind in "iu" and kind != "pct":  # whole numbers (nullable ones too)
+        present = values.notna().to_numpy(dtype=bool)
+        numbers = values.to_numpy(dtype=np.int64, na_value=0)
     else:
         numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         present = np.isfinite(numbers)
@@ -369,6 +371,8 @@ def write_workbook(
         ws.set_landscape()
         ws.set_paper(9)  # A4
         ws.repeat_rows(0)  # the header on every printed page
+        if sheet.title:  # Excel's page header: "&" is its code mark, 255 characters at most
+            ws.set_header("&L" + sheet.title[:200].replace("&", "&&"))
         if sheet.columns:
             ws.autofilter(0, 0, n, len(sheet.columns) - 1)
         prepared[sheet.name] = (sheet, cells)

@@ -294,3 +294,181 @@ def test_progress_object_counts_steps():
     assert (p.done, p.total, p.active) == (1, 1, False)
     with pytest.raises(TypeError, match="use progress_for"):
         Progress(p)
+
+
+# ------------------------------------------------------- a whole run is staged and listed
+def _with_dem(sample, **model):
+    a = app.read_analysis(sample["analysis"])
+    return app.replace(a, model={**a.model, "dem": str(sample["terrain"]), **model})
+
+
+def _manifest_files(folder: Path, name: str = "manifest.json") -> list[str]:
+    doc = json.loads((folder / name).read_text(encoding="utf-8"))
+    return [o["file"] for o in doc["outputs"]]
+
+
+def test_the_manifest_lists_the_terrain_files(tmp_path, sample):
+    out = tmp_path / "out"
+    w = app.run_and_write(_with_dem(sample), folder=out, formats=["csv", "xlsx"])
+    listed = _manifest_files(out)
+    assert [p.name for p in w.tables] == listed  # every table written, in order
+    assert {"terrain_commune.csv", "terrain_shadowed_villages.csv", "terrain.xlsx"} <= set(
+        listed)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*listed, "manifest.json"])
+    doc = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    terrain = next(o for o in doc["outputs"] if o["file"] == "terrain.xlsx")
+    assert terrain["sha256"] == sha256(out / "terrain.xlsx")  # its final bytes
+
+
+def test_a_failure_in_the_terrain_files_leaves_the_whole_previous_run(
+    tmp_path, sample, monkeypatch
+):
+    out = tmp_path / "out"
+    app.run_and_write(_with_dem(sample), folder=out, formats=["csv", "xlsx"])
+    before = files(out)
+    real = spreadsheet.write_workbook
+
+    def fails_on_terrain(path, *args, **kw):
+        if "terrain" in Path(path).name:  # coverage.xlsx and the CSVs are staged by now
+            raise OSError("disk full")
+        return real(path, *args, **kw)
+
+    monkeypatch.setattr(spreadsheet, "write_workbook", fails_on_terrain)
+    with pytest.raises(OSError, match="disk full"):  # a coarser grid: other figures
+        app.run_and_write(_with_dem(sample, resolution_m=400.0), folder=out,
+                          formats=["csv", "xlsx"])
+    assert files(out) == before  # byte for byte, and no temporary file left
+
+
+def test_the_demos_manifest_lists_every_file_it_wrote(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    w = app.run_demo("tables", maps_folder="maps")
+    listed = _manifest_files(tmp_path / "tables")
+    assert listed == [p.as_posix() for p in w.tables] + [
+        f"../{p.as_posix()}" for p in w.maps
+    ] or listed == [str(Path(p).relative_to("tables")) for p in w.tables] + [
+        f"../{Path(p).as_posix()}" for p in w.maps]
+    assert {"priorities.xlsx", "plan.xlsx", "terrain.xlsx", "../maps/coverage_commune.html"} \
+        <= set(listed)
+    assert sorted(listed) == sorted(
+        [p.name for p in (tmp_path / "tables").iterdir() if p.name != "manifest.json"]
+        + [f"../maps/{p.name}" for p in (tmp_path / "maps").iterdir()])
+
+
+def test_a_demo_failing_in_its_maps_leaves_no_file(tmp_path, monkeypatch):
+    import geocov.maps as maps
+
+    monkeypatch.chdir(tmp_path)
+
+    def broken(*args, **kw):
+        raise OSError("no space left for the map")
+
+    monkeypatch.setattr(maps, "coverage_map", broken)
+    with pytest.raises(OSError, match="no space left"):
+        app.run_demo("tables", maps_folder="maps")
+    assert [p.name for p in (tmp_path / "tables").iterdir()] == []
+
+
+def test_save_map_is_staged(tmp_path, monkeypatch):
+    """A map that fails half-way through writing leaves the previous map."""
+    import folium
+
+    import geocov.maps as maps
+
+    path = maps.save_map(folium.Map(tiles=None), tmp_path / "m.html")
+    before = path.read_bytes()
+
+    class Half(folium.Map):
+        def get_root(self):
+            root = super().get_root()
+            root.render = lambda **kw: (_ for _ in ()).throw(OSError("interrupted"))
+            return root
+
+    real_write = Path.write_text
+
+    def half_write(self, text, *a, **kw):
+        real_write(self, text[:100], *a, **kw)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Path, "write_text", half_write)
+    with pytest.raises(OSError, match="disk full"):
+        maps.save_map(folium.Map(tiles=None, zoom_start=3), path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["m.html"]
+
+
+def test_the_priority_workbook_is_formatted(tmp_path, sample_result):
+    from geocov.analysis import run_priorities
+
+    a = app.read_analysis(geocov.sample_paths()["analysis"])
+    p = run_priorities(a, sample_result)
+    path = p.write(tmp_path, formats=["xlsx"])[0]
+    wb = openpyxl.load_workbook(path)
+    ws = wb[wb.sheetnames[1]]  # the villages
+    header = [c.value for c in ws[1]]
+    last = ws.cell(1, ws.max_column).column_letter
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{last}{ws.max_row}"
+    assert ws.cell(1, 1).font.bold
+    assert header[0] == "rank" and ws.cell(2, 1).value == 1 and isinstance(ws.cell(2, 1).value, int)
+    code = ws.cell(2, header.index("Village code") + 1)
+    assert code.data_type == "s" and code.number_format == "@"
+    people = ws.cell(2, header.index("Population") + 1)
+    assert people.number_format == "#,##0" and isinstance(people.value, int)
+    assert ws.column_dimensions["A"].width > 8
+    communes = wb[[n for n in wb.sheetnames if "ommune" in n][0]]
+    head = [c.value for c in communes[1]]
+    assert communes.freeze_panes == "A2" and communes.auto_filter.ref
+    villages = communes.cell(2, head.index("Villages") + 1)
+    assert villages.number_format == "#,##0" and isinstance(villages.value, int)
+    reasons = ws.cell(2, header.index("reason_codes") + 1 if "reason_codes" in header
+                      else header.index("Reason codes") + 1)
+    assert reasons.data_type == "s" and reasons.value  # words, though the name ends in "s"
+
+
+# ------------------------------------------------------------ whole numbers in the CSVs
+def _csv_column(path: Path, column: str) -> list[str]:
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return [row[column] for row in csv.DictReader(f)]
+
+
+def test_ranks_tiers_and_people_are_whole_numbers_in_the_csvs(tmp_path, sample_result):
+    from geocov.analysis import run_plan, run_priorities
+
+    a = app.read_analysis(geocov.sample_paths()["analysis"])
+    p = run_priorities(a, sample_result)
+    p.write(tmp_path, formats=["csv"])
+    villages = tmp_path / "priorities_villages.csv"
+    for col in ("rank", "tier", "rank_in_tier", "population", "people_newly_served"):
+        values = _csv_column(villages, col)
+        assert any(values) and all(v == "" or v.lstrip("-").isdigit() for v in values), col
+    assert "" in _csv_column(villages, "rank")  # villages not listed: no rank (not "nan")
+    communes = tmp_path / "priorities_communes.csv"
+    assert all(v.isdigit() for v in _csv_column(communes, "people_listed"))
+    pl = run_plan(a, sample_result, priorities=p, sites=3)
+    pl.write(tmp_path, formats=["csv"])
+    steps = tmp_path / "plan_steps.csv"
+    for col in ("step", "villages_newly_served", "people_newly_served", "people_4g_after"):
+        assert all(v.isdigit() for v in _csv_column(steps, col)), col
+    assert not all(v.isdigit() for v in _csv_column(steps, "people_4g_pct_after"))
+
+
+def test_fractional_people_and_measures_stay_as_they_are(tmp_path):
+    from geocov.io import write_csv
+
+    path = write_csv(pd.DataFrame({"people": [1.5, 2.0], "distance_4g_km": [3.0, 4.0],
+                                   "villages": [3.0, None], "cost_usd": [10.0, 20.0]}),
+                     tmp_path / "t.csv")
+    assert path.read_text(encoding="utf-8-sig").splitlines() == [
+        "people,distance_4g_km,villages,cost_usd", "1.5,3.0,3,10.0", "2.0,4.0,,20.0"]
+
+
+# ------------------------------------------------------------ shares of missing figures
+def test_share_of_a_missing_figure_is_unknown():
+    import math
+
+    assert report._share(3, 4) == 0.75
+    for part, whole in ((pd.NA, 4), (3, pd.NA), (pd.NA, pd.NA), (float("nan"), 4), (3, 0),
+                        (None, 4)):
+        assert math.isnan(report._share(part, whole)), (part, whole)

@@ -55,8 +55,9 @@ def test_write_workbook_csv_and_geopackage(tmp_path):
         "route - unknown power", "provinces", "districts", "communes", "options", "model"]
     rows = list(wb["tier 1 - no signal"].values)
     header = rows[0]
-    assert [r[header.index("village_name")] for r in rows[1:]] == ["Bản Ả"]  # text intact
-    assert [r[header.index("commune_name")] for r in rows[1:]] == ["Xã Một"]
+    # human headers (geocov.spreadsheet.write_workbook), text intact
+    assert [r[header.index("Village")] for r in rows[1:]] == ["Bản Ả"]
+    assert [r[header.index("Commune")] for r in rows[1:]] == ["Xã Một"]
     csv = pd.read_csv(tmp_path / "priorities_villages.csv", encoding="utf-8-sig", dtype=str)
     assert csv["village_name"].tolist()[:3] == ["Bản Ả", "Thôn Bê", "Bản Xê"]
     assert (tmp_path / "priorities_villages.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
