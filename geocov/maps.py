@@ -696,6 +696,9 @@ def coverage_map(
     draw_stations, note = _stations_choice(sta, stations, lang)
     note = " ".join(filter(None, [finer_note, note])) or None
     info = _info(metadata, title, note, lang)
+    from .report import units_line
+
+    info["units"] = units_line(result, lang)  # which units: before or after a reform
     layer_cls("infoPanel", _js_json(info), name="info", control=False, show=False).add_to(m)
     payload = _units_payload(cfg, _simplified(table.geometry, tol), parent_geoms, fit)
     layer_cls("unitsLayer", payload, name=_label(

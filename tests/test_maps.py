@@ -155,6 +155,15 @@ def test_title_date_sources_model(html, result):
     assert info["sources"] == result.metadata["sources"]
     assert info["model"] == result.metadata["model"]
     assert "<title>Coverage of Lào Cai (test)</title>" in html
+    # under the title: which units (the fixture's three levels: before the 2025 reform)
+    assert info["units"].startswith("Units: communes before the 1 July 2025 reform")
+
+
+def test_the_units_line_follows_the_map_language(result, tmp_path):
+    page = save_map(coverage_map(result, level="commune", lang="vi"), tmp_path / "vi.html")
+    info = _payload(page.read_text(encoding="utf-8"), "infoPanel")
+    assert info["units"] == ("Đơn vị hành chính: xã trước sắp xếp ngày 1/7/2025 (63 tỉnh, "
+                             "thành phố; có cấp huyện)")
 
 
 def test_hostile_names_are_never_markup(html):

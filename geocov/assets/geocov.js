@@ -679,6 +679,7 @@
       div.classList.add("geocov-info");
       div.appendChild(G.el("div", "geocov-title", cfg.title));
       if (cfg.date) div.appendChild(G.el("div", "geocov-date", cfg.dateText || cfg.date));
+      if (cfg.units) div.appendChild(G.el("div", "geocov-units", cfg.units));
       var det = document.createElement("details");
       det.appendChild(G.el("summary", null, cfg.sourcesModel || "Sources and coverage model"));
       if (cfg.model) det.appendChild(G.el("div", "geocov-model", cfg.model));
