@@ -1475,6 +1475,7 @@ def write_priorities(
     rejects: RejectsReport | None = None,
     rejects_path: str | Path | None = None,
     lang: str | None = None,
+    progress: ProgressArg = None,
     **overrides: Any,
 ) -> Written:
     """Compute ``analysis``'s priority list and write it: ``geocov priorities``.
@@ -1499,6 +1500,8 @@ def write_priorities(
     lang
         Language of the list's words and sheet names ("en", "vi"; default: the analysis
         file's ``lang``, else English).
+    progress
+        See :mod:`geocov.progress`: one bar for reading, coverage, the list and writing.
     overrides
         Keys of ``[priorities]`` (see :func:`run_priorities`).
 
@@ -1519,10 +1522,23 @@ def write_priorities(
         table_format(target)
     if not isinstance(analysis, Analysis):
         analysis = read_analysis(analysis)
-    result = run_analysis(analysis, rejects=rejects)
-    if level is not None:
-        check_level(level, result_levels(result))
-    p = run_priorities(analysis, result, rejects=rejects, lang=lang, **overrides)
+    with progress_for(progress, steps=2, desc="geocov") as bar:
+        result = run_analysis(analysis, rejects=rejects, progress=bar)
+        if level is not None:
+            check_level(level, result_levels(result))
+        with bar.step(label("progress.priorities", output_lang(analysis, lang))):
+            p = run_priorities(analysis, result, rejects=rejects, lang=lang, **overrides)
+        with bar.step(label("progress.write", p.lang, file="priorities")):
+            tables, written_rejects = _write_list(p, analysis, folder=folder, target=target,
+                                                  level=level, tiers=tiers, formats=formats,
+                                                  rejects=rejects, rejects_path=rejects_path)
+    return Written(result=result, tables=tuple(tables), rejects=rejects,
+                   rejects_path=written_rejects, priorities=p, lang=p.lang)
+
+
+def _write_list(p: Any, analysis: Analysis, *, folder: Any, target: Any, level: Any,
+                tiers: Any, formats: Any, rejects: Any, rejects_path: Any
+                ) -> tuple[list[Path], Path | None]:
     output = analysis.output
     levels = [level] if level else None
     with StagedFiles(collect=True):  # the list and the rejects report, or neither
@@ -1536,8 +1552,7 @@ def write_priorities(
             tables = p.write(here, formats=formats or output.get("formats") or WRITE_FORMATS,
                              levels=levels, tiers=tiers)
         written_rejects = _write_rejects(rejects, rejects_path, beside=here)
-    return Written(result=result, tables=tuple(tables), rejects=rejects,
-                   rejects_path=written_rejects, priorities=p, lang=p.lang)
+    return list(tables), written_rejects
 
 
 # --------------------------------------------------------------------------- plan

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from .options import echo_rejects, handles_errors, lang_option, lenient_option, rejects_report, say
+from .options import (
+    echo_rejects,
+    handles_errors,
+    lang_option,
+    lenient_option,
+    quiet_option,
+    rejects_report,
+    say,
+    show_progress,
+)
 
 
 @click.command("priorities")
@@ -55,6 +64,7 @@ from .options import echo_rejects, handles_errors, lang_option, lenient_option, 
 )
 @lenient_option
 @lang_option
+@quiet_option
 @handles_errors
 def command(
     analysis: str,
@@ -69,6 +79,7 @@ def command(
     lenient: bool,
     rejects_path: str | None,
     lang: str | None,
+    quiet: bool,
 ) -> None:
     """Priority list: every unserved village, its tier, options, costs and reasons.
 
@@ -93,6 +104,7 @@ def command(
             rejects=rejects_report(lenient),
             rejects_path=rejects_path,
             lang=lang,
+            progress=show_progress(quiet),
         )
     except UnknownLevelError as exc:
         raise click.BadParameter(str(exc), param_hint="--level") from None
