@@ -1706,6 +1706,7 @@ def write_plan(
     rejects: RejectsReport | None = None,
     rejects_path: str | Path | None = None,
     lang: str | None = None,
+    progress: ProgressArg = None,
     **overrides: Any,
 ) -> Written:
     """Compute ``analysis``'s rollout plan and write it: ``geocov plan``.
@@ -1715,7 +1716,8 @@ def write_plan(
     (default ``[output] folder``, else ``geocov-out``), or one file ``target``
     (``plan.xlsx``, ``plan.gpkg`` or ``plan.csv``). ``overrides``: keys of ``[plan]``
     (see :func:`run_plan`). ``lang``: the language of the plan's summary (default: the
-    analysis file's ``lang``, else English).
+    analysis file's ``lang``, else English). ``progress``: see :mod:`geocov.progress` (one
+    bar for reading, coverage, the plan and writing).
 
     Examples
     --------
@@ -1729,10 +1731,23 @@ def write_plan(
         table_format(target)
     if not isinstance(analysis, Analysis):
         analysis = read_analysis(analysis)
-    result = run_analysis(analysis, rejects=rejects)
-    if level is not None:
-        check_level(level, result_levels(result))
-    pl = run_plan(analysis, result, rejects=rejects, **overrides)
+    with progress_for(progress, steps=2, desc="geocov") as bar:
+        result = run_analysis(analysis, rejects=rejects, progress=bar)
+        if level is not None:
+            check_level(level, result_levels(result))
+        with bar.step(label("progress.plan", output_lang(analysis, lang))):
+            pl = run_plan(analysis, result, rejects=rejects, **overrides)
+        with bar.step(label("progress.write", output_lang(analysis, lang), file="plan")):
+            tables, written_rejects = _write_plan_files(
+                pl, analysis, folder=folder, target=target, level=level, formats=formats,
+                rejects=rejects, rejects_path=rejects_path, lang=lang)
+    return Written(result=result, tables=tuple(tables), rejects=rejects,
+                   rejects_path=written_rejects, plan=pl, lang=output_lang(analysis, lang))
+
+
+def _write_plan_files(pl: Any, analysis: Analysis, *, folder: Any, target: Any, level: Any,
+                      formats: Any, rejects: Any, rejects_path: Any, lang: Any
+                      ) -> tuple[list[Path], Path | None]:
     levels = [level] if level else None
     with StagedFiles(collect=True):  # the plan and the rejects report, or neither
         if target is not None:
@@ -1745,8 +1760,7 @@ def write_plan(
             tables = pl.write(here, formats=formats or analysis.output.get("formats")
                               or WRITE_FORMATS, levels=levels, lang=output_lang(analysis, lang))
         written_rejects = _write_rejects(rejects, rejects_path, beside=here)
-    return Written(result=result, tables=tuple(tables), rejects=rejects,
-                   rejects_path=written_rejects, plan=pl, lang=output_lang(analysis, lang))
+    return list(tables), written_rejects
 
 
 def run_demo(

@@ -224,3 +224,22 @@ def test_run_workers_overrides_the_analysis_and_changes_no_figure(sample, sample
                           dtype={f"{lv}_code": str for lv in ("province", "district", "commune")})
     _same_table(written, sample_result.table("commune"))
     assert invoke("run", sample["analysis"], "--workers", "0").exit_code == 2
+
+
+def test_priorities_and_plan_report_their_stages_and_take_q(sample, tmp_path):
+    from geocov.analysis import write_plan, write_priorities
+
+    seen: list[tuple] = []
+    write_priorities(sample["analysis"], folder=tmp_path / "p", formats=["csv"],
+                     level="commune", progress=lambda *a: seen.append(a))
+    labels = [a[0] for a in seen]
+    assert "computing coverage" in labels and "ranking the villages (priority list)" in labels
+    assert labels[-1] == "done" and seen[-1][1] == seen[-1][2]  # the bar ends full
+    seen.clear()
+    write_plan(sample["analysis"], folder=tmp_path / "q", formats=["csv"], level="commune",
+               sites=2, lang="vi", progress=lambda *a: seen.append(a))
+    assert "đang chọn trạm, tuyến cáp quang và tính lại vùng phủ sóng" in [a[0] for a in seen]
+    for args in (["priorities", sample["analysis"], "--top", "0"],
+                 ["plan", sample["analysis"], "--sites", "1", "--top", "0"]):
+        r = invoke(*args, "-o", tmp_path / "cli", "-q")
+        assert r.exit_code == 0, r.output

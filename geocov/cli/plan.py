@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from .options import echo_rejects, handles_errors, lang_option, lenient_option, rejects_report, say
+from .options import (
+    echo_rejects,
+    handles_errors,
+    lang_option,
+    lenient_option,
+    quiet_option,
+    rejects_report,
+    say,
+    show_progress,
+)
 
 
 @click.command("plan")
@@ -42,6 +51,7 @@ from .options import echo_rejects, handles_errors, lang_option, lenient_option, 
               help="How many steps of the plan to print.")
 @lenient_option
 @lang_option
+@quiet_option
 @handles_errors
 def command(
     analysis: str,
@@ -61,6 +71,7 @@ def command(
     lenient: bool,
     rejects_path: str | None,
     lang: str | None,
+    quiet: bool,
 ) -> None:
     """Rollout plan: which new 4G sites and which fiber, and what coverage becomes.
 
@@ -93,6 +104,7 @@ def command(
             rejects=rejects_report(lenient),
             rejects_path=rejects_path,
             lang=lang,
+            progress=show_progress(quiet),
         )
     except UnknownLevelError as exc:
         raise click.BadParameter(str(exc), param_hint="--level") from None

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from .options import handles_errors, lenient_option, parse_mapping, rejects_report
+from .options import (
+    handles_errors,
+    lenient_option,
+    parse_mapping,
+    quiet_option,
+    rejects_report,
+    show_progress,
+)
 
 
 @click.command("reconcile")
@@ -30,6 +37,7 @@ from .options import handles_errors, lenient_option, parse_mapping, rejects_repo
 )
 @click.option("--metrics", is_flag=True, help="List the metrics an official table may name.")
 @lenient_option
+@quiet_option
 @handles_errors
 def command(
     analysis: str | None,
@@ -40,6 +48,7 @@ def command(
     metrics: bool,
     lenient: bool,
     rejects_path: str | None,
+    quiet: bool,
 ) -> None:
     """Official figures beside geocov's, with the difference and a reading of its cause.
 
@@ -68,6 +77,7 @@ def command(
         tolerance_pct_points=tolerance,
         rejects=rejects_report(lenient),
         rejects_path=rejects_path,
+        progress=show_progress(quiet),
     )
     click.echo(rec.to_text())
     for path in rec.written:
