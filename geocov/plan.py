@@ -2307,8 +2307,14 @@ def _summary(p: PlanResult, lang: str = "en") -> str:
         return say("nothing", n=num(t["villages_4g_before"]), total=num(t["villages"]),
                    pct=share("villages_4g_before", "villages"))
     horizon = p.costs.horizon_years
-    cost = say("cost", cost=_fmt_money(t["cost_sites"] + t["cost_links"], p.currency, lang),
-               years=_locale.number(horizon, lang, digits=_decimals(horizon)))
+    years = _locale.number(horizon, lang, digits=_decimals(horizon))
+    total = _fmt_money(t["cost_sites"] + t["cost_links"], p.currency, lang)
+    if n_sites and t["links"]:  # both: what each part costs
+        cost = say("cost_split", cost=total, years=years,
+                   sites=_fmt_money(t["cost_sites"], p.currency, lang),
+                   fiber=_fmt_money(t["cost_links"], p.currency, lang))
+    else:
+        cost = say("cost", cost=total, years=years)
     tail = []
     if n_sites or not t["links"]:
         tail.append(say("villages_4g", n=num(t["villages_4g_after"]), total=num(t["villages"]),

@@ -398,14 +398,16 @@ def test_plan_summary_snapshot_vietnamese():
     from geocov.plan import _summary
 
     assert _summary(_Stub(), "vi") == (
-        "90 trạm BTS 4G mới và 142 km cáp quang (chi phí 120,5 tỷ đồng trong 10 năm) đưa 4G "
+        "90 trạm BTS 4G mới và 142 km cáp quang (chi phí 120,5 tỷ đồng trong 10 năm: 110,0 tỷ "
+        "đồng cho các trạm, 10,5 tỷ đồng cho cáp quang) đưa 4G "
         "đến 1.548/1.569 thôn (98,7%, từ 64,0%) và cáp quang đến thêm 6 xã. Thêm 270.000 "
         "người trong các thôn có 4G (98,8% dân số các thôn, từ 65,0%). Trạm BTS được chọn "
         "bằng thuật toán tham lam (cập nhật lợi ích trễ): đạt ít nhất 63,2% mức tốt nhất có "
         "thể theo bảo đảm của phương pháp, và ít nhất 85,1% với trường hợp này (cận phụ "
         "thuộc số liệu).")
     assert _summary(_Stub(), "en") == (
-        "90 new 4G sites and 142 km of fiber (cost 120.5 billion VND over 10 years) bring 4G "
+        "90 new 4G sites and 142 km of fiber (cost 120.5 billion VND over 10 years: 110.0 "
+        "billion VND for the sites, 10.5 billion VND for the fiber) bring 4G "
         "to 1,548/1,569 villages (98.7%, from 64.0%) and fiber to 6 more communes. 270,000 "
         "more people in the villages have 4G (98.8% of them, from 65.0%). Sites chosen by "
         "greedy (lazy gain updates): at least 63.2% of the best possible by the method's "

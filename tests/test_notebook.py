@@ -104,7 +104,8 @@ def test_quickstart_runs(tmp_path, monkeypatch):
     printed = texts(nb)
     assert printed.startswith("Signal in 150/150 communes")
     assert re.search(r"\d+ new 4G sites, \d+ upgrades of 2G/3G sites to 4G and \d+ km of fiber "
-                     r"\(cost [\d.]+ million USD over 10 years\) bring 4G to", printed)
+                     r"\(cost [\d.]+ million USD over 10 years: [\d.]+ million USD for the sites, "
+                     r"[\d,]+ USD for the fiber\) bring 4G to", printed)
     shown = texts(nb, "display")
     assert "villages_pct_4g" in shown and "operator" in shown  # the tables
     assert "tier_label" in shown and "sites_planned" in shown  # priorities, plan
