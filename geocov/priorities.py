@@ -2042,19 +2042,6 @@ def _summary(p: PriorityResult, lang: str = "en") -> str:
 
 
 # =========================================================================== write
-_BAD_SHEET = str.maketrans({c: " " for c in "[]:*?/\\"})
-
-
-def _sheet(name: str, used: set[str]) -> str:
-    base = name.translate(_BAD_SHEET)[:31]
-    out, k = base, 2
-    while out.lower() in used:
-        out = f"{base[:28]} {k}"
-        k += 1
-    used.add(out.lower())
-    return out
-
-
 def _write(p: PriorityResult, folder: Path, *, formats: Sequence[str], stem: str,
            levels: Sequence[str] | None, tiers: Sequence[int] | None) -> list[Path]:
     from .io import WRITE_FORMATS, StagedFiles, write_csv
@@ -2129,16 +2116,6 @@ def _write(p: PriorityResult, folder: Path, *, formats: Sequence[str], stem: str
                 for name, frame in sheets.items()])
             written.append(path)
     return written
-
-
-def _excel_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Nullable booleans and integers as plain cells (openpyxl cannot write pd.NA)."""
-    out = frame.copy()
-    for c in out.columns:
-        dtype = out[c].dtype
-        if isinstance(dtype, (pd.BooleanDtype, pd.Int64Dtype)):
-            out[c] = out[c].astype(object).where(out[c].notna(), None)
-    return out
 
 
 def _to_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
