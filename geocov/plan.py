@@ -2160,7 +2160,7 @@ def _steps(ctx: _PlanContext, sites: gpd.GeoDataFrame, links: gpd.GeoDataFrame, 
                f"totals the recomputation's.")
         warnings.warn(msg, DataQualityWarning, stacklevel=3)
         notes.append(msg)
-    else:
+    elif len(sites):  # a fiber-only plan recomputes nothing
         notes.append(f"Recomputed with the planned sites added: {v_after:,} villages with 4G, "
                      f"as the plan counts.")
     tot_before = ctx.result.table("total")

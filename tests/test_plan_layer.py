@@ -307,6 +307,7 @@ def test_budget_pays_for_the_fiber_first(sample_result):
     fiber_only = geocov.plan(sample_result, fiber_to=3)
     fiber_cost = float(fiber_only.links[f"cost_{fiber_only.currency.lower()}"].sum())
     assert fiber_cost > 0
+    assert not any(n.startswith("Recomputed") for n in fiber_only.notes)  # no sites, no rerun
     budget = fiber_cost + 200_000.0
     p = geocov.plan(sample_result, budget=budget, fiber_to=3)
     col = f"cost_{p.currency.lower()}"
