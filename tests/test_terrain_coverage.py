@@ -607,3 +607,19 @@ def test_validate_checks_the_dem_over_the_units(tmp_path):
     assert f"  elevation model {tmp_path / 'west.tif'}: " in res.output
     # the sample's own DEM covers it all
     assert validate_analysis(_sample_toml(tmp_path, 'dem = "sample:terrain"')).problems.empty
+
+
+def test_demo_in_vietnamese_says_the_terrain_line_in_vietnamese(tmp_path):
+    from click.testing import CliRunner
+
+    from geocov.cli import main
+
+    res = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "t"), "--no-maps", "-q",
+                                    "--lang", "vi"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[1] == ("Địa hình (mô hình bán kính phủ sóng -> có tính địa hình): 4G ở 735 -> "
+                        "658 trên 1.500 thôn, 63,5% -> 59,2% dân số, 27,4% -> 21,1% diện tích; "
+                        "277 thôn bị địa hình che khuất (183 thôn thành trắng sóng).")
+    assert lines[2].startswith("1.500 thôn; trong danh sách: mức 1: trắng sóng")
+    assert lines[3].startswith("71 trạm BTS 4G mới, nâng cấp 19 trạm BTS 2G/3G lên 4G")

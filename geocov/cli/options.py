@@ -340,12 +340,11 @@ def echo_written(written: Any) -> None:
     """The summary, every file written, and the rejects line (report, run, demo)."""
     from ..report import summary_text
 
-    click.echo(summary_text(written.result, getattr(written, "lang", "en")))
-    if getattr(written, "terrain", None) is not None:
-        click.echo(written.terrain.summary())
-    for part in ("priorities", "plan"):  # the demo's priority list and plan
+    lang = getattr(written, "lang", None) or "en"
+    click.echo(summary_text(written.result, lang))
+    for part in ("terrain", "priorities", "plan"):  # disc vs terrain; the demo's list, plan
         if getattr(written, part, None) is not None:
-            click.echo(getattr(written, part).summary())
+            click.echo(getattr(written, part).summary(lang))
     for path in (*written.tables, *written.maps):
         click.echo(say(written, "wrote", path=path))
     if getattr(written, "manifest", None) is not None:

@@ -93,24 +93,35 @@ class TerrainComparison:
             "shadowed_population": float(np.nansum(sh["population"].to_numpy(float))),
         }
 
-    def summary(self) -> str:
+    def summary(self, lang: str = "en") -> str:
         """One line: 4G villages and people under the disc and terrain models, and the
-        shadowed villages.
+        shadowed villages, in ``lang`` ("en", "vi"; numbers as the language writes them).
 
         Of the form "Terrain (disc model -> with terrain): 4G in 735 -> 652 of 1,500
         villages, 63.5% -> 57.1% of people, 27.4% -> 21.0% of the area; 180 shadowed
         village(s) (41 left with no signal)".
         """
+        from .. import locale as _locale
+        from ..vocabulary import label
+
+        def num(x: float) -> str:
+            return _locale.number(x, lang)
+
+        def pct(x: float) -> str:
+            return _locale.percent(x, lang)
+
         f = self.figures("4g")
-        parts = [f"4G in {f['villages_disc']:,.0f} -> {f['villages_terrain']:,.0f} of "
-                 f"{f['villages']:,.0f} villages"] if f["villages"] else []
+        parts = [label("terrain.villages", lang, disc=num(f["villages_disc"]),
+                       terrain=num(f["villages_terrain"]), total=num(f["villages"]))
+                 ] if f["villages"] else []
         if f["population"] > 0:
-            parts.append(f"{f['population_pct_disc']:.1f}% -> {f['population_pct_terrain']:.1f}%"
-                         f" of people")
-        parts.append(f"{f['area_pct_disc']:.1f}% -> {f['area_pct_terrain']:.1f}% of the area")
-        head = "Terrain (disc model -> with terrain): " + ", ".join(parts)
-        return (f"{head}; {f['shadowed_villages']:,.0f} shadowed village(s) "
-                f"({f['shadowed_no_signal']:,.0f} left with no signal).")
+            parts.append(label("terrain.people", lang, disc=pct(f["population_pct_disc"]),
+                               terrain=pct(f["population_pct_terrain"])))
+        parts.append(label("terrain.area", lang, disc=pct(f["area_pct_disc"]),
+                           terrain=pct(f["area_pct_terrain"])))
+        return label("terrain.summary", lang, parts=label("terrain.sep", lang).join(parts),
+                     shadowed=num(f["shadowed_villages"]),
+                     no_signal=num(f["shadowed_no_signal"]))
 
     def write(self, folder: str | Path, *, formats: Sequence[str] = ("csv", "gpkg", "xlsx"),
               stem: str = "terrain") -> list[Path]:
