@@ -28,7 +28,15 @@ import shapely
 from pyproj import CRS
 
 from .crs import equal_area_crs, require_crs, working_crs
-from .errors import SchemaError, TopologyError, TopologyWarning, hint
+from .errors import (
+    Listing,
+    SchemaError,
+    TopologyError,
+    TopologyWarning,
+    Words,
+    hint,
+    more_words,
+)
 from .io import (
     MAX_LISTED,
     RejectsReport,
@@ -520,17 +528,19 @@ def _check_geometry(frame: gpd.GeoDataFrame, out: pd.DataFrame,
         rows = frame["source_row"].to_numpy()[invalid]
         unit = out[f"{finest}_name"].to_numpy()[invalid]
         collapsed = pd.isna(fixed)
-        listed = "; ".join(
-            f"row {r} ({u!r}: {why}{', nothing polygonal left' if c else ''})"
+        listed = Listing([
+            Words("warning.repaired_geometry", {
+                "row": int(r), "name": u, "why": why,
+                "left": Words("warning.nothing_polygonal") if c else ""})
             for r, u, why, c in zip(rows[:MAX_LISTED], unit[:MAX_LISTED], reasons[:MAX_LISTED],
                                     collapsed[:MAX_LISTED], strict=True)
-        )
-        more = f" and {len(rows) - MAX_LISTED} more" if len(rows) > MAX_LISTED else ""
-        warnings.warn(
-            f"{file}: repaired {int(invalid.sum())} invalid geometr"
-            f"{'y' if invalid.sum() == 1 else 'ies'} with shapely.make_valid (polygonal parts "
-            f"kept): {listed}{more}. Fix them in the source layer to silence this warning.",
-            TopologyWarning, stacklevel=3,
+        ], "; ")
+        n = int(invalid.sum())
+        warnings.warn(TopologyWarning.of(
+            "repaired_geometries", file=file, n=n, listed=listed,
+            more=more_words(len(rows) - MAX_LISTED),
+            geometries=Words(f"warning.geometry_{'one' if n == 1 else 'many'}")),
+            stacklevel=3,
         )
         bad = np.zeros(len(geoms), dtype=bool)
         bad[np.flatnonzero(invalid)[collapsed]] = True

@@ -27,6 +27,7 @@ __all__ = [
     "Words",
     "Listing",
     "hint_words",
+    "level_words",
     "more_words",
 ]
 
@@ -111,6 +112,24 @@ def more_words(n: int) -> Words | str:
     (' và 3 mục khác', '')
     """
     return Words("warning.more", {"n": int(n)}) if n > 0 else ""
+
+
+def level_words(level: str, *, plural: bool = False) -> Words | str:
+    """A level in the reader's words (``level.<level>``, or ``levels.<level>`` when
+    ``plural``); a level the catalogue does not know: its name (plural: with an "s").
+    In a sentence, write it ``{field:lower}``.
+
+    Examples
+    --------
+    >>> level_words("commune", plural=True).text("vi"), level_words("hamlet", plural=True)
+    ('Xã', 'hamlets')
+    """
+    from .locale import catalogue
+
+    key = f"{'levels' if plural else 'level'}.{level}"
+    if key in catalogue()["en"]:
+        return Words(key)
+    return f"{level}s" if plural else level
 
 
 class GeocovWarning(UserWarning):
