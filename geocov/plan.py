@@ -74,7 +74,7 @@ import shapely
 from pyproj import CRS
 
 from .costs import CostModel, read_costs
-from .errors import DataQualityWarning, SchemaError, hint
+from .errors import DataQualityWarning, Listing, SchemaError, Words, hint, level_words
 from .vocabulary import (
     code_column,
     covered_column,
@@ -1943,13 +1943,14 @@ def _fiber(ctx: _PlanContext, fiber_to: Any, notes: list[str]
         notes.append(f"fiber_to={count}, remotest: the {count} {ctx.finest}(s) without fiber "
                      f"farthest from the existing network by route distance.")
     if len(tree.unreachable):
-        what = ", ".join(f"{kind[i]} {unit[i] if kind[i] != 'village' else ctx.v_code[vidx[i]]}"
-                         for i in tree.unreachable[:10])
-        msg = (f"fiber: {len(tree.unreachable):,} target(s) cannot be joined to the network by "
-               f"links of at most {c.get('fiber', 'max_km'):g} km of cable ([fiber] max_km): "
-               f"{what}; they are left out of the plan.")
-        warnings.warn(msg, DataQualityWarning, stacklevel=3)
-        notes.append(msg)
+        what = Listing([Words("warning.fiber_target", {
+            "kind": level_words(str(kind[i])),
+            "name": unit[i] if kind[i] != "village" else ctx.v_code[vidx[i]]})
+            for i in tree.unreachable[:10]])
+        w = DataQualityWarning.of("fiber_unreachable", n=len(tree.unreachable),
+                                  km=float(c.get("fiber", "max_km")), listed=what)
+        warnings.warn(w, stacklevel=3)
+        notes.append(str(w))
     links = _links_frame(ctx, tree, xy, vidx, unit, kind, net, net_village, near, slope)
     fu: dict[str, int] = {}
     for u in unit[tree.child]:  # one per link of the plan
@@ -2155,11 +2156,9 @@ def _steps(ctx: _PlanContext, sites: gpd.GeoDataFrame, links: gpd.GeoDataFrame, 
                                   .to_numpy(float))[np.isin(best_after, _FOUR_G)].sum())
     predicted = v0 + int(sites["villages_newly_served"].sum())
     if v_after != predicted:
-        msg = (f"the recomputed coverage has {v_after:,} villages with 4G, the plan's own "
-               f"count {predicted:,}: the plan table's running figures are the plan's, the "
-               f"totals the recomputation's.")
-        warnings.warn(msg, DataQualityWarning, stacklevel=3)
-        notes.append(msg)
+        w = DataQualityWarning.of("recount_differs", after=v_after, predicted=predicted)
+        warnings.warn(w, stacklevel=3)
+        notes.append(str(w))
     elif len(sites):  # a fiber-only plan recomputes nothing
         notes.append(f"Recomputed with the planned sites added: {v_after:,} villages with 4G, "
                      f"as the plan counts.")

@@ -78,7 +78,16 @@ from pyproj import CRS
 from . import locale as _locale
 from .costs import CostModel, read_costs
 from .crs import require_crs, working_crs
-from .errors import DataQualityWarning, SchemaError, hint
+from .errors import (
+    DataQualityWarning,
+    Listing,
+    SchemaError,
+    Words,
+    hint,
+    hint_words,
+    level_words,
+    more_words,
+)
 from .io import (
     FLAG_VALUES_TEXT,
     RejectsReport,
@@ -893,7 +902,7 @@ def _guard(ctx: _Context, v: pd.DataFrame, notes: list[str]) -> None:
         in_area = {k: _layer_area(f, check_codes, geoms) for k, f in layers.items()}
         names = units.drop_duplicates(code_column(level)).set_index(code_column(level))[
             name_column(level)]
-    plural = f"{finest}s"
+    plural = level_words(finest, plural=True)
     for name, inside in in_area.items():
         outside = int((~inside).sum())
         if not outside:
@@ -901,22 +910,21 @@ def _guard(ctx: _Context, v: pd.DataFrame, notes: list[str]) -> None:
         restrict = ctx.rules.restrict_to_data and name != "fiber"
         out_codes = sorted(pd.unique(check_codes[~inside]))
         n_check = len(pd.unique(check_codes))
-        shown = ", ".join(str(names.get(c, c)) for c in out_codes[:10]) + (
-            f" and {len(out_codes) - 10} more" if len(out_codes) > 10 else "")
-        what = (f"{len(out_codes):,} of {n_check:,} {level}s have none of it ({shown}): "
-                f"{outside:,} of {n_units:,} {plural}")
         if name == "fiber":
-            effect = "their villages' fiber status is 'unknown', not 'not connected'"
+            effect: Words = Words("warning.data_fiber_unknown")
         elif restrict:
-            effect = (f"the list keeps only the {int(inside.sum()):,} {plural} it covers "
-                      + hint("(pass rules=PriorityRules(restrict_to_data=False) to list "
-                             "every unit)",
-                             "(set [priorities] restrict_to_data = false, or --all-units, to "
-                             "list every unit)"))
+            effect = Words("warning.data_restricted", {
+                "n": int(inside.sum()), "units": plural, "fix": hint_words("restrict_to_data")})
         else:
-            effect = f"every {finest} is listed anyway (restrict_to_data is off)"
-        message = f"the {name} data covers only part of the study area: {what}; {effect}."
-        warnings.warn(message, DataQualityWarning, stacklevel=3)
+            effect = Words("warning.data_all_listed", {"unit": level_words(finest)})
+        w = DataQualityWarning.of(
+            "data_partial", data=Words(f"warning.data_{name}"), n_out=len(out_codes),
+            n_check=n_check, levels=level_words(str(level), plural=True),
+            shown=Listing([str(names.get(c, c)) for c in out_codes[:10]]),
+            more=more_words(len(out_codes) - 10), outside=outside, n_units=n_units,
+            units=plural, effect=effect)
+        message = str(w)
+        warnings.warn(w, stacklevel=3)
         notes.append("Data completeness: " + message)
         ctx.area_notes[name] = message
         if restrict:
