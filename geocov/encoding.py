@@ -599,11 +599,8 @@ def decode_bytes(
         if encoding is None:  # detection only rules out encodings that fail on the sample
             text = to_nfc(raw.decode(enc, errors="replace"))
             warnings.warn(
-                f"{name}: byte(s) at offset {exc.start} are not valid {enc} and were "
-                f"replaced by '\\ufffd'. "
-                + hint("Pass encoding= with the file's encoding",
-                       "Add --<input>-encoding with the file's encoding"),
-                DataQualityWarning,
+                DataQualityWarning.of("bad_bytes", file=name, offset=exc.start, encoding=enc,
+                                      fix=hint_words("bad_bytes")),
                 stacklevel=2,
             )
             return text, enc, False
@@ -774,11 +771,9 @@ def redecode_frame(
 
     out = _map_frame(frame, fix, _not_ascii)
     if failed:
-        what = hint("Pass encoding= with the file's encoding",
-                    "Add --<input>-encoding with the file's encoding")
-        msg = (f"{name}: {len(failed)} text value(s) are not valid {enc} (e.g. "
-               f"{failed[0]!r}); their bad bytes became '\\ufffd'. {what}")
+        w = DataQualityWarning.of("bad_values", file=name, n=len(failed), encoding=enc,
+                                  example=failed[0], fix=hint_words("bad_bytes"))
         if encoding is not None:
-            raise DataSourceError(msg)
-        warnings.warn(msg, DataQualityWarning, stacklevel=2)
+            raise DataSourceError(str(w))
+        warnings.warn(w, stacklevel=2)
     return out, enc, confident

@@ -25,7 +25,15 @@ import shapely
 from pyproj import CRS
 
 from . import crs as _crs
-from .errors import CRSError, DataQualityWarning, DataSourceError, SchemaError, hint
+from .errors import (
+    CRSError,
+    DataQualityWarning,
+    DataSourceError,
+    Listing,
+    SchemaError,
+    Words,
+    hint,
+)
 from .io import (
     FLAG_VALUES_TEXT,
     MAX_LISTED,
@@ -545,11 +553,11 @@ def _warn_conflicts(frame: pd.DataFrame, codes: pd.Series, kinds: np.ndarray,
     mixed = mixed[mixed > 1]
     if mixed.empty:
         return
-    listed = [f"{k} {c}" for k, c in mixed.index[:MAX_LISTED]]
-    warnings.warn(
-        f"{source_names(frame.loc[coded])}: {len(mixed)} code(s) are listed both with and "
-        f"without fiber: {listed}; they are counted as connected. Keep one row per code.",
-        DataQualityWarning, stacklevel=3)
+    listed = Listing([Words(f"warning.fiber_code_{k}", {"code": c})
+                      for k, c in mixed.index[:MAX_LISTED]])
+    warnings.warn(DataQualityWarning.of(
+        "fiber_conflicts", file=source_names(frame.loc[coded]), n=len(mixed), listed=listed),
+        stacklevel=3)
 
 
 def check_fiber_codes(

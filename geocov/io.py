@@ -363,9 +363,8 @@ def _read_vector(path: Path, layer: str | int | None, encoding: str | None) -> p
             frame, enc, _ = redecode_frame(raw, encoding=given, file=str(path))
         except DataSourceError:
             warnings.warn(
-                f"{path}: its .cpg says {cpg!r}, but the text is not valid {given}; the "
-                f"encoding is detected instead",
-                DataQualityWarning,
+                DataQualityWarning.of("cpg_not_valid", file=str(path), cpg=cpg,
+                                      encoding=str(given)),
                 stacklevel=3,
             )
             frame, enc, _ = redecode_frame(raw, encoding=None, file=str(path))
