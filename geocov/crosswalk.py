@@ -88,7 +88,16 @@ from .boundaries import (
     units_vintage_text,
 )
 from .coverage import CoverageResult
-from .errors import CRSError, DataQualityWarning, SchemaError, hint
+from .errors import (
+    CRSError,
+    DataQualityWarning,
+    Listing,
+    SchemaError,
+    Words,
+    hint,
+    level_words,
+    more_words,
+)
 from .io import (
     MAX_LISTED,
     RejectsReport,
@@ -736,13 +745,15 @@ def crosswalk(
     return out
 
 
-def _listing(frame: pd.DataFrame, words: pd.Series) -> str:
-    shown = "; ".join(words.head(MAX_LISTED))
-    return shown + (f" and {len(words) - MAX_LISTED} more" if len(words) > MAX_LISTED else "")
+def _listing(words: Any, total: int) -> dict[str, Any]:
+    """``listed`` (the first MAX_LISTED of ``words``, "; ") and ``more`` (of ``total``)
+    of a warning."""
+    return {"listed": Listing(list(words)[:MAX_LISTED], "; "),
+            "more": more_words(total - MAX_LISTED)}
 
 
 def _warn_crosswalk(xw: pd.DataFrame, unmatched: pd.DataFrame, finest: str) -> None:
-    units = units_column(finest)
+    units = level_words(finest, plural=True)
     amb = xw[xw["ambiguous"]]
     if len(amb):
         pct = (100 * amb["share"]).round().astype(int).astype(str)
@@ -750,37 +761,37 @@ def _warn_crosswalk(xw: pd.DataFrame, unmatched: pd.DataFrame, finest: str) -> N
         per = per.agg(", ".join)
         names = amb.drop_duplicates("old_code").set_index("old_code")["old_name"]
         words = names.loc[per.index] + " (" + per.index + ") -> " + per
-        warnings.warn(
-            f"{len(per)} old {units} split across new ones by the geometry alone (no merge "
-            f"list names them), flagged 'ambiguous' in the crosswalk, shared by "
-            f"{xw.attrs['how']}: {_listing(amb, words.reset_index(drop=True))}. Check them "
-            f"against the official merge list (code_list=), or raise sliver_pct if these "
-            f"are slivers of generalised boundaries.", DataQualityWarning,
+        warnings.warn(DataQualityWarning.of(
+            "xw_ambiguous", n=len(per), units=units, how=xw.attrs["how"],
+            **_listing(words, len(words))),
             stacklevel=_caller())
     bad = xw[(xw["source"] == "code_list") & ~xw["agrees"].fillna(True)].drop_duplicates("old_code")
     if len(bad):
-        words = bad["old_name"] + " (" + bad["old_code"] + ") in " + bad["new_code"].astype(str)
-        warnings.warn(
-            f"{len(bad)} old {units} named by the merge list in a new unit that does not hold "
-            f"their largest piece (the boundaries of the two sets disagree; the list is "
-            f"followed, 'agrees' is False): {_listing(bad, words.reset_index(drop=True))}.",
-            DataQualityWarning, stacklevel=_caller())
+        head = bad.head(MAX_LISTED)
+        listed = [Words("warning.xw_in", {"name": n, "code": c, "new": str(w)})
+                  for n, c, w in zip(head["old_name"], head["old_code"], head["new_code"],
+                                     strict=True)]
+        warnings.warn(DataQualityWarning.of(
+            "xw_disagree", n=len(bad), units=units, **_listing(listed, len(bad))),
+            stacklevel=_caller())
     if len(unmatched):
-        words = (unmatched["old_name"].astype(str) + " (in " + unmatched["new_code"].astype(str)
-                 + ", " + unmatched["problem"] + ")")
-        warnings.warn(
-            f"{len(unmatched)} name(s) in the merge list match no old unit, or several, among "
-            f"the old units in their new unit: {_listing(unmatched, words.reset_index(drop=True))}"
-            f". Old units they should have matched are placed by the geometry overlay; "
-            f"xw.attrs['unmatched_listed'] lists them.", DataQualityWarning,
+        problem = {"no old unit": "warning.xw_no_old_unit",
+                   "several old units": "warning.xw_several_old_units"}
+        head = unmatched.head(MAX_LISTED)
+        listed = [Words("warning.xw_unmatched_item", {
+            "name": str(n), "new": str(w),
+            "problem": Words(problem[p]) if p in problem else str(p)})
+            for n, w, p in zip(head["old_name"], head["new_code"], head["problem"], strict=True)]
+        warnings.warn(DataQualityWarning.of(
+            "xw_unmatched", n=len(unmatched),
+            **_listing(listed, len(unmatched))),
             stacklevel=_caller())
     lost = xw[xw["source"] == "none"]
     if len(lost):
         words = lost["old_name"] + " (" + lost["old_code"] + ")"
-        warnings.warn(
-            f"{len(lost)} old {units} lie in no new unit (the new units do not cover them): "
-            f"{_listing(lost, words.reset_index(drop=True))}.", DataQualityWarning,
-            stacklevel=_caller())
+        warnings.warn(DataQualityWarning.of("xw_lost", n=len(lost), units=units,
+                                            **_listing(words, len(words))),
+                      stacklevel=_caller())
 
 
 def crosswalk_summary(xw: pd.DataFrame) -> str:
@@ -1278,12 +1289,12 @@ def reaggregate(
     lost = xw[xw["new_code"].isna() & xw_codes.isin(old_codes)]
     if len(lost):
         lb = base[base[code_column(old_finest)].astype(str).isin(set(lost["old_code"]))]
-        warnings.warn(
-            f"{len(lost)} {units_column(old_finest)} of the result lie in no new unit and are "
-            f"left out ({lb['area_km2'].sum():,.1f} km², {lb['villages'].sum():,.0f} villages, "
-            f"{lb['population'].sum():,.0f} people): "
-            f"{', '.join(lost['old_code'].astype(str).head(MAX_LISTED))}. Give new units that "
-            f"cover the whole study area.", DataQualityWarning, stacklevel=_caller())
+        warnings.warn(DataQualityWarning.of(
+            "xw_left_out", n=len(lost), units=level_words(old_finest, plural=True),
+            km2=float(lb["area_km2"].sum()), villages=float(lb["villages"].sum()),
+            people=float(lb["population"].sum()),
+            codes=", ".join(lost["old_code"].astype(str).head(MAX_LISTED))),
+            stacklevel=_caller())
 
     mv = _prepare_move(result, old_units, new_sub, used, old_pos, how)
     source = str(base["population_source"].iloc[0]) if len(base) else "none"
@@ -1326,11 +1337,9 @@ def reaggregate(
     if len(partial):
         words = (partial["new_name"].astype(str) + " (" + partial["new_code"].astype(str) + ", "
                  + partial["new_covered_pct"].round(0).astype(int).astype(str) + "%)")
-        warnings.warn(
-            f"{len(partial)} new {units_column(new_finest)} lie partly outside the units of the "
-            f"result (share of their area inside): {_listing(partial, words)}. Their figures "
-            f"hold only that part; compute afresh on the new units to have them whole.",
-            DataQualityWarning, stacklevel=_caller())
+        warnings.warn(DataQualityWarning.of(
+            "xw_partial", n=len(partial), units=level_words(new_finest, plural=True),
+            **_listing(words, len(words))), stacklevel=_caller())
     n_split = int(used.loc[used["split"].astype(bool), "old_code"].nunique())
     n_old = int(used["old_code"].nunique())
     units_note = (f"{units_vintage_text(new_vintage, level=new_finest)}, re-aggregated from "
