@@ -18,6 +18,7 @@ import logging
 import re
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -1021,25 +1022,32 @@ def detect_units_vintage(units: pd.DataFrame) -> tuple[str | None, str]:
     ...                                    "province_name": ["Lâm Đồng"]}))
     (None, 'no evidence of either system in the province names or codes')
     """
+    label, evidence = _detect_vintage_words(units)
+    return label, evidence.text("en")
+
+
+def _detect_vintage_words(units: pd.DataFrame) -> tuple[str | None, Words | Listing]:
+    """:func:`detect_units_vintage` with its evidence as catalogue words (``model.evidence_*``),
+    for the model note in the reader's language."""
     from .names import name_keys
 
     try:
         levels = unit_levels(units)
     except SchemaError:
-        return None, "no admin levels found"
+        return None, Words("model.evidence_no_levels")
     if "province" not in levels:
-        return None, "no level called 'province'"
+        return None, Words("model.evidence_no_province")
     names = pd.Series(pd.unique(units["province_name"].astype(str)))
     keys = name_keys(names).fillna("")
     known = keys.isin(_ALL_KEYS)
-    pre: list[str] = []
-    new: list[str] = []
+    pre: list[Words] = []
+    new: list[Words] = []
     gone = sorted(set(names[keys.isin(_GONE).to_numpy()]))
     if gone:
-        pre.append(f"province(s) that exist only before the reform: {', '.join(gone[:5])}")
+        pre.append(Words("model.evidence_gone", {"names": ", ".join(gone[:5])}))
     n_known = int(keys[known.to_numpy()].nunique())
     if n_known > len(_PROVINCES_2025):
-        pre.append(f"{n_known} provinces (34 since the reform)")
+        pre.append(Words("model.evidence_count", {"n": n_known}))
     if "province_code" in units.columns:
         pairs = units[["province_code", "province_name"]].drop_duplicates()
         codes = codes_as_text(pairs["province_code"]).astype(str).str.zfill(2)
@@ -1048,22 +1056,23 @@ def detect_units_vintage(units: pd.DataFrame) -> tuple[str | None, str]:
         in_new = np.array([_NEW_KEYS.get(c) == k for c, k in zip(codes, pkeys, strict=True)])
         shown = (codes + " " + pairs["province_name"].astype(str)).to_numpy()
         if (in_pre & ~in_new).any():
-            pre.append(f"province code and name of before the reform: "
-                       f"{', '.join(shown[in_pre & ~in_new][:5])}")
+            pre.append(Words("model.evidence_code_old",
+                             {"shown": ", ".join(shown[in_pre & ~in_new][:5])}))
         if (in_new & ~in_pre).any():
-            new.append(f"province code and name of the 2025 system: "
-                       f"{', '.join(shown[in_new & ~in_pre][:5])}")
+            new.append(Words("model.evidence_code_new",
+                             {"shown": ", ".join(shown[in_new & ~in_pre][:5])}))
     if known.any() and "district" in levels:
-        pre.append("a district level (Vietnam has no districts since 1 July 2025)")
+        pre.append(Words("model.evidence_district"))
     elif known.any() and tuple(levels) == ("province", "commune") and not pre:
-        new.append("two levels (province, commune) and no district")  # weak: last
+        new.append(Words("model.evidence_two_levels"))  # weak: last
     if pre and new:
-        return None, f"conflicting evidence: {'; '.join(pre)}; but {'; '.join(new)}"
+        return None, Words("model.evidence_conflict",
+                           {"old": Listing(pre, "; "), "new": Listing(new, "; ")})
     if pre:
-        return VINTAGES["pre-2025"], "; ".join(pre)
+        return VINTAGES["pre-2025"], Listing(pre, "; ")
     if new:
-        return VINTAGES["2025"], "; ".join(new)
-    return None, "no evidence of either system in the province names or codes"
+        return VINTAGES["2025"], Listing(new, "; ")
+    return None, Words("model.evidence_none")
 
 
 def _vintage_of_text(text: str) -> str | None:
@@ -1165,8 +1174,10 @@ def units_vintage_metadata(units: pd.DataFrame, vintage: str | None = None) -> d
 
     ``units_vintage`` (a label of :func:`units_vintage`: ``vintage`` if given, else the
     units' own, else None: unknown), ``units_vintage_evidence`` (``"given"``, or what
-    :func:`detect_units_vintage` found) and ``units_vintage_note``, the sentence of the
-    model note (English, like the rest of it).
+    :func:`detect_units_vintage` found), ``units_vintage_note``, the sentence of the
+    model note (English, like the rest of it), and ``units_vintage_note_words``, that
+    sentence as catalogue words (:class:`~geocov.errors.Words`), for the note in the
+    reader's language.
 
     Examples
     --------
@@ -1183,25 +1194,58 @@ def units_vintage_metadata(units: pd.DataFrame, vintage: str | None = None) -> d
      'two levels (province, commune) and no district']
     >>> units_vintage_metadata(t.iloc[:, :2], "GADM 4.1")["units_vintage_note"]
     'Units: GADM 4.1.'
+    >>> m["units_vintage_note_words"].text("vi")[:70]
+    'Đơn vị hành chính: xã sau sắp xếp ngày 1/7/2025 (34 tỉnh, thành phố; 3'
     """
     attrs = units.attrs
+    found: Words | Listing | None = None
     if vintage is not None:
-        label, evidence = units_vintage(vintage=vintage), "given"
+        label = units_vintage(vintage=vintage)
     elif attrs.get("geocov_units_vintage") and attrs.get(
             "geocov_units_vintage_evidence", "given") == "given":
-        label, evidence = str(attrs["geocov_units_vintage"]), "given"
+        label = str(attrs["geocov_units_vintage"])
     else:
-        label, evidence = detect_units_vintage(units)
+        label, found = _detect_vintage_words(units)
     try:
         finest = unit_levels(units)[-1]
     except SchemaError:
         finest = "commune"
-    note = units_vintage_text(label, level=finest)
-    if label is None:
-        note += (f": {evidence}; " + hint("pass read_units(vintage=...) or "
-                                         "coverage(units_vintage=...)",
-                                         "set [units] vintage or --units-vintage"))
-    elif evidence != "given":
-        note += f"; detected from {evidence}"
-    return {"units_vintage": label, "units_vintage_evidence": evidence,
-            "units_vintage_note": note + "."}
+    line = _vintage_line_words(label, finest)
+    if found is None:
+        words = Words("model.units", {"line": line})
+    elif label is None:
+        words = Words("model.units_unknown", {
+            "line": line, "evidence": found,
+            "fix": Words(f"model.fix_vintage_{hint('python', 'cli')}")})
+    else:
+        words = Words("model.units_detected", {"line": line, "evidence": found})
+    return {"units_vintage": label,
+            "units_vintage_evidence": "given" if found is None else found.text("en"),
+            "units_vintage_note": words.text("en"), "units_vintage_note_words": words}
+
+
+@dataclass(frozen=True)
+class _Lower:
+    """Catalogue words in lower case (a header's word inside a sentence), in any language."""
+
+    words: Words
+
+    def text(self, lang: str = "en") -> str:
+        return self.words.text(lang).lower()
+
+
+def _vintage_line_words(vintage: str | None, level: str) -> Words:
+    """:func:`units_vintage_text` as catalogue words, in any language."""
+    from .vocabulary import LABELS, level_label
+
+    key = {v: k for k, v in VINTAGES.items()}.get(str(vintage)) if vintage else None
+    text: Words | str
+    if key is not None:
+        units: _Lower | str = (
+            _Lower(Words(f"levels.{level}"))
+            if f"levels.{level}" in LABELS.get("en", {})
+            else level_label(level, plural=True).lower())  # the same in every language
+        text = Words(f"vintage.{'new' if key == '2025' else 'old'}", {"units": units})
+    else:
+        text = str(vintage) if vintage else Words("vintage.unknown")
+    return Words("vintage.line", {"text": text})

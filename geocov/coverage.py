@@ -520,8 +520,9 @@ def coverage(
     )
     from .boundaries import units_vintage_metadata
 
-    metadata.update(units_vintage_metadata(units, units_vintage))  # "Units: communes after..."
-    metadata["model"] += " " + metadata["units_vintage_note"]
+    vintage = units_vintage_metadata(units, units_vintage)  # "Units: communes after..."
+    model_parts = [*metadata["words"]["model"].items, vintage.pop("units_vintage_note_words")]
+    metadata.update(vintage)
     shadowed = None
     if tm is not None:
         from .terrain.model import shadowed_villages
@@ -532,9 +533,11 @@ def coverage(
                 station_technology=st.frame["technology"], station_operator=st.frame["operator"],
                 unit_ids=ids, village_unit=linked.unit, crs=villages.crs,
             )
-        metadata["model"] += " " + tm.description
+        model_parts.append(tm.words if tm.words is not None else tm.description)
         metadata["terrain"] = {**tm.info(), "description": tm.description,
                                "shadowed_villages": len(shadowed) if shadowed is not None else 0}
+    metadata["words"]["model"] = Listing(model_parts, " ")
+    metadata["model"] = metadata["words"]["model"].text("en")
     result = CoverageResult(
         levels=(*levels, "total"),
         finest=finest,
@@ -676,6 +679,8 @@ def _metadata(
     pop_mode, pop_label, resolution_m,
 ) -> dict[str, Any]:
     attrs = stations.attrs if stations is not None else {}
+    pop_words = _population_words(pop_mode, pop_label)
+    model = _model_words(st, grid, pop_words, wcrs, attrs)
     missing = (
         int(villages["population"].isna().sum())
         if pop_mode == "villages" and villages is not None
@@ -688,13 +693,15 @@ def _metadata(
             {str(f) for f in _sources(units, villages, stations, fiber)}
             | ({Path(str(population)).name} if pop_mode == "raster" else set())
         ),
-        "model": _model_text(st, grid, pop_label, resolution_m, wcrs, attrs),
+        "model": model.text("en"),
         "working_crs": wcrs.to_string(),
         "grid": grid.description,
         "population_source": pop_label,
         "stations_excluded": st.excluded,
         "technologies_not_counted": dict(attrs.get("technologies_not_counted") or {}),
         "villages_missing_population": missing,
+        # the words of the texts above, for the reader's language (geocov.report.model_note)
+        "words": {"model": model, "grid": grid.words, "population_source": pop_words},
     }
 
 
@@ -1090,6 +1097,7 @@ class _Grid:
 
     sums: Any  # geocov.engine.GroupSums
     description: str
+    words: Words | None = None  # the description as catalogue words (model.grid*)
 
     def covered(self, mask: int) -> tuple[np.ndarray, np.ndarray]:
         """(covered share of each unit's cells, covered population per unit) for ``mask``.
@@ -1137,18 +1145,12 @@ def _start_grid(
                 DataQualityWarning.of("raster_partial", file=raster.name), stacklevel=3
             )
         w, h = grid.cell_size_m()
-        desc = (
-            f"population raster grid {raster.name} ({gcrs.to_string()}), pixels split "
-            f"{grid.factor}x{grid.factor} (cells about {max(w, h):.0f} m), cells on unit "
-            f"boundaries shared by area"
-        )
+        words = Words("model.grid_raster", {"file": raster.name, "crs": gcrs.to_string(),
+                                            "factor": grid.factor, "cell_m": max(w, h)})
     else:
         units_g = units_w.values
         grid = GridSpec.from_bounds(units_w.total_bounds, resolution_m=resolution_m, crs=wcrs)
-        desc = (
-            f"{float(resolution_m):g} m grid in {wcrs.to_string()}, cells on unit boundaries "
-            f"shared by area"
-        )
+        words = Words("model.grid", {"m": float(resolution_m), "crs": wcrs.to_string()})
 
     def run(workers: int) -> _Grid:
         sums = grid_coverage(
@@ -1166,7 +1168,7 @@ def _start_grid(
             client=engine_options["client"],
             station_masks=station_masks,
         )
-        return _Grid(sums, desc)
+        return _Grid(sums, words.text("en"), words)
 
     workers = int(engine_options["workers"])
     if engine_options["client"] is None and workers == 1:
@@ -1176,24 +1178,49 @@ def _start_grid(
     return background.submit(run, max(1, workers - 1))
 
 
-def _model_text(st: _Stations, grid: _Grid, pop_label: str, resolution_m: float, wcrs,
-                station_attrs: Mapping[str, Any]) -> str:
+def _model_words(st: _Stations, grid: _Grid, pop_words: Words, wcrs,
+                 station_attrs: Mapping[str, Any]) -> Listing:
+    """The model note's sentences (before the units' and the terrain's) as catalogue words."""
     from .stations import DEFAULT_RADIUS_M
 
-    defaults = ", ".join(f"{k} {v / 1000:g} km" for k, v in DEFAULT_RADIUS_M.items())
-    notes = ""
+    defaults = Listing([Words("model.default_radius", {"tech": k, "km": v / 1000})
+                        for k, v in DEFAULT_RADIUS_M.items()])
+    parts: list[Any] = [Words("model.footprints", {
+        "defaults": defaults, "crs": wcrs.name, "grid": grid.words or grid.description,
+        "population": pop_words})]
     if station_attrs.get("radius_note"):
-        notes += f" Radii: {station_attrs['radius_note']}."
+        parts.append(Words("model.radii", {"note": _radius_words(station_attrs["radius_note"])}))
     not_counted = station_attrs.get("technologies_not_counted") or {}
     if not_counted:
-        listed = ", ".join(f"{n:,} {t}" for t, n in sorted(not_counted.items()))
-        notes += (f" Not counted (no mobile broadband for people): {listed} cell(s).")
-    return (
-        f"Footprints: discs of each station's range_m, else a default radius per technology "
-        f"({defaults}); sector wedges where azimuth and beamwidth are given; built in "
-        f"{wcrs.name}. A village is covered when its point (or a polygon's representative "
-        f"point) lies in a footprint; a unit has a technology when any footprint of it "
-        f"touches the unit. Covered area and population on a {grid.description} (a cell is "
-        f"covered when its centre lies in a footprint). "
-        f"Population: {pop_label}.{notes}"
-    )
+        listed = Listing([Words("model.cells", {"n": n, "tech": t})
+                          for t, n in sorted(not_counted.items())])
+        parts.append(Words("model.not_counted", {"listed": listed}))
+    return Listing(parts, " ")
+
+
+def _population_words(pop_mode: str, pop_label: str) -> Words:
+    """The population source (``metadata["population_source"]``) as catalogue words."""
+    if pop_mode == "raster":
+        return Words("model.population_raster", {"file": pop_label.split(":", 1)[1]})
+    return Words(f"model.population_{pop_mode}")
+
+
+def _radius_words(note: str) -> Words | str:
+    """Where the stations' radii come from (their ``attrs["radius_note"]``, written by
+    :func:`geocov.stations.read_stations`) as catalogue words; a note these words do not
+    give back exactly stays as it is."""
+    import ast
+    import re
+
+    fixed = ("ocid_spread", "ocid", "none", "no_stations")
+    candidates = [Words(f"model.radius_{k}") for k in fixed]
+    found = re.fullmatch(r"radius from column (.+) \((k?m)\); technology defaults where empty",
+                         note)
+    if found:
+        try:
+            column = ast.literal_eval(found.group(1))
+        except (ValueError, SyntaxError):
+            column = None
+        if isinstance(column, str):
+            candidates.append(Words(f"model.radius_{found.group(2)}", {"column": column}))
+    return next((w for w in candidates if w.text("en") == note), note)

@@ -1273,7 +1273,9 @@ def _info(
 ) -> dict[str, Any]:
     """The title panel: title, data date, sources, the coverage model (and ``note``); the
     page's words in ``lang`` (the catalogue's ``js.*``) and its number marks."""
-    model = None if metadata.get("model") is None else str(metadata["model"])
+    from .report import model_note
+
+    model = None if metadata.get("model") is None else model_note(metadata, lang)
     if note:
         model = note if model is None else f"{model} {note}"
     return {

@@ -83,6 +83,7 @@ __all__ = [
     "report_columns",
     "read_report",
     "summary_text",
+    "model_note",
     "build_manifest",
     "input_records",
 ]
@@ -433,8 +434,8 @@ def _summary_front(result: Any, lang: str) -> Callable[[Any, Mapping[str, Any]],
         for key, meta_key in (("report.working_crs", "working_crs"), ("report.grid", "grid"),
                               ("report.population_source", "population_source")):
             if meta.get(meta_key):
-                pair(key, meta[meta_key])
-        model = str(meta.get("model") or "")
+                pair(key, model_note(meta, lang, key=meta_key))
+        model = model_note(meta, lang)
         if model:
             ws.merge_range(r, 0, r, 8, model, fmt["wrap"])
             ws.set_row(r, 15 * (math.ceil(len(model) / 140) + 1))
@@ -698,15 +699,54 @@ def build_manifest(
     }
 
 
-def _metadata_table(meta: Mapping[str, Any]) -> pd.DataFrame:
-    """``key, value`` rows of the result's metadata (lists and tables as JSON)."""
-    def text(v: Any) -> str:
+def _metadata_table(meta: Mapping[str, Any], lang: str = "en") -> pd.DataFrame:
+    """``key, value`` rows of the result's metadata (lists and tables as JSON; the model
+    note, grid and population source in ``lang``, see :func:`model_note`)."""
+    def text(k: str) -> str:
+        v = meta[k]
         if isinstance(v, str):
-            return v
+            return model_note(meta, lang, key=k)
         return json.dumps(_json_value(v), ensure_ascii=False, sort_keys=True)
 
-    keys = [k for k in meta if k != "inputs"]
-    return pd.DataFrame({"key": keys, "value": [text(meta[k]) for k in keys]})
+    keys = [k for k in meta if k not in ("inputs", "words")]
+    return pd.DataFrame({"key": keys, "value": [text(k) for k in keys]})
+
+
+def model_note(result: Any, lang: str = "en", *, key: str = "model") -> str:
+    """The coverage model note of ``result`` (a result, or its ``metadata``) in ``lang``.
+
+    The note is ``metadata["model"]`` (English); a result made by
+    :func:`geocov.coverage` also keeps its words (``metadata["words"]``, catalogue
+    entries ``model.*``), which give it in the reader's language. A result without
+    them (read back from files, made by older versions or by hand), or whose note was
+    changed since (its words no longer give the English text), gives its English note.
+    ``key`` names another text of the metadata with words (``"grid"``,
+    ``"population_source"``); a text without words is given as it is.
+
+    Examples
+    --------
+    >>> import geocov
+    >>> r = geocov.run_analysis(geocov.sample_paths()["analysis"])
+    >>> model_note(r, "en") == r.metadata["model"]
+    True
+    >>> model_note(r, "vi")[:47]
+    'Vùng phủ: hình tròn bán kính range_m của từng t'
+    >>> model_note({"model": "A note of my own."}, "vi")
+    'A note of my own.'
+    """
+    meta = result if isinstance(result, Mapping) else (getattr(result, "metadata", {}) or {})
+    text = meta.get(key)
+    if text is None:
+        return ""
+    words = (meta.get("words") or {}).get(key) if isinstance(meta.get("words"), Mapping) else None
+    if lang == "en" or words is None or not hasattr(words, "text"):
+        return str(text)
+    try:
+        if words.text("en") != str(text):  # the note was changed since: its own words
+            return str(text)
+        return str(words.text(lang))
+    except (KeyError, IndexError, ValueError):  # words of another version (SchemaError too)
+        return str(text)
 
 
 @dataclass(frozen=True)
@@ -785,7 +825,7 @@ def write_result(
             ops = {lv: result.operator_table(lv) for lv in levels}
             extra = {
                 "summary": pd.DataFrame({"summary": [summary_text(result, lang)]}),
-                "model": _metadata_table(getattr(result, "metadata", {}) or {}),
+                "model": _metadata_table(getattr(result, "metadata", {}) or {}, lang),
             }
             csvs = {**tables, **{f"{lv}_by_operator": t for lv, t in ops.items()}, **extra}
         with StagedFiles() as stage:
