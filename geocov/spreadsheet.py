@@ -12,8 +12,20 @@ kind       cell                                          shown as
 ``people`` whole number (rounded to one person)          ``792,860``
 ``km2``    number (kept to 1 m²)                         ``6,300.0``
 ``pct``    a real percentage: the 0-100 figure / 100      ``65.3%``
+``usd``    an amount in US dollars (kept to the cent)     ``18,145.91``
+``vnd``    an amount in đồng (kept to one đồng)           ``425,000,000``
+``km``     a distance (kept to the metre)                ``12.35``
+``m``      metres (kept to the cm)                        ``2,500.0``
+``deg``    degrees (slope, azimuth; kept to 0.01°)        ``17.5``
+``coord``  longitude or latitude (6 decimals, ~0.1 m)     ``104.004141``
+``score``  a score or index (kept to 4 decimals)          ``99.31``
+``flag``   yes / no, in words of the sheet's language     ``yes``, ``có``
 ``other``  numbers as numbers, anything else as text     as it is
 =========  ============================================  ===========================
+
+Money keeps its currency unit (never thousands or millions): the header says which
+currency (``Option cost (USD)``, ``Chi phí phương án (đồng)``); US dollars show two
+decimals (a cost per person is a few dollars), đồng none.
 
 Percentages are real ``%`` cells (``0.653`` shown as ``65.3%``), so that Excel sorts,
 filters, charts and sums them as shares; :func:`geocov.report.read_report` turns them
@@ -64,7 +76,9 @@ import pandas as pd
 from .errors import SchemaError
 from .vocabulary import column_kind, column_label
 
-__all__ = ["Column", "Sheet", "KINDS", "write_workbook", "table_sheet", "sheet_name"]
+__all__ = [
+    "Column", "Sheet", "KINDS", "write_workbook", "table_sheet", "columns_sheet", "sheet_name",
+]
 
 #: Kind of a column -> its Excel number format (None: General).
 KINDS: dict[str, str | None] = {
@@ -74,9 +88,20 @@ KINDS: dict[str, str | None] = {
     "people": "#,##0",
     "km2": "#,##0.0",
     "pct": "0.0%",
+    "usd": "#,##0.00",
+    "vnd": "#,##0",
+    "km": "#,##0.00",
+    "m": "#,##0.0",
+    "deg": "0.0",
+    "coord": "0.000000",
+    "score": "0.00",
+    "flag": None,
     "other": None,
 }
-_DECIMALS = {"km2": 6, "pct": 8}  # kept in the cell: 1 m², 0.000001 %
+# kept in the cell: 1 m², 0.000001 %, a cent, 1 đồng, 1 m, 1 cm, 0.01°, ~0.1 m, 4 decimals
+_DECIMALS = {"km2": 6, "pct": 8, "usd": 2, "vnd": 0, "km": 3, "m": 2, "deg": 2, "coord": 6,
+             "score": 4}
+_TEXT_KINDS = ("code", "text", "flag")
 _ROWS_PER_CHUNK = 8192
 _MAX_TEXT = 32_767  # Excel's limit for one cell
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -153,9 +178,15 @@ def table_sheet(
     used: set[str] | None = None,
     lang: str = "en",
     freeze_columns: int = 0,
+    words: Mapping[str, Mapping[Any, str]] | None = None,
 ) -> Sheet:
     """A sheet of a (Geo)DataFrame: headers from :func:`geocov.vocabulary.column_label`,
     kinds from :func:`geocov.vocabulary.column_kind`; geometry left out.
+
+    Yes/no columns (kind ``flag``) read "yes"/"no" in ``lang``. ``words`` (column ->
+    value -> words) shows the values of category columns in words (values it does not
+    have stay as they are): the sheet says "quỹ viễn thông công ích" where the CSV file
+    keeps "public fund".
 
     Examples
     --------
@@ -164,20 +195,62 @@ def table_sheet(
     ...                 "commune")
     >>> s.name, [(c.header, c.kind) for c in s.columns]
     ('commune', [('Commune code', 'code'), ('% villages with 4G', 'pct')])
+    >>> s = table_sheet(pd.DataFrame({"border": [True, False], "option": ["a", "b"]}), "x",
+    ...                 lang="vi", words={"option": {"a": "phương án A"}})
+    >>> [(c.header, list(c.values)) for c in s.columns]
+    [('Xã biên giới', ['có', 'không']), ('Phương án', ['phương án A', 'b'])]
     """
+    from .vocabulary import label
+
     geometry = getattr(frame, "_geometry_column_name", None)
+    words = words or {}
     columns = []
     for col in frame.columns:
         if col == geometry:
             continue
         kind = column_kind(str(col))
         values = frame[col]
-        if kind not in ("code", "text") and not (
+        if kind == "flag" and pd.api.types.is_bool_dtype(values):
+            yes_no = {True: label("cell.yes", lang), False: label("cell.no", lang)}
+            values = values.astype(object).map(yes_no)
+        elif kind not in _TEXT_KINDS and not (
             pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
-        ):  # words in a column whose name reads as a number ("reason_codes"): text
+        ):  # words in a column whose name reads as a number: text
             kind = "text"
-        columns.append(Column(column_label(str(col), lang), frame[col], kind, name=str(col)))
+        if str(col) in words:
+            said = values.map(dict(words[str(col)]))
+            values = said.where(said.notna(), values)
+        columns.append(Column(column_label(str(col), lang), values, kind, name=str(col)))
     return Sheet(sheet_name(name, used), tuple(columns), freeze_columns=freeze_columns)
+
+
+def columns_sheet(
+    sheets: Sequence[Sheet], name: str, lang: str = "en", *, used: set[str] | None = None
+) -> Sheet:
+    """The key of a workbook: each header of ``sheets`` once, with its column's name in
+    the CSV and GeoPackage files and what it holds (as the report workbook's "Columns").
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = table_sheet(pd.DataFrame({"option_cost_usd": [1.5], "tier": [1]}), "villages")
+    >>> key = columns_sheet([s], "Columns")
+    >>> [list(c.values) for c in key.columns]
+    [['Option cost (USD)', 'Tier'], ['option_cost_usd', 'tier'], ['US dollars', 'count']]
+    """
+    from .vocabulary import label
+
+    seen: dict[str, Column] = {}
+    for sheet in sheets:
+        for c in sheet.columns:
+            if c.name is not None:
+                seen.setdefault(c.name, c)
+    units = [label(f"unit.{c.kind}", lang) for c in seen.values()]
+    return Sheet(sheet_name(name, used), (
+        Column(label("report.columns_header", lang), [c.header for c in seen.values()], "text"),
+        Column(label("report.columns_name", lang), list(seen), "text"),
+        Column(label("report.columns_unit", lang), units, "text"),
+    ))
 
 
 # --------------------------------------------------------------------------- cells
@@ -227,18 +300,19 @@ def _as_numbers(values: pd.Series, kind: str) -> _Cells:
             numbers = np.rint(np.where(present, numbers, 0.0)).astype(np.int64)
         elif kind == "pct":
             numbers = np.round(numbers / 100.0, _DECIMALS[kind])
-        elif kind == "km2":
+        elif kind in _DECIMALS:
             numbers = np.round(numbers, _DECIMALS[kind])
     out = np.full(len(numbers), "", dtype=object)
     out[present] = _number_text(numbers[present])
     big = float(np.nanmax(np.abs(numbers[present]))) if present.any() else 0.0
-    digits = len(f"{big:,.0f}") + (2 if kind in ("km2", "pct") else 0)
+    shown = KINDS[kind] or ""
+    digits = len(f"{big:,.0f}") + (len(shown) - shown.index(".") if "." in shown else 0)
     return _Cells(out, present, False, float(digits))
 
 
 def _cells(column: Column) -> _Cells:
     values = pd.Series(column.values).reset_index(drop=True)
-    if column.kind in ("code", "text"):
+    if column.kind in _TEXT_KINDS:
         return _as_text(values)
     if column.kind == "other" and not (
         pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)

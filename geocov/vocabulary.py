@@ -290,10 +290,88 @@ _KINDS = {
 }
 
 
+# The columns of the priority list and the rollout plan (geocov.priorities, geocov.plan):
+# name -> kind; the header is ``col.more.<name>`` of the catalogue.
+_MORE_COLUMNS: dict[str, str] = {
+    **dict.fromkeys(
+        ("rank", "tier", "rank_in_tier", "operators_4g", "operators_any", "villages_listed",
+         "villages_tier_unknown", "villages_no_signal", "villages_2g_only", "villages_3g",
+         "villages_4g", "villages_shadowed", "villages_one_operator_4g",
+         "villages_fiber_connected", "villages_fiber_not_connected", "villages_fiber_unknown",
+         "villages_difficult", "villages_border", "top_tier", "top_rank", "step",
+         "villages_newly_served", "sites_planned", "links_planned", "source_row"), "count"),
+    **dict.fromkeys(("people_newly_served", "people_listed", "people", "people_4g",
+                     "population_4g"), "people"),
+    **dict.fromkeys(("villages_4g_pct", "people_4g_pct", "population_4g_pct"), "pct"),
+    **dict.fromkeys(("distance_fiber_km", "distance_4g_site_km", "distance_town_km",
+                     "cable_km", "distance_km"), "km"),
+    **dict.fromkeys(("relief_m", "range_m", "antenna_height_m", "x_m", "y_m"), "m"),
+    **dict.fromkeys(("slope_deg", "azimuth_deg", "beamwidth_deg"), "deg"),
+    **dict.fromkeys(("lon", "lat"), "coord"),
+    **dict.fromkeys(("priority_score", "remoteness_fiber", "remoteness_4g", "remoteness_town",
+                     "remoteness_slope", "remoteness_score", "terrain_multiplier"), "score"),
+    **dict.fromkeys(("shadowed", "has_power", "difficult", "border"), "flag"),
+    **dict.fromkeys(
+        ("tier_label", "service", "best_technology", "operators_4g_names", "fiber",
+         "funding_route", "reason", "reason_codes", "option", "option_detail", "served",
+         "nearest_town", "status", "detail", "summary", "section", "key", "value", "note",
+         "top_village", "top_reason", "top_reason_codes", "top_option", "action", "item",
+         "station_id", "candidate", "technology", "source_file", "link", "target", "to",
+         "from", "route"), "text"),
+}
+_EACH = "upgrade|fiber|microwave|satellite"  # the options of a village, each priced
+
+
+def _words_of(section: str) -> str:
+    """``a|b|c``: the keys of a catalogue section (``priority.route`` -> its routes)."""
+    keys = [k[len(section) + 1:] for k in LABELS["en"] if k.startswith(f"{section}.")]
+    return "|".join(sorted(keys, key=len, reverse=True))
+
+
+_MORE_PATTERNS: tuple[tuple[str, Any, str], ...] = tuple(
+    (key, re.compile(pattern.format(routes=_words_of("priority.route"),
+                                    options=_words_of("priority.option"))), kind)
+    for key, pattern, kind in (
+        ("col.more.villages_tier", r"^villages_tier_(?P<k>\d+)$", "count"),
+        ("col.more.people_tier", r"^people_tier_(?P<k>\d+)$", "people"),
+        ("col.more.villages_route", r"^villages_(?P<route>{routes})$", "count"),
+        ("col.more.villages_option", r"^villages_option_(?P<option>{options})$", "count"),
+        ("col.more.option_status", rf"^(?P<each>{_EACH})_status$", "text"),
+        ("col.more.option_note", rf"^(?P<each>{_EACH})_note$", "text"),
+        ("col.more.distance_tech", r"^distance_(?P<layer>2g|3g|4g|5g)_km$", "km"),
+        ("col.more.population_within", r"^population_(?P<km>\d+(?:\.\d+)?)km$", "people"),
+        ("col.money.each_cost", rf"^(?P<each>{_EACH})_cost_(?P<currency>usd|vnd)$", "money"),
+        ("col.money.{base}", r"^(?P<base>[a-z_]+?)_(?P<currency>usd|vnd)$", "money"),
+    )
+)
+#: A figure of the plan before or after it (``villages_4g_after``): the figure's kind.
+_WHEN = re.compile(r"^(?P<base>.+)_(?P<when>before|after)$")
+
+
+def _more_key(name: str) -> tuple[str, dict[str, str], str] | None:
+    """The label key, fields and kind of a column of the priority list or the plan."""
+    if name in _MORE_COLUMNS:
+        return f"col.more.{name}", {}, _MORE_COLUMNS[name]
+    for key, pattern, kind in _MORE_PATTERNS:
+        m = pattern.match(name)
+        if m:
+            fields = m.groupdict()
+            key = key.format(base=fields.get("base", ""))
+            if key not in LABELS["en"]:
+                continue
+            if kind == "money":
+                kind = fields["currency"]
+            return key, fields, kind
+    return None
+
+
 def _column_key(name: str) -> tuple[str, dict[str, str]] | None:
     """The label key of a coverage-table column and its fields (None: not one)."""
     if name in _PLAIN_COLUMNS:
         return _PLAIN_COLUMNS[name], {}
+    more = _more_key(name)
+    if more is not None:
+        return more[0], more[1]
     for key, pattern in _COLUMN_PATTERNS:
         m = pattern.match(name)
         if m:
@@ -308,8 +386,10 @@ def column_label(name: str, lang: str = "en") -> str:
     """The header a reader sees for the column ``name`` of a coverage table.
 
     Every column of :func:`metric_columns`, the ``<level>_code`` / ``<level>_name``
-    columns, ``operator`` and the total's ``level`` / ``name`` have one; any other
-    name is returned as it is. Labels are distinct for distinct columns, so a header
+    columns, ``operator``, the total's ``level`` / ``name`` and the columns of the
+    priority list and the plan (catalogue ``[col.more]``, ``[col.money]``: families such
+    as ``villages_tier_<k>``, ``*_usd`` / ``*_vnd`` with the currency in the header,
+    ``*_before`` / ``*_after``) have one; any other name is returned as it is. Labels are distinct for distinct columns, so a header
     leads back to its column.
 
     Examples
@@ -322,13 +402,18 @@ def column_label(name: str, lang: str = "en") -> str:
     ('All stations', 'my_column')
     >>> [column_label(c, "vi") for c in ("villages_pct_4g", "commune_code", "communes_with_4g")]
     ['% thôn có 4G', 'Mã xã', 'Số xã có 4G']
+    >>> column_label("option_cost_vnd", "vi"), column_label("villages_4g_pct_after")
+    ('Chi phí phương án (đồng)', '% villages with 4G, after the plan')
     """
+    when = _WHEN.match(name)
+    if when and _column_key(when["base"]) is not None:
+        return label(f"col.when.{when['when']}", lang, what=column_label(when["base"], lang))
     found = _column_key(name)
     if found is None:
         label("col.level", lang)  # checks the language
         return name
     key, fields = found
-    words: dict[str, str] = {}
+    words: dict[str, str] = _more_words(fields, lang)
     if "layer" in fields:
         words["layer"] = label(f"layer.{fields['layer']}", lang)
     if "level" in fields:
@@ -339,19 +424,55 @@ def column_label(name: str, lang: str = "en") -> str:
     return label(key, lang, **words)
 
 
-def column_kind(name: str) -> str:
-    """What a column of a coverage table holds, for formatting it.
+def _more_words(fields: Mapping[str, str], lang: str) -> dict[str, str]:
+    """The words of the fields of a priority-list or plan column's header."""
+    from .locale import number
 
-    ``"code"`` (text that keeps leading zeros), ``"text"``, ``"count"`` (a whole number),
-    ``"people"`` (a number of people, shown whole), ``"km2"`` or ``"pct"`` (a
-    percentage, 0-100); ``"other"`` for a column that is not one of a coverage table.
+    words = {}
+    if "k" in fields:
+        words["k"] = fields["k"]
+    if "route" in fields:
+        words["route"] = label(f"priority.route.{fields['route']}", lang)
+    if "option" in fields:
+        words["option"] = label(f"priority.option.{fields['option']}", lang)
+    if "each" in fields:
+        words["each"] = label(f"col.option.{fields['each']}", lang)
+    if "km" in fields:
+        km = float(fields["km"])
+        words["km"] = number(km, lang, digits=0 if km.is_integer() else 1)
+    if "currency" in fields:
+        cur = fields["currency"].upper()
+        words["currency"] = label("priority.currency_vnd", lang) if cur == "VND" else cur
+    return words
+
+
+def column_kind(name: str) -> str:
+    """What a column of a coverage table, the priority list or the plan holds, for
+    formatting it (:data:`geocov.spreadsheet.KINDS`).
+
+    ``"code"`` (text that keeps leading zeros), ``"text"``, ``"count"`` (a whole number:
+    counts, ranks, tiers, steps), ``"people"`` (a number of people, shown whole),
+    ``"km2"``, ``"pct"`` (a percentage, 0-100), ``"usd"`` / ``"vnd"`` (an amount in that
+    currency: ``*_usd``, ``*_vnd``), ``"km"``, ``"m"``, ``"deg"``, ``"coord"`` (longitude,
+    latitude), ``"score"`` or ``"flag"`` (yes/no); ``"other"`` for a column geocov does
+    not know.
 
     Examples
     --------
     >>> [column_kind(c) for c in ("commune_code", "villages_covered_4g", "population",
     ...                           "area_km2", "villages_pct_any", "commune_name", "x")]
     ['code', 'count', 'people', 'km2', 'pct', 'text', 'other']
+    >>> [column_kind(c) for c in ("reason_codes", "option_cost_vnd", "distance_4g_km",
+    ...                           "villages_4g_pct_after")]
+    ['text', 'vnd', 'km', 'pct']
     """
+    when = _WHEN.match(name)
+    if when and _column_key(when["base"]) is not None:
+        return column_kind(when["base"])
+    if name not in _PLAIN_COLUMNS:
+        more = _more_key(name)
+        if more is not None:
+            return more[2]
     found = _column_key(name)
     if found is None:
         return "other"

@@ -409,7 +409,7 @@ def test_the_priority_workbook_is_formatted(tmp_path, sample_result):
     last = ws.cell(1, ws.max_column).column_letter
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{last}{ws.max_row}"
     assert ws.cell(1, 1).font.bold
-    assert header[0] == "rank" and ws.cell(2, 1).value == 1 and isinstance(ws.cell(2, 1).value, int)
+    assert header[0] == "Rank" and ws.cell(2, 1).value == 1 and isinstance(ws.cell(2, 1).value, int)
     code = ws.cell(2, header.index("Village code") + 1)
     assert code.data_type == "s" and code.number_format == "@"
     people = ws.cell(2, header.index("Population") + 1)
@@ -420,8 +420,7 @@ def test_the_priority_workbook_is_formatted(tmp_path, sample_result):
     assert communes.freeze_panes == "A2" and communes.auto_filter.ref
     villages = communes.cell(2, head.index("Villages") + 1)
     assert villages.number_format == "#,##0" and isinstance(villages.value, int)
-    reasons = ws.cell(2, header.index("reason_codes") + 1 if "reason_codes" in header
-                      else header.index("Reason codes") + 1)
+    reasons = ws.cell(2, header.index("Reason codes") + 1)
     assert reasons.data_type == "s" and reasons.value  # words, though the name ends in "s"
 
 

@@ -292,10 +292,10 @@ def test_sheet_names_are_valid_and_unique():
 
 
 def test_table_sheet_of_a_plain_frame():
-    frame = pd.DataFrame({"commune_code": ["01"], "note": ["free text"], "x": [1.5]})
+    frame = pd.DataFrame({"commune_code": ["01"], "remark": ["free text"], "x": [1.5]})
     sheet = table_sheet(frame, "commune")
     assert [(c.header, c.kind) for c in sheet.columns] == [
-        ("Commune code", "code"), ("note", "text"), ("x", "other")]
+        ("Commune code", "code"), ("remark", "text"), ("x", "other")]
 
 
 # ------------------------------------------------------------------ vocabulary
