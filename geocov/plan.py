@@ -1223,7 +1223,7 @@ class PlanResult:
         level, model), CSV files, and ``<stem>.gpkg`` with the layers ``sites``, ``links``
         and one per level; the summary in ``lang`` (:meth:`summary`). Returns the paths
         written."""
-        from .io import write_tables
+        from .io import StagedFiles, write_tables
 
         levels = list(levels) if levels else list(self.levels)
         for lv in levels:
@@ -1235,9 +1235,44 @@ class PlanResult:
         for lv in levels:
             tables[f"{lv}s"] = self.units(lv)
         summary = pd.DataFrame({"summary": [self.summary(lang), *self.notes]})
-        return write_tables(tables, folder, formats=formats, stem=stem,
-                            extra_sheets={"summary": summary, "model": self.model})
+        extra = {"summary": summary, "model": self.model}
+        with StagedFiles(collect=True):  # the tables and the workbook, or none of them
+            written = write_tables(tables, folder, formats=[f for f in formats if f != "xlsx"],
+                                   stem=stem, extra_sheets=extra)
+            if "xlsx" in formats:
+                path = Path(folder) / f"{stem}.xlsx"
+                with StagedFiles() as stage:
+                    _workbook(stage.path(path), {"summary": summary, **tables,
+                                                 "model": self.model}, lang)
+                written.append(path)
+        return written
 
+
+
+def _workbook(path: Path, tables: Mapping[str, pd.DataFrame], lang: str) -> None:
+    """The plan's workbook: summary, steps, sites, links, one sheet per level, model and
+    the columns' key, with sheet names, headers and category words in ``lang``."""
+    from .priorities import _cell_words
+    from .spreadsheet import columns_sheet, table_sheet, write_workbook
+    from .vocabulary import label, level_label
+
+    words = _cell_words(lang)
+    actions = {english: label(f"plan.action.{k}", lang) for k, english in _KIND_WORDS.items()}
+    words.update(action=actions, route={k: label(f"cell.{k}", lang) for k in ("road",
+                                                                             "straight")},
+                 target={lv: level_label(lv, lang=lang).lower() for lv in ("commune",
+                                                                          "village")})
+    used: set[str] = set()
+    sheets = []
+    for name, frame in tables.items():  # a loop over the sheets
+        if name in ("summary", "steps", "sites", "links", "model"):
+            title = label(f"plan.sheet_{name}", lang)
+        else:  # a level: "communes"
+            levels = level_label(name[:-1], plural=True, lang=lang)
+            title = label("plan.sheet_level", lang, levels=levels, levels_lower=levels.lower())
+        sheets.append(table_sheet(frame, title, used=used, lang=lang, words=words))
+    sheets.append(columns_sheet(sheets, label("plan.sheet_columns", lang), lang, used=used))
+    write_workbook(path, sheets)
 
 def plan(
     result: Any,

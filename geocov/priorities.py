@@ -2053,7 +2053,7 @@ def _summary(p: PriorityResult, lang: str = "en") -> str:
 def _write(p: PriorityResult, folder: Path, *, formats: Sequence[str], stem: str,
            levels: Sequence[str] | None, tiers: Sequence[int] | None) -> list[Path]:
     from .io import WRITE_FORMATS, StagedFiles, write_csv
-    from .spreadsheet import table_sheet, write_workbook
+    from .spreadsheet import columns_sheet, table_sheet, write_workbook
 
     bad = sorted(set(formats) - set(WRITE_FORMATS))
     if bad:
@@ -2119,11 +2119,45 @@ def _write(p: PriorityResult, folder: Path, *, formats: Sequence[str], stem: str
         if "xlsx" in formats:
             path = folder / f"{stem}.xlsx"
             used: set[str] = set()
-            write_workbook(stage.path(path), [
-                table_sheet(frame, titles[name], used=used, lang=lang)
-                for name, frame in sheets.items()])
+            words = _cell_words(lang)
+            book = [table_sheet(frame, titles[name], used=used, lang=lang, words=words)
+                    for name, frame in sheets.items()]
+            book.append(columns_sheet(book, _label("priority.sheet_columns", lang), lang,
+                                      used=used))
+            write_workbook(stage.path(path), book)
             written.append(path)
     return written
+
+
+def _cell_words(lang: str) -> dict[str, dict[str, str]]:
+    """Column -> value -> its words in ``lang``: the categories of the priority list (and
+    of the plan's steps) as a workbook in ``lang`` shows them; the tables and CSV files
+    keep the values (English words) that scripts read.
+
+    Examples
+    --------
+    >>> _cell_words("vi")["funding_route"]["public fund"]
+    'quỹ viễn thông công ích'
+    >>> _cell_words("en")["fiber"]["not connected"]
+    'not connected'
+    """
+    lang = _locale.check_lang(lang)
+    routes = {words: _label(f"priority.route.{k}", lang) for k, words in FUNDING_ROUTES.items()}
+    options = {words: _label(f"priority.option.{k}", lang) for k, words in OPTIONS.items()}
+    cell = {k: _label(f"cell.{k}", lang) for k in (
+        "none", "no_signal", "2g_only", "connected", "not_connected", "unknown", "chosen",
+        "feasible", "rejected", "not_assessed")}
+    status = {k.replace("_", " "): cell[k] for k in ("chosen", "feasible", "rejected",
+                                                      "not_assessed")}
+    return {
+        "funding_route": routes, "option": options, "top_option": options,
+        "service": {"no signal": cell["no_signal"], "2G only": cell["2g_only"]},
+        "best_technology": {NO_SIGNAL: cell["none"]},
+        "fiber": {k.replace("_", " "): cell[k] for k in ("connected", "not_connected",
+                                                          "unknown")},
+        "status": status, **{f"{k}_status": status for k in ("upgrade", "fiber",
+                                                              "microwave", "satellite")},
+    }
 
 
 def _to_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:

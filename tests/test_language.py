@@ -368,7 +368,7 @@ def test_priority_workbook_in_vietnamese(sample_priorities, tmp_path):
     try:
         assert wb.sheetnames[:5] == ["Tóm tắt", "Thôn", "Mức 1 - trắng sóng",
                                      "Mức 2 - chưa có 4G", "Mức 3 - chưa có cáp quang"]
-        assert wb.sheetnames[-3:] == ["Xã", "Phương án", "Mô hình"]
+        assert wb.sheetnames[-4:] == ["Xã", "Phương án", "Mô hình", "Cột"]
     finally:
         wb.close()
     summary = pd.read_csv(tmp_path / "priorities_summary.csv", encoding="utf-8-sig")

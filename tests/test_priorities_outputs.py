@@ -52,7 +52,8 @@ def test_write_workbook_csv_and_geopackage(tmp_path):
     assert wb.sheetnames == [
         "summary", "villages", "tier 1 - no signal", "tier 2 - no 4G", "tier 3 - no fiber",
         "route - public fund", "route - operator obligation", "route - power first",
-        "route - unknown power", "provinces", "districts", "communes", "options", "model"]
+        "route - unknown power", "provinces", "districts", "communes", "options", "model",
+        "columns"]
     rows = list(wb["tier 1 - no signal"].values)
     header = rows[0]
     # human headers (geocov.spreadsheet.write_workbook), text intact
