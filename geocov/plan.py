@@ -1220,9 +1220,11 @@ class PlanResult:
         lang: str = "en",
     ) -> list[Path]:
         """Write the plan: ``<stem>.xlsx`` (summary, steps, sites, links, before/after per
-        level, model), CSV files, and ``<stem>.gpkg`` with the layers ``sites``, ``links``
-        and one per level; the summary in ``lang`` (:meth:`summary`). Returns the paths
-        written."""
+        level, model, columns), CSV files, and ``<stem>.gpkg`` with the layers ``sites``,
+        ``links`` and one per level. ``lang``: the summary (:meth:`summary`) and the
+        workbook's sheet names, headers and category words ("fiber link" / "tuyến cáp
+        quang"); the CSV and GeoPackage files keep the column names and values. Returns the
+        paths written."""
         from .io import StagedFiles, write_tables
 
         levels = list(levels) if levels else list(self.levels)

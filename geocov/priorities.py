@@ -551,10 +551,12 @@ class PriorityResult:
         lang: str | None = None,
     ) -> list[Path]:
         """Write the list: XLSX (summary, villages, one sheet per tier and per funding route,
-        one per level, options, model), CSV (UTF-8 with BOM) and GeoPackage layers
-        (``villages`` and one per level). ``lang`` (default :attr:`lang`): the language of
-        the summary, the sheet names and the words of the tables (file names, layer names
-        and column names stay the same). Returns the paths written."""
+        one per level, options, model, columns: each header's column name), CSV (UTF-8
+        with BOM) and GeoPackage layers (``villages`` and one per level). ``lang`` (default
+        :attr:`lang`): the language of the summary, the sheet names, the headers and the
+        words of the tables (file names, layer names and column names stay the same; the
+        workbook shows categories such as the funding route in ``lang``, the CSV keeps
+        their English values). Returns the paths written."""
         p = self.with_lang(lang) if lang else self
         return _write(p, Path(folder), formats=formats, stem=stem, levels=levels, tiers=tiers)
 
