@@ -545,21 +545,30 @@ def _match_one(unit: Any, code: Any, level: Any, parent: Any, units: _Units
 
 
 # --------------------------------------------------------------------------- reading
-def _fmt(v: float, decimals: int = 0) -> str:
+def _fmt(v: float, decimals: int = 0, lang: str = "en") -> str:
+    if lang != "en":
+        from .locale import number
+
+        return number(v, lang, digits=decimals)
     return "n/a" if v is None or not np.isfinite(v) else f"{v:,.{decimals}f}"
 
 
-def _figure(num: float, den: float, pct: float, kind: str, measure: str = "") -> str:
+def _figure(num: float, den: float, pct: float, kind: str, measure: str = "",
+            lang: str = "en") -> str:
+    """A figure in words, numbers as ``lang`` writes them."""
     if kind == "quantity":
-        return (f"{_fmt(num, 1)} km²" if measure == "area" else
-                f"{_fmt(num)} people" if measure == "population" else _fmt(num, 1))
+        if measure == "population":
+            from .locale import render
+
+            return render("reconcile.people", lang, {"n": _fmt(num, 0, lang)})
+        return f"{_fmt(num, 1, lang)} km²" if measure == "area" else _fmt(num, 1, lang)
     if kind == "share":
         if np.isfinite(num) and np.isfinite(den):
-            return f"{_fmt(num)}/{_fmt(den)} ({_fmt(pct, 1)}%)"
+            return f"{_fmt(num, 0, lang)}/{_fmt(den, 0, lang)} ({_fmt(pct, 1, lang)}%)"
         if np.isfinite(pct):
-            return f"{_fmt(pct, 1)}%"
-        return _fmt(num)
-    return _fmt(num)
+            return f"{_fmt(pct, 1, lang)}%"
+        return _fmt(num, 0, lang)
+    return _fmt(num, 0, lang)
 
 
 def _radius_words(result: Any, layer: str) -> str:
@@ -778,13 +787,46 @@ class Reconciliation:
     result: Any = None
     written: tuple[Path, ...] = ()
 
-    def to_text(self) -> str:
-        """One line per figure: unit, metric, both figures and the reading."""
-        lines = [f"{self.metadata.get('title', 'Coverage')}: geocov beside the official "
-                 f"figures ({self.metadata.get('units_vintage') or 'units of unknown vintage'})"]
+    def to_text(self, lang: str = "en") -> str:
+        """One line per figure: unit, metric, both figures and the reading (English).
+
+        In Vietnamese (``lang="vi"``): the metric's Vietnamese label and both figures with
+        the difference, numbers as Vietnamese writes them; the reading stays in the
+        table's ``reading`` column (English).
+        """
+        from .locale import check_lang
+
+        if check_lang(lang) == "en":
+            lines = [f"{self.metadata.get('title', 'Coverage')}: geocov beside the official "
+                     f"figures ({self.metadata.get('units_vintage') or 'units of unknown vintage'})"]
+            for r in self.table.itertuples(index=False):  # a handful of official figures
+                lines.append(f"- {r.unit} | {r.metric}: {r.reading}")
+            return "\n".join(lines)
+        return "\n".join(self._lines(lang))
+
+    def _lines(self, lang: str) -> list[str]:
+        from .locale import render
+
+        vintage = self.metadata.get("units_vintage") or render("vintage.short_unknown", lang)
+        lines = [render("reconcile.header", lang, {
+            "title": self.metadata.get("title") or render("reconcile.title", lang),
+            "vintage": vintage})]
         for r in self.table.itertuples(index=False):  # a handful of official figures
-            lines.append(f"- {r.unit} | {r.metric}: {r.reading}")
-        return "\n".join(lines)
+            m = METRICS.get(r.metric_key)
+            fields = {"unit": r.unit, "metric": m.label_vi if m is not None else r.metric,
+                      "official": r.official}
+            if m is None or not np.isfinite(r.geocov_num):
+                lines.append(render("reconcile.not_compared", lang, fields))
+                continue
+            diff = ("" if not (np.isfinite(r.difference_pct_points) or np.isfinite(r.difference))
+                    else render("reconcile.diff_points", lang, {"dpp": r.difference_pct_points})
+                    if np.isfinite(r.difference_pct_points)
+                    else render("reconcile.diff_count", lang, {"diff": r.difference}))
+            lines.append(render("reconcile.figures", lang, {
+                **fields, "difference": diff,
+                "geocov": _figure(r.geocov_num, r.geocov_den, r.geocov_pct, m.kind, m.measure,
+                                  lang)}))
+        return lines
 
     def __str__(self) -> str:
         return self.to_text()

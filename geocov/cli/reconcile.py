@@ -6,6 +6,7 @@ import click
 
 from .options import (
     handles_errors,
+    lang_option,
     lenient_option,
     parse_mapping,
     quiet_option,
@@ -37,6 +38,7 @@ from .options import (
 )
 @click.option("--metrics", is_flag=True, help="List the metrics an official table may name.")
 @lenient_option
+@lang_option
 @quiet_option
 @handles_errors
 def command(
@@ -48,6 +50,7 @@ def command(
     metrics: bool,
     lenient: bool,
     rejects_path: str | None,
+    lang: str | None,
     quiet: bool,
 ) -> None:
     """Official figures beside geocov's, with the difference and a reading of its cause.
@@ -79,6 +82,10 @@ def command(
         rejects_path=rejects_path,
         progress=show_progress(quiet),
     )
-    click.echo(rec.to_text())
+    from ..vocabulary import label
+    from .options import command_lang
+
+    lang = command_lang({"lang": lang, "analysis": analysis})
+    click.echo(rec.to_text(lang))
     for path in rec.written:
-        click.echo(f"wrote {path}")
+        click.echo(label("cli.wrote", lang, path=path))
