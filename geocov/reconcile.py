@@ -797,8 +797,9 @@ class Reconciliation:
         from .locale import check_lang
 
         if check_lang(lang) == "en":
+            vintage = self.metadata.get("units_vintage") or "units of unknown vintage"
             lines = [f"{self.metadata.get('title', 'Coverage')}: geocov beside the official "
-                     f"figures ({self.metadata.get('units_vintage') or 'units of unknown vintage'})"]
+                     f"figures ({vintage})"]
             for r in self.table.itertuples(index=False):  # a handful of official figures
                 lines.append(f"- {r.unit} | {r.metric}: {r.reading}")
             return "\n".join(lines)
