@@ -48,7 +48,15 @@ import pandas as pd
 from affine import Affine
 from pyproj import CRS
 
-from ..errors import CRSError, DataQualityWarning, DataSourceError, SchemaError, hint
+from ..errors import (
+    CRSError,
+    DataQualityWarning,
+    DataSourceError,
+    SchemaError,
+    Words,
+    hint,
+    hint_words,
+)
 
 __all__ = [
     "EARTH_RADIUS_M",
@@ -134,6 +142,8 @@ class DEM:
         Those of them that lie outside the file's extent.
     nodata_note : str
         How they were filled, in words ("" when none).
+    nodata_words : Words or None
+        The same as catalogue words, for the model note in the reader's language.
 
     Examples
     --------
@@ -152,6 +162,7 @@ class DEM:
     nodata_cells: int = 0
     outside_cells: int = 0
     nodata_note: str = ""
+    nodata_words: Words | None = None
 
     @classmethod
     def from_array(cls, elevation: Any, transform: Affine, crs: Any, *,
@@ -411,8 +422,9 @@ def read_dem(
                                               wcrs, dst_t, dst.shape)
         n_off = int(off_file.sum())
         n_void = n_missing - n_off
-        what = (f"nodata {src_nodata:g}" + (" (SRTM voids)" if auto_void else "")
-                if src_nodata is not None else "no value")
+        what = (Words("model.dem_srtm_voids" if auto_void else "model.dem_nodata_value",
+                      {"value": src_nodata})
+                if src_nodata is not None else Words("model.dem_no_value"))
         if fill_nodata == "interpolate":
             from rasterio.fill import fillnodata
 
@@ -423,28 +435,31 @@ def read_dem(
             still = work <= sentinel / 2
             work[still] = 0.0
             dst = work
-            how = (f"{n_missing - int(still.sum()):,} filled by interpolation from valid "
-                   f"cells up to {FILL_SEARCH_CELLS} cells away, {int(still.sum()):,} set to "
-                   f"0 m (sea level)")
+            how = Words("model.dem_interpolated", {"filled": n_missing - int(still.sum()),
+                                                   "cells": FILL_SEARCH_CELLS,
+                                                   "zero": int(still.sum())})
         else:
             dst[missing] = 0.0
-            how = "set to 0 m (sea level)"
+            how = Words("model.dem_zero")
         parts = []
         if n_void:
-            parts.append(f"{n_void:,} inside the file had no data ({what})")
+            parts.append(Words("model.dem_void", {"n": n_void, "what": what}))
         if n_off:
-            parts.append(f"{n_off:,} lie outside the file's extent")
-        note = (f"{n_missing:,} of {dst.size:,} DEM cells ({100 * n_missing / dst.size:.2g}%) "
-                f"without data: {' and '.join(parts)}; {how}")
+            parts.append(Words("model.dem_off", {"n": n_off}))
+        nodata_words = Words("model.dem_nodata", {
+            "n": n_missing, "total": int(dst.size), "pct": 100 * n_missing / dst.size,
+            "parts": parts[0] if len(parts) == 1 else Words("model.dem_both",
+                                                            {"a": parts[0], "b": parts[1]}),
+            "how": how})
+        note = nodata_words.text("en")
         if n_void:  # voids in the data itself: warn; a window running past the file: noted
-            warnings.warn(
-                f"{p.name}: {note}. " + (hint(
-                    "Pass fill_nodata='zero' to set them all to 0 m, or a DEM without voids.",
-                    "Give a DEM without voids.")
-                    if fill_nodata == "interpolate" else "Give a DEM without voids."),
-                DataQualityWarning, stacklevel=2)
+            warnings.warn(DataQualityWarning.of(
+                "dem_voids", file=p.name, note=nodata_words,
+                fix=(hint_words("dem_voids") if fill_nodata == "interpolate"
+                     else Words("warning.dem_give"))), stacklevel=2)
     dem = DEM.from_array(dst, dst_t, wcrs, source=p.name)
-    return replace(dem, nodata_cells=n_missing, outside_cells=n_off, nodata_note=note)
+    return replace(dem, nodata_cells=n_missing, outside_cells=n_off, nodata_note=note,
+                   nodata_words=nodata_words if n_missing else None)
 
 
 def _file_footprint(src_bounds, src_crs, window, wcrs, dst_t, shape) -> np.ndarray:
@@ -769,6 +784,8 @@ class StationMasks:
     ----------
     description : str
         The model, in words (for the model note).
+    words : Words or None
+        The same as catalogue words, for the model note in the reader's language.
     dem_key, transform, crs, dem_shape
         The DEM the masks index.
     site : int array (n stations)
@@ -802,6 +819,7 @@ class StationMasks:
     bits: np.ndarray
     sites_computed: int = 0
     sites_cached: int = 0
+    words: Words | None = None
 
     def __len__(self) -> int:
         return len(self.site)
@@ -984,8 +1002,8 @@ def _load_dir(cache_dir: Path, dem_key: str) -> None:
                                nrows=z["nrows"], ncols=z["ncols"], clipped=z["clipped"],
                                offset=z["offset"], bits=z["bits"], name=str(f))
         except (OSError, KeyError, ValueError) as exc:
-            warnings.warn(f"terrain cache file {f} cannot be read ({exc}); it is ignored "
-                          f"(delete it)", DataQualityWarning, stacklevel=4)
+            warnings.warn(DataQualityWarning.of("terrain_cache", file=str(f), error=str(exc)),
+                          stacklevel=4)
             _LOADED_FILES.add(str(f))
             continue
         _LOADED_FILES.add(str(f))
@@ -1144,10 +1162,10 @@ def _stations_in(dem: DEM, centres_xy: Any, antenna_height_m: Any, radius_m: Any
     return xy, height, radius, az, bw
 
 
-def _masks(dem, description, xy, radius, az, bw, site, arrays, n_new, n_cached):
+def _masks(dem, words, xy, radius, az, bw, site, arrays, n_new, n_cached):
     return StationMasks(
-        description=description, dem_key=dem.key, transform=dem.transform, crs=dem.crs,
-        dem_shape=dem.shape, site=site, centres_xy=xy, radius_m=radius, azimuth_deg=az,
+        description=words.text("en"), words=words, dem_key=dem.key, transform=dem.transform,
+        crs=dem.crs, dem_shape=dem.shape, site=site, centres_xy=xy, radius_m=radius, azimuth_deg=az,
         beamwidth_deg=bw, row0=arrays["row0"], col0=arrays["col0"], nrows=arrays["nrows"],
         ncols=arrays["ncols"], clipped=arrays["clipped"], offset=arrays["offset"],
         bits=arrays["bits"], sites_computed=n_new, sites_cached=n_cached)
@@ -1258,12 +1276,17 @@ def viewsheds(
     site, arrays, n_new, n_cached = _site_masks(dem, kind, xy, height, radius, extra, common,
                                                 cache=cache, cache_dir=cache_dir,
                                                 workers=workers)
-    k_txt = "flat earth" if inv2kr == 0 else f"k = {float(k_factor):.4g}"
-    desc = (f"line of sight ({'radial sweep' if kind == 'sweep' else 'exact profiles'}) "
-            f"from the antenna to a receiver {rxh:g} m above ground, {k_txt}"
-            + (f", {frac:g} of the first Fresnel zone clear" if frac > 0 else "")
-            + f"; DEM {dem.source} ({dem.cell_size_m[0]:.0f} m)")
+    desc = Words("model.los", {
+        "method": Words(f"model.los_{kind}"), "rx_m": rxh, "k": _k_words(inv2kr, k_factor),
+        "fresnel": Words("model.fresnel", {"frac": frac}) if frac > 0 else "",
+        "dem": dem.source, "cell_m": dem.cell_size_m[0]})
     return _masks(dem, desc, xy, radius, az, bw, site, arrays, n_new, n_cached)
+
+
+def _k_words(inv2kr: float, k_factor: float) -> Words:
+    """The earth's curvature of a model note: flat, or its effective radius factor k."""
+    return (Words("model.flat_earth") if inv2kr == 0
+            else Words("model.k_factor", {"k": float(k_factor)}))
 
 
 def signal_masks(
@@ -1315,10 +1338,8 @@ def signal_masks(
     site, arrays, n_new, n_cached = _site_masks(dem, "signal", xy, height, radius, extra,
                                                 (float(rxh), inv2kr), cache=cache,
                                                 cache_dir=cache_dir, workers=workers)
-    k_txt = "flat earth" if inv2kr == 0 else f"k = {float(k_factor):.4g}"
-    desc = (f"path loss: free space + Deygout knife-edge diffraction (ITU-R P.525/P.526), "
-            f"served where EIRP - loss >= the technology's threshold, receiver {rxh:g} m "
-            f"above ground, {k_txt}; DEM {dem.source} ({dem.cell_size_m[0]:.0f} m)")
+    desc = Words("model.pathloss", {"rx_m": rxh, "k": _k_words(inv2kr, k_factor),
+                                    "dem": dem.source, "cell_m": dem.cell_size_m[0]})
     return _masks(dem, desc, xy, radius, az, bw, site, arrays, n_new, n_cached)
 
 

@@ -28,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..errors import CRSError, DataQualityWarning, SchemaError, hint
+from ..errors import CRSError, DataQualityWarning, Listing, SchemaError, Words, hint
 from . import (
     DEFAULT_ANTENNA_HEIGHT_M,
     DEFAULT_RX_HEIGHT_M,
@@ -78,6 +78,8 @@ class StationTerrain:
         Stations that stand off the DEM (they reach nothing).
     description : str
         The model in words, for the model note.
+    words : Words or None
+        The same as catalogue words, for the model note in the reader's language.
     """
 
     dem: DEM
@@ -86,6 +88,7 @@ class StationTerrain:
     masks: StationMasks
     off_dem: int
     description: str
+    words: Words | None = None
 
     def info(self) -> dict[str, Any]:
         """Figures for ``metadata["terrain"]`` (plain numbers and text)."""
@@ -188,7 +191,7 @@ def station_terrain(
     wcrs = CRS.from_user_input(wcrs)
     minx, miny, maxx, maxy = (float(v) for v in area_bounds)
     pad = (float(radius.max()) if len(radius) else 0.0) + float(margin_m)
-    problems: list[str] = []
+    problems: list[Words] = []
     if isinstance(terrain, DEM):
         dem = terrain
         if not dem.crs.equals(wcrs):
@@ -198,11 +201,9 @@ def station_terrain(
                 f"or pass its path")
         b = dem.bounds
         if b[0] > minx or b[1] > miny or b[2] < maxx or b[3] < maxy:
-            problems.append(
-                f"the DEM ({dem.source}, bounds {b[0]:,.0f}, {b[1]:,.0f}, {b[2]:,.0f}, "
-                f"{b[3]:,.0f}) does not cover the whole study area ({minx:,.0f}, "
-                f"{miny:,.0f}, {maxx:,.0f}, {maxy:,.0f}): grid cells off it count as not "
-                f"reached")
+            problems.append(Words("warning.dem_short", {
+                "source": dem.source, "x0": b[0], "y0": b[1], "x1": b[2], "y1": b[3],
+                "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy}))
     else:
         path = Path(terrain)
         dem = read_dem(path, bounds=(minx - pad, miny - pad, maxx + pad, maxy + pad),
@@ -213,8 +214,7 @@ def station_terrain(
     reach_in = _reaches_box(xy, radius, (minx, miny, maxx, maxy))
     off = ~inside & reach_in
     if off.any():
-        problems.append(f"{int(off.sum()):,} station(s) that reach into the study area "
-                        f"stand off the DEM: they reach nothing under the terrain model")
+        problems.append(Words("warning.stations_off_dem", {"n": int(off.sum())}))
     idx = np.flatnonzero(inside)
     common: dict[str, Any] = {"azimuth_deg": np.asarray(azimuth_deg, float)[idx],
               "beamwidth_deg": np.asarray(beamwidth_deg, float)[idx],
@@ -227,22 +227,24 @@ def station_terrain(
         masks = signal_masks(dem, xy[idx], heights[idx], radius[idx], **common, **radio)
     masks = _all_stations(masks, idx, xy, radius, azimuth_deg, beamwidth_deg)
     if problems:
-        warnings.warn(f"terrain ({dem.source}): " + "; ".join(problems) + ".",
-                      DataQualityWarning, stacklevel=3)
+        warnings.warn(DataQualityWarning.of("terrain", source=dem.source,
+                                            problems=Listing(problems, "; ")), stacklevel=3)
     given = int(np.isfinite(pd.to_numeric(stations["antenna_height_m"], errors="coerce")
                             .to_numpy(dtype=float, na_value=np.nan)).sum()
                 ) if "antenna_height_m" in stations.columns else 0
-    heights_text = (f"antenna heights from the stations' antenna_height_m for {given:,} of "
-                    f"{len(xy):,}, else {float(antenna_height_m):g} m" if given
-                    else f"antenna height {float(antenna_height_m):g} m above ground "
-                         f"(no per-station heights)")
-    desc = (f"Terrain ({mode_}): {masks.description}; {heights_text}"
-            + (f"; {dem.nodata_note}" if dem.nodata_note else "")
-            + (f"; {int(off.sum()):,} station(s) off the DEM reach nothing" if off.any() else "")
-            + ". Villages are tested exactly at their point; a unit has a technology where a "
-              "grid cell or village in it is reached.")
+    height_words = (Words("model.heights_given", {"given": given, "n": len(xy),
+                                                  "height_m": float(antenna_height_m)})
+                    if given else Words("model.heights_default",
+                                        {"height_m": float(antenna_height_m)}))
+    nodata = dem.nodata_words or dem.nodata_note  # a DEM made elsewhere: its own note
+    words = Words("model.terrain", {
+        "mode": Words(f"model.terrain_mode_{mode_}"),
+        "masks": masks.words or masks.description, "heights": height_words,
+        "nodata": Words("model.terrain_nodata", {"note": nodata}) if dem.nodata_note else "",
+        "off": Words("model.terrain_off", {"n": int(off.sum())}) if off.any() else ""})
     return StationTerrain(dem=dem, mode=mode_, heights_m=heights, masks=masks,
-                          off_dem=int((~inside).sum()), description=desc)
+                          off_dem=int((~inside).sum()), description=words.text("en"),
+                          words=words)
 
 
 def _on_dem(dem: DEM, xy: np.ndarray) -> np.ndarray:
@@ -314,7 +316,8 @@ def check_dem(path: str | Path, units: Any, *, max_cells: int = 1_000_000) -> li
                                   f"gdal_edit.py -a_srs EPSG:4326 {path.name})")
         area = units.to_crs(src.crs)
         geoms = area.geometry.to_numpy()
-        out = _past_the_file(path, src.crs, geoms, names=_unit_names(units))
+        out = [w.text("en") for w in _past_the_file(path, src.crs, geoms,
+                                                    names=_unit_names(units))]
         minx, miny, maxx, maxy = shapely.total_bounds(geoms)
         win = from_bounds(minx, miny, maxx, maxy, src.transform).round_offsets().round_lengths()
         h, w = max(int(win.height), 1), max(int(win.width), 1)
@@ -354,7 +357,7 @@ def _unit_names(units: Any) -> list[str] | None:
 
 
 def _past_the_file(path: Path, wcrs: Any, area_geoms: Any,
-                   names: list[str] | None = None) -> list[str]:
+                   names: list[str] | None = None) -> list[Words]:
     """The units that run past the DEM file's extent, in words (empty: none)."""
     import rasterio
     import shapely
@@ -375,12 +378,11 @@ def _past_the_file(path: Path, wcrs: Any, area_geoms: Any,
     share = float(shapely.area(shapely.difference(geoms[outside], extent)).sum()
                   / max(shapely.area(geoms).sum(), 1e-9))
     items = np.flatnonzero(outside)
-    which = (f"positions {items[:20].tolist()}" if names is None
-             else ", ".join(names[i] for i in items[:20]))
-    return [f"{len(items):,} unit(s) of the study area ({which}"
-            f"{' ...' if len(items) > 20 else ''}) run past the DEM file ({share:.1%} of the "
-            f"area): the terrain there is filled ({path.name} has no data), so coverage "
-            f"there is not measured. Give a DEM that covers the whole study area"]
+    which = (Words("warning.dem_positions", {"positions": str(items[:20].tolist())})
+             if names is None else ", ".join(names[i] for i in items[:20]))
+    return [Words("warning.past_the_file", {
+        "n": len(items), "which": which, "cut": " ..." if len(items) > 20 else "",
+        "pct": 100 * share, "file": path.name})]
 
 
 def _all_stations(masks: StationMasks, idx: np.ndarray, xy: np.ndarray, radius: Any,
