@@ -1529,28 +1529,27 @@ def write_priorities(
         with bar.step(label("progress.priorities", output_lang(analysis, lang))):
             p = run_priorities(analysis, result, rejects=rejects, lang=lang, **overrides)
         with bar.step(label("progress.write", p.lang, file="priorities")):
-            tables, written_rejects = _write_list(p, analysis, folder=folder, target=target,
-                                                  level=level, tiers=tiers, formats=formats,
-                                                  rejects=rejects, rejects_path=rejects_path)
+            tables, written_rejects = _write_staged(
+                p, analysis, folder=folder, target=target, formats=formats, rejects=rejects,
+                rejects_path=rejects_path, levels=[level] if level else None, tiers=tiers)
     return Written(result=result, tables=tuple(tables), rejects=rejects,
                    rejects_path=written_rejects, priorities=p, lang=p.lang)
 
 
-def _write_list(p: Any, analysis: Analysis, *, folder: Any, target: Any, level: Any,
-                tiers: Any, formats: Any, rejects: Any, rejects_path: Any
-                ) -> tuple[list[Path], Path | None]:
-    output = analysis.output
-    levels = [level] if level else None
-    with StagedFiles(collect=True):  # the list and the rejects report, or neither
+def _write_staged(out: Any, analysis: Analysis, *, folder: Any, target: Any, formats: Any,
+                  rejects: Any, rejects_path: Any, **write: Any
+                  ) -> tuple[list[Path], Path | None]:
+    """``out.write(...)`` (a priority list or a plan) into ``target`` (one file) or
+    ``folder`` (default ``[output] folder``), with the rejects report: all or nothing."""
+    with StagedFiles(collect=True):
         if target is not None:
             target = Path(target)
             here = target.parent
-            tables = p.write(here, formats=[table_format(target)], stem=target.stem,
-                             levels=levels, tiers=tiers)
+            tables = out.write(here, formats=[table_format(target)], stem=target.stem, **write)
         else:
-            here = Path(folder or output.get("folder") or DEFAULT_FOLDER)
-            tables = p.write(here, formats=formats or output.get("formats") or WRITE_FORMATS,
-                             levels=levels, tiers=tiers)
+            here = Path(folder or analysis.output.get("folder") or DEFAULT_FOLDER)
+            tables = out.write(here, formats=formats or analysis.output.get("formats")
+                               or WRITE_FORMATS, **write)
         written_rejects = _write_rejects(rejects, rejects_path, beside=here)
     return list(tables), written_rejects
 
@@ -1738,29 +1737,12 @@ def write_plan(
         with bar.step(label("progress.plan", output_lang(analysis, lang))):
             pl = run_plan(analysis, result, rejects=rejects, **overrides)
         with bar.step(label("progress.write", output_lang(analysis, lang), file="plan")):
-            tables, written_rejects = _write_plan_files(
-                pl, analysis, folder=folder, target=target, level=level, formats=formats,
-                rejects=rejects, rejects_path=rejects_path, lang=lang)
+            tables, written_rejects = _write_staged(
+                pl, analysis, folder=folder, target=target, formats=formats, rejects=rejects,
+                rejects_path=rejects_path, levels=[level] if level else None,
+                lang=output_lang(analysis, lang))
     return Written(result=result, tables=tuple(tables), rejects=rejects,
                    rejects_path=written_rejects, plan=pl, lang=output_lang(analysis, lang))
-
-
-def _write_plan_files(pl: Any, analysis: Analysis, *, folder: Any, target: Any, level: Any,
-                      formats: Any, rejects: Any, rejects_path: Any, lang: Any
-                      ) -> tuple[list[Path], Path | None]:
-    levels = [level] if level else None
-    with StagedFiles(collect=True):  # the plan and the rejects report, or neither
-        if target is not None:
-            target = Path(target)
-            here = target.parent
-            tables = pl.write(here, formats=[table_format(target)], stem=target.stem,
-                              levels=levels, lang=output_lang(analysis, lang))
-        else:
-            here = Path(folder or analysis.output.get("folder") or DEFAULT_FOLDER)
-            tables = pl.write(here, formats=formats or analysis.output.get("formats")
-                              or WRITE_FORMATS, levels=levels, lang=output_lang(analysis, lang))
-        written_rejects = _write_rejects(rejects, rejects_path, beside=here)
-    return list(tables), written_rejects
 
 
 def run_demo(
