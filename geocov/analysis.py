@@ -483,7 +483,11 @@ def read_analysis(path: str | Path) -> Analysis:
     for section in _SECTIONS:
         if section in data:
             if not isinstance(data[section], dict):
-                raise SchemaError(f"{path}: [{section}] must be a table")
+                keys = list(_SECTIONS[section])
+                raise SchemaError(
+                    f"{path}: {section} must be a section with its own keys ({', '.join(keys)}),"
+                    f" not {section} = {data[section]!r}; write it on lines of its own:"
+                    f" [{section}] then {keys[0]} = {data[section]!r}")
             _check_section(path, section, data[section])
     if "title" in data and not isinstance(data["title"], str):
         raise SchemaError(f"{path}: title must be a text, got {data['title']!r}")

@@ -345,6 +345,11 @@ BROKEN = {
         r"unknown key\(s\) \['layr'\] in \[stations\]",
     ),
     "missing input": (UNITS_TOML.replace("units.gpkg", "nope.gpkg"), r"nope\.gpkg"),
+    "value for a section": (
+        "population = 'pop.tif'\n" + UNITS_TOML,
+        r"population must be a section with its own keys \(raster, source\), not population "
+        r"= 'pop.tif'; write it on lines of its own: \[population\] then raster = 'pop.tif'",
+    ),
 }
 
 
