@@ -398,6 +398,32 @@ def test_printable_view_has_what_a_report_needs(browser, sample_result, tmp_path
         browser.set_window_size(WIDTH, HEIGHT)
 
 
+_FILL = """
+    var s = geocov.maps[0], b = s.units.getBounds(), m = s.map, size = m.getSize();
+    var a = m.latLngToContainerPoint(b.getNorthWest()), c = m.latLngToContainerPoint(b.getSouthEast());
+    return [(c.x - a.x) / size.x, (c.y - a.y) / size.y];"""
+
+
+def test_printable_view_fills_the_sheet_even_when_it_is_sized_late(browser, sample_result,
+                                                                    tmp_path):
+    """The sheet's size may come after the page has drawn (a window resized for the
+    screenshot): the study area is fitted again, as large as the panels leave room for."""
+    m = coverage_map(sample_result, level="commune", lang="vi")
+    page = _print_page(m, tmp_path / "late.html", "A4", True)
+    w, h = paper_size_px("A4")
+    browser.set_window_size(WIDTH // 2, HEIGHT // 2)  # drawn first in a small window
+    try:
+        _open(browser, page)
+        _settle(browser)
+        browser.set_window_size(w, h)
+        _settle(browser)
+        fill_w, fill_h = browser.execute_script(_FILL)
+        # the panels take 100 + 90 px of the height and 24 + 340 px of the width
+        assert max(fill_w, fill_h) > 0.6, (fill_w, fill_h)
+    finally:
+        browser.set_window_size(WIDTH, HEIGHT)
+
+
 def test_png_and_pdf_export(sample_result):
     m = coverage_map(sample_result, level="commune", lang="vi")
     ARTIFACTS.mkdir(exist_ok=True)

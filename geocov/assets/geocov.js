@@ -198,6 +198,11 @@
         pad = { paddingTopLeft: L.point(24, 100), paddingBottomRight: L.point(340, 90) };
       }
       map.fitBounds(cfg.fit, Object.assign({ animate: false }, pad));
+      if (G.print) {  /* the sheet's final size may come after the first fit */
+        map.on("resize", function () {
+          map.fitBounds(cfg.fit, Object.assign({ animate: false }, pad));
+        });
+      }
     }
     var renderer = cfg.renderer === "svg" ? L.svg({ padding: 0.2 }) : L.canvas({ padding: 0.2, tolerance: 2 });
     var props = cfg.props, n = props.n.length;
