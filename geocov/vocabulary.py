@@ -389,8 +389,8 @@ def column_label(name: str, lang: str = "en") -> str:
     columns, ``operator``, the total's ``level`` / ``name`` and the columns of the
     priority list and the plan (catalogue ``[col.more]``, ``[col.money]``: families such
     as ``villages_tier_<k>``, ``*_usd`` / ``*_vnd`` with the currency in the header,
-    ``*_before`` / ``*_after``) have one; any other name is returned as it is. Labels are distinct for distinct columns, so a header
-    leads back to its column.
+    ``*_before`` / ``*_after``) have one; any other name is returned as it is. Labels are
+    distinct for distinct columns, so a header leads back to its column.
 
     Examples
     --------

@@ -400,7 +400,8 @@ def test_printable_view_has_what_a_report_needs(browser, sample_result, tmp_path
 
 _FILL = """
     var s = geocov.maps[0], b = s.units.getBounds(), m = s.map, size = m.getSize();
-    var a = m.latLngToContainerPoint(b.getNorthWest()), c = m.latLngToContainerPoint(b.getSouthEast());
+    var a = m.latLngToContainerPoint(b.getNorthWest());
+    var c = m.latLngToContainerPoint(b.getSouthEast());
     return [(c.x - a.x) / size.x, (c.y - a.y) / size.y];"""
 
 

@@ -15,12 +15,12 @@ from affine import Affine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rasterio.transform import from_origin
+from terrain_fixtures import HORIZON_30_15, KR, UTM, fractal, fresh_viewshed_cache, make_dem  # noqa: F401
 
 import geocov
 from geocov import terrain as T
 from geocov.errors import CRSError, DataQualityWarning, DataSourceError, SchemaError
 
-from terrain_fixtures import HORIZON_30_15, KR, UTM, fractal, fresh_viewshed_cache, make_dem  # noqa: F401
 
 def centre(dem: T.DEM, i, j) -> np.ndarray:
     """Metric coordinates of cell centres (i, j)."""

@@ -19,7 +19,8 @@ _COMMANDS = {
     "map": "Compute coverage from an analysis TOML (or input files) and write an offline HTML map.",
     "priorities": "Priority list: every unserved village, its tier, options, costs and reasons.",
     "plan": "Rollout plan: which new 4G sites and which fiber, and what coverage becomes.",
-    "reconcile": "Official figures beside geocov's, with the difference and a reading of its cause.",
+    "reconcile": "Official figures beside geocov's, with the difference and a reading of its "
+    "cause.",
     "report": "Coverage report: one row per unit with numerators, denominators and percentages.",
     "run": "Compute coverage for ANALYSIS (a TOML file) and write every table it asks for.",
     "sample": "Generate the synthetic sample province (units, villages, stations, fiber, rasters).",
