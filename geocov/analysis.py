@@ -138,7 +138,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -1335,7 +1335,7 @@ _RULE_KEYS = ("tiers", "weights", "remoteness_weights", "restrict_to_data",
 def _optional_attributes(
     section: Mapping[str, Any] | None,
     *,
-    level: str,
+    level: Literal["village", "unit"],
     columns: Mapping[str, str] | None,
     rejects: RejectsReport | None,
 ) -> Any:
@@ -1436,8 +1436,9 @@ def run_priorities(
         unit_attributes = _optional_attributes(
             analysis.units, level="unit", rejects=rejects,
             columns={"unit_code": code} if code else None)
-    cost_overrides = {"general": {k: settings[k] for k in ("horizon_years", "discount_rate_pct")
-                                  if k in settings}}
+    cost_overrides: dict[str, dict[str, Any]] = {
+        "general": {k: settings[k] for k in ("horizon_years", "discount_rate_pct")
+                    if k in settings}}
     from .costs import read_costs
 
     try:

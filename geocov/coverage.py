@@ -278,7 +278,8 @@ class CoverageResult:
                                manifest=None)
         return list(written.tables)
 
-    def reaggregate(self, new_units: gpd.GeoDataFrame, how: str = "area",
+    def reaggregate(self, new_units: gpd.GeoDataFrame,
+                    how: Literal["area", "population", "villages"] = "area",
                     crosswalk: pd.DataFrame | None = None, **options: Any) -> CoverageResult:
         """This result moved onto other units (e.g. the 2025 communes).
 
