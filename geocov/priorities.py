@@ -448,8 +448,9 @@ class PriorityResult:
         Unit levels, coarse to fine.
     currency : str
     lang : str
-        Language of ``tier_label``, ``reason`` and ``top_reason`` (and the default of
-        :meth:`summary` and :meth:`write`); :meth:`with_lang` changes it.
+        Language of ``tier_label``, ``reason``, the options' details and ``top_reason``
+        (and the default of :meth:`summary` and :meth:`write`); :meth:`with_lang` changes
+        it.
     """
 
     villages: gpd.GeoDataFrame
@@ -464,6 +465,8 @@ class PriorityResult:
     _units: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
     # language -> the villages' tier_label and reason in it (aligned with villages)
     _texts: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    # language -> the options' detail in it (aligned with options)
+    _option_texts: dict[str, pd.Series] = field(default_factory=dict, repr=False)
 
     @property
     def finest(self) -> str:
@@ -491,8 +494,9 @@ class PriorityResult:
 
     def with_lang(self, lang: str) -> PriorityResult:
         """The same list with its words in ``lang`` ("en" or "vi"): the villages'
-        ``tier_label`` and ``reason``, the units' ``top_reason``; every number and code is
-        unchanged. Nothing is computed again.
+        ``tier_label``, ``reason``, ``option_detail`` and options' notes, the options'
+        ``detail``, the units' ``top_reason``; every number and code is unchanged. Nothing
+        is computed again.
 
         Examples
         --------
@@ -514,8 +518,13 @@ class PriorityResult:
 
         v = self.villages.copy()
         words = self._texts[lang]
-        v["tier_label"] = words["tier_label"].to_numpy(object)
-        v["reason"] = words["reason"].to_numpy(object)
+        for c in _TEXTS:  # a loop over columns
+            if c in v.columns:
+                v[c] = words[c].to_numpy(object)
+        options = self.options
+        if lang in self._option_texts:
+            options = options.copy()
+            options["detail"] = self._option_texts[lang].to_numpy(object)
         listed = v["tier"].notna().to_numpy()
         units = {}
         for level, table in self._units.items():  # a loop over levels
@@ -524,7 +533,7 @@ class PriorityResult:
             table = table.copy()
             table["top_reason"] = top.reindex(table[code]).to_numpy()
             units[level] = table
-        return replace(self, villages=v, lang=lang, _units=units)
+        return replace(self, villages=v, options=options, lang=lang, _units=units)
 
     def summary(self, lang: str | None = None) -> str:
         """The list in a few sentences (counts, people, routes, options and their cost), in
@@ -666,11 +675,12 @@ def priorities(
     _attributes(ctx, v, attributes, unit_attributes, notes)
     _tiers(ctx, v)
     options = _options(ctx, v)
+    option_texts = {lg: options.pop(f"_detail_{lg}") for lg in _locale.LANGUAGES}
+    options["detail"] = option_texts[lang].to_numpy(object)
     _rank(ctx, v)
     _texts(ctx, v, lang)
     villages = _finish_villages(ctx, v)
-    texts = {lg: pd.DataFrame({"tier_label": villages[f"_tier_label_{lg}"],
-                               "reason": villages[f"_reason_{lg}"]})
+    texts = {lg: pd.DataFrame({c: villages[f"_{c}_{lg}"] for c in _TEXTS})
              for lg in _locale.LANGUAGES}
     villages = villages.drop(columns=[c for c in villages.columns
                                       if c.startswith(_TEXT_COLUMNS)])
@@ -679,7 +689,7 @@ def priorities(
     return PriorityResult(villages=villages, options=options, model=model,
                           levels=tuple(ctx.levels), currency=cost_model.currency, rules=rules,
                           costs=cost_model, notes=tuple(notes), lang=lang, _units=units,
-                          _texts=texts)
+                          _texts=texts, _option_texts=option_texts)
 
 
 # =========================================================================== context
@@ -1362,7 +1372,6 @@ def _options(ctx: _Context, v: pd.DataFrame) -> pd.DataFrame:
     xy = ctx.v_xy
     ctx.r4g_m / 1000.0
     dem = ctx.dem
-    los_note = "" if dem is not None else " (terrain not assessed: no DEM)"
     parts: list[pd.DataFrame] = []
 
     # -- newly served people by a new 4G site at each village
@@ -1396,18 +1405,20 @@ def _options(ctx: _Context, v: pd.DataFrame) -> pd.DataFrame:
     f = c.fiber(dist, slope)
     max_fiber = float(c.get("fiber", "max_km"))
     fiber_na = np.isnan(dist)
-    na_text = ("not assessed: no fiber data" if not ctx.fiber_known else
-               "not assessed: no fiber locations (fiber given as lists)"
-               if not len(ctx.fiber_geoms) else
-               "not assessed: outside the fiber data's area")
+    na_key = ("fiber_no_data" if not ctx.fiber_known else
+              "fiber_lists" if not len(ctx.fiber_geoms) else "fiber_outside")
     at_village = fiber_state == "connected"
-    reason = np.where(fiber_na, na_text, np.where(
-        f["feasible"],
-        np.where(at_village, "fiber at the village (connected)",
-                 "fiber " + _fmt_num(f["length_km"], 1) + " km of cable"
-                 + np.where(f["multiplier"] != 1,
-                            " (terrain x" + _fmt_num(f["multiplier"], 2) + ")", "")),
-        f"fiber farther than {max_fiber:g} km (" + _fmt_num(f["length_km"], 1) + " km of cable)"))
+    reason = {}
+    for lg in _locale.LANGUAGES:  # a loop over languages
+        length = _lnum(f["length_km"], lg, 1)
+        reason[lg] = np.where(fiber_na, _say(na_key, lg), np.where(
+            f["feasible"],
+            np.where(at_village, _say("fiber_connected", lg),
+                     _say("fiber_cable", lg, km=length)
+                     + np.where(f["multiplier"] != 1,
+                                _say("fiber_terrain", lg,
+                                     factor=_lnum(f["multiplier"], lg, 2)), "")),
+            _say("fiber_far", lg, max_km=_gnum(max_fiber, lg), km=length))).astype(object)
     okf = f["feasible"] & ~fiber_na
     parts.append(_option_rows(v, "fiber", needs4g, okf, fiber_na, reason,
                               np.where(okf, site_capex + f["capex"], np.nan),
@@ -1428,9 +1439,10 @@ def _options(ctx: _Context, v: pd.DataFrame) -> pd.DataFrame:
     # -- new site + satellite
     sat_capex, sat_opex = c.satellite()
     mbps = float(c.get("satellite", "mbps"))
-    parts.append(_option_rows(v, "satellite", needs4g, np.ones(n, bool), np.zeros(n, bool),
-                              np.full(n, f"satellite terminal, {mbps:g} Mbps{los_note}",
-                                      dtype=object),
+    sat = {lg: np.full(n, _say("satellite", lg, mbps=_gnum(mbps, lg))
+                       + ("" if dem is not None else _say("satellite_no_dem", lg)), dtype=object)
+           for lg in _locale.LANGUAGES}
+    parts.append(_option_rows(v, "satellite", needs4g, np.ones(n, bool), np.zeros(n, bool), sat,
                               np.full(n, site_capex + sat_capex), np.full(n, site_opex + sat_opex),
                               new_site_people, c))
 
@@ -1444,7 +1456,8 @@ def _options(ctx: _Context, v: pd.DataFrame) -> pd.DataFrame:
     options.loc[chosen.index, "status"] = "chosen"
     pick = chosen.set_index("_row")
     idx = np.arange(n)
-    for src, dst in (("option", "option"), ("detail", "option_detail"),
+    for src, dst in (("option", "option"),
+                     *[(f"_detail_{lg}", f"_option_detail_{lg}") for lg in _locale.LANGUAGES],
                      (money_column("capex", cur), money_column("option_capex", cur)),
                      (money_column("opex_per_year", cur),
                       money_column("option_opex_per_year", cur)),
@@ -1461,7 +1474,10 @@ def _options(ctx: _Context, v: pd.DataFrame) -> pd.DataFrame:
         sub = options[options["option"] == key].set_index("_row")
         v[f"{key}_status"] = sub["status"].reindex(idx).fillna("").to_numpy()
         v[money_column(f"{key}_cost", cur)] = sub[cost_col].reindex(idx).to_numpy()
-        v[f"{key}_note"] = sub["detail"].reindex(idx).fillna("").to_numpy()
+        for lg in _locale.LANGUAGES:  # a loop over languages
+            v[f"_{key}_note_{lg}"] = sub[f"_detail_{lg}"].reindex(idx).fillna("").to_numpy()
+        v[f"{key}_note"] = v[f"_{key}_note_en"]
+    v["option_detail"] = v["_option_detail_en"]
     options = options.merge(v[["village_code"]].reset_index(names="_row"), on="_row")
     options = options.drop(columns=["_row"])
     options["option"] = options["option"].map(OPTIONS)
@@ -1470,7 +1486,7 @@ def _options(ctx: _Context, v: pd.DataFrame) -> pd.DataFrame:
 
 
 def _option_rows(v: pd.DataFrame, key: str, applies: np.ndarray, feasible: np.ndarray,
-                 not_assessed: np.ndarray, detail: np.ndarray, capex: np.ndarray,
+                 not_assessed: np.ndarray, detail: dict[str, np.ndarray], capex: np.ndarray,
                  opex: np.ndarray, people: np.ndarray, c: CostModel) -> pd.DataFrame:
     rows = np.flatnonzero(applies)
     status = np.where(feasible[rows], "feasible",
@@ -1486,7 +1502,8 @@ def _option_rows(v: pd.DataFrame, key: str, applies: np.ndarray, feasible: np.nd
         money_column("opex_per_year", cur): opx,
         money_column("cost", cur): c.lifetime(cap, opx),
         "people_newly_served": np.where(status == "feasible", people[rows], np.nan),
-        "detail": np.asarray(detail, dtype=object)[rows] if np.ndim(detail) else detail,
+        "detail": np.asarray(detail["en"], dtype=object)[rows],
+        **{f"_detail_{lg}": np.asarray(d, dtype=object)[rows] for lg, d in detail.items()},
     })
 
 
@@ -1508,19 +1525,55 @@ def _fmt_num(values: Any, digits: int) -> np.ndarray:
     return s.map(lambda x: "" if not math.isfinite(x) else f"{x:,.{digits}f}").to_numpy(object)
 
 
+def _gnum(x: float, lang: str) -> str:
+    """A setting's number as ``{x:g}`` writes it, with the decimal mark of ``lang``."""
+    return f"{x:g}".replace(".", _locale.number_symbols(lang)["decimal"])
+
+
+def _lnum(values: Any, lang: str, digits: int) -> np.ndarray:
+    """Numbers as ``lang`` writes them, "" where missing (English: :func:`_fmt_num`)."""
+    if lang == "en":
+        return _fmt_num(values, digits)
+    vals = np.asarray(values, dtype=float)
+    return np.where(np.isfinite(vals), np.asarray(_nums(vals, lang, digits), dtype=object),
+                    "").astype(object)
+
+
+def _say(key: str, lang: str, **fields: Any) -> Any:
+    """The catalogue's ``priority.detail.<key>`` in ``lang``, its array fields filled at
+    array speed (the words around them are looked up once); a str if no field is an array."""
+    arrays = {k: np.asarray(f, dtype=object) for k, f in fields.items() if np.ndim(f)}
+    scalars = {k: f for k, f in fields.items() if not np.ndim(f)}
+    text = _label(f"priority.detail.{key}", lang, **scalars,
+                  **{k: f"\0{k}\0" for k in arrays})
+    if not arrays:
+        return text
+    pieces = text.split("\0")
+    out = np.full(len(next(iter(arrays.values()))), pieces[0], dtype=object)
+    for name, tail in zip(pieces[1::2], pieces[2::2], strict=True):  # a loop over fields
+        out = out + arrays[name].astype(str).astype(object) + tail
+    return out
+
+
+def _each(n: int, key: str, **fields: Any) -> dict[str, np.ndarray]:
+    """``key`` in every language, as arrays of ``n`` texts."""
+    return {lg: np.full(n, _say(key, lg, **fields), dtype=object)
+            for lg in _locale.LANGUAGES}
+
+
 def _upgrade(ctx: _Context, v: pd.DataFrame, needs4g: np.ndarray, pop: np.ndarray
-             ) -> dict[str, np.ndarray]:
+             ) -> dict[str, Any]:
     """The nearest existing 2G/3G site (a location without 4G/5G) in reach of each village."""
     n = len(v)
     r_km = ctx.r4g_m / 1000.0
     out = {"feasible": np.zeros(n, bool), "not_assessed": np.zeros(n, bool),
            "people": np.full(n, np.nan),
-           "reason": np.full(n, f"no existing 2G/3G site within {r_km:g} km (the 4G radius)",
-                             dtype=object)}
+           "reason": {lg: np.full(n, _say("no_upgrade_site", lg, radius=_gnum(r_km, lg)),
+                                  dtype=object) for lg in _locale.LANGUAGES}}
     st = ctx.stations
     if st is None or not len(st) or not n:
         if st is None:
-            out["reason"][:] = "not assessed: no station data"
+            out["reason"] = _each(n, "no_station_data")
             out["not_assessed"][:] = True
         return out
     key = np.round(ctx.s_xy, 0)
@@ -1564,16 +1617,17 @@ def _upgrade(ctx: _Context, v: pd.DataFrame, needs4g: np.ndarray, pop: np.ndarra
     rep = first[cand[bs]]
     ids = st["station_id"].astype(str).to_numpy()[rep]
     tech = st["technology"].astype(str).to_numpy()[rep]
-    out["reason"][bv] = ("upgrade site of " + ids.astype(object) + " (" + tech.astype(object)
-                         + ", " + _fmt_num(bd / 1000.0, 1) + " km)")
     blocked = in_reach & ~out["feasible"]
-    out["reason"][blocked] = (f"2G/3G site(s) within {r_km:g} km (nearest "
-                              + _fmt_num(nearest_any[blocked] / 1000.0, 1)
-                              + " km) have no line of sight on the DEM")
+    for lg in _locale.LANGUAGES:  # a loop over languages
+        out["reason"][lg][bv] = _say("upgrade_site", lg, station=ids.astype(object),
+                                     technology=tech.astype(object),
+                                     km=_lnum(bd / 1000.0, lg, 1))
+        out["reason"][lg][blocked] = _say("upgrade_blocked", lg, radius=_gnum(r_km, lg),
+                                          km=_lnum(nearest_any[blocked] / 1000.0, lg, 1))
     return out
 
 
-def _microwave(ctx: _Context, v: pd.DataFrame) -> dict[str, np.ndarray]:
+def _microwave(ctx: _Context, v: pd.DataFrame) -> dict[str, Any]:
     """A hop to the nearest fiber point or existing 4G site (the nearest one in sight)."""
     n = len(v)
     c = ctx.costs
@@ -1618,33 +1672,40 @@ def _microwave(ctx: _Context, v: pd.DataFrame) -> dict[str, np.ndarray]:
     mwc = c.microwave(best_d)
     feasible = np.isfinite(best_d) & mwc["feasible"]
     not_assessed = np.zeros(n, dtype=bool)
-    labels = np.array(c.microwave_class_labels(), dtype=object)
-    cls = np.clip(mwc["distance_class"], 0, len(labels) - 1)
-    reason = np.full(n, "", dtype=object)
+    bounds = [float(b) for b in c.get("microwave", "class_max_km")]
+    cls = np.clip(mwc["distance_class"], 0, len(bounds))
     if not cands:
-        reason[:] = "not assessed: no fiber locations and no 4G site to link to"
+        reason = _each(n, "microwave_nothing")
         not_assessed[:] = True
     else:
-        reason[:] = (f"no fiber point or 4G site within {max_km:g} km (nearest "
-                     + _fmt_num(nearest, 1) + " km)")
+        reason = {lg: np.asarray(_say("microwave_far", lg, max_km=_gnum(max_km, lg),
+                                      km=_lnum(nearest, lg, 1)), dtype=object)
+                  for lg in _locale.LANGUAGES}
         if ctx.dem is None:
-            if ctx.rules.assume_line_of_sight:
-                pass
-            else:
-                reason[any_in_range] = "not assessed: no DEM (line of sight)"
+            if not ctx.rules.assume_line_of_sight:
+                for lg in _locale.LANGUAGES:  # a loop over languages
+                    reason[lg][any_in_range] = _say("microwave_no_dem", lg)
                 not_assessed |= any_in_range
                 feasible &= False
         else:
             blocked = any_in_range & ~feasible
-            reason[blocked] = (f"no line of sight on the DEM to a fiber point or 4G site "
-                               f"within {max_km:g} km (nearest "
-                               + _fmt_num(nearest[blocked], 1) + " km)")
             only_na = blocked & any_unassessed
-            reason[only_na] = "not assessed: the hop leaves the DEM"
+            for lg in _locale.LANGUAGES:  # a loop over languages
+                reason[lg][blocked] = _say("microwave_blocked", lg, max_km=_gnum(max_km, lg),
+                                           km=_lnum(nearest[blocked], lg, 1))
+                reason[lg][only_na] = _say("microwave_off_dem", lg)
             not_assessed |= only_na
-    reason[feasible] = ("microwave " + _fmt_num(best_d[feasible], 1) + " km hop to "
-                        + best_kind[feasible] + " (" + labels[cls[feasible]] + ")"
-                        + ("" if ctx.dem is not None else " (line of sight assumed: no DEM)"))
+    hubs = np.where(best_kind[feasible] == "fiber", "hub_fiber", "hub_4g")
+    for lg in _locale.LANGUAGES:  # a loop over languages
+        labels = np.array([_say("class_first", lg, km=_gnum(bounds[0], lg))] + [
+            _say("class_range", lg, lo=_gnum(lo, lg), hi=_gnum(hi, lg))
+            for lo, hi in zip(bounds, bounds[1:], strict=False)], dtype=object)
+        hub = np.array([_say(h, lg) for h in ("hub_fiber", "hub_4g")], dtype=object)
+        reason[lg][feasible] = _say(
+            "microwave_hop", lg, km=_lnum(best_d[feasible], lg, 1),
+            hub=hub[(hubs == "hub_4g").astype(int)],
+            distance_class=labels[np.minimum(cls[feasible], len(labels) - 1)]) + (
+            "" if ctx.dem is not None else _say("microwave_assumed", lg))
     return {"feasible": feasible, "not_assessed": not_assessed, "reason": reason,
             "capex": np.where(feasible, mwc["capex"], np.nan),
             "opex_per_year": np.where(feasible, mwc["opex_per_year"], np.nan)}
@@ -1787,12 +1848,15 @@ def _texts(ctx: _Context, v: pd.DataFrame, lang: str) -> None:
     for lg in _locale.LANGUAGES:  # a loop over languages
         v[f"_tier_label_{lg}"] = _tier_texts(ctx.rules, v, lg)
         v[f"_reason_{lg}"], codes = _reasons(ctx, v, lg)
-    v["tier_label"] = v[f"_tier_label_{lang}"]
-    v["reason"] = v[f"_reason_{lang}"]
+    for c in _TEXTS:  # a loop over columns
+        v[c] = v[f"_{c}_{lang}"]
     v["reason_codes"] = codes
 
 
-_TEXT_COLUMNS = ("_tier_label_", "_reason_")
+#: The villages' columns of words, in every language (``PriorityResult.with_lang``).
+_TEXTS = ("tier_label", "reason", "option_detail",
+          *[f"{k}_note" for k in ("upgrade", "fiber", "microwave", "satellite")])
+_TEXT_COLUMNS = tuple(f"_{c}_" for c in _TEXTS)
 
 
 def _unknown_tier(villages: pd.DataFrame) -> np.ndarray:

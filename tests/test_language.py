@@ -24,6 +24,7 @@ from geocov import locale
 from geocov.analysis import read_analysis, run_and_write
 from geocov.cli import main
 from geocov.errors import SchemaError
+from geocov.priorities import _TEXTS as PRIORITY_TEXTS
 from geocov.report import read_report, write_report
 from geocov.vocabulary import LABELS, column_label, label, level_label
 
@@ -343,8 +344,10 @@ def test_priority_words_follow_the_language_codes_do_not(sample_result, sample_p
     for p in (vi, direct):
         assert p.villages["reason_codes"].equals(en.villages["reason_codes"])
         assert p.villages["tier"].equals(en.villages["tier"])
-        assert p.villages.drop(columns=["reason", "tier_label"]).equals(
-            en.villages.drop(columns=["reason", "tier_label"]))
+        words = [c for c in PRIORITY_TEXTS if c in en.villages.columns]
+        assert p.villages.drop(columns=words).equals(en.villages.drop(columns=words))
+        assert p.options.drop(columns="detail").equals(en.options.drop(columns="detail"))
+        assert p.villages["option_detail"].equals(vi.villages["option_detail"])
     assert direct.villages["reason"].equals(vi.villages["reason"])
     assert direct.villages["tier_label"].equals(vi.villages["tier_label"])
     assert direct.units("commune")["top_reason"].equals(vi.units("commune")["top_reason"])
@@ -352,6 +355,8 @@ def test_priority_words_follow_the_language_codes_do_not(sample_result, sample_p
     listed = vi.villages[vi.villages["reason"] != ""]
     left = {w for text in listed["reason"].unique() for w in _english_left(text)}
     left |= {w for text in listed["tier_label"].unique() for w in _english_left(text)}
+    for c in ("option_detail", "upgrade_note", "fiber_note", "microwave_note", "satellite_note"):
+        left |= {w for text in listed[c].dropna().unique() for w in _english_left(text)}
     assert left == set()
     # numbers as Vietnamese writes them: decimal comma, thousands dot
     assert listed["reason"].str.contains(r"\d,\d km").any()

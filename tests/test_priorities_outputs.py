@@ -323,3 +323,51 @@ def test_rules_change_the_list_not_the_facts():
     assert b.loc[["A", "B"], "tier"].tolist() == [1, 1]  # "no 4G" now catches both
     for col in ("service", "fiber", "distance_fiber_km", "option_cost_usd"):
         assert a[col].tolist() == b.loc[a.index, col].tolist()
+
+
+def test_option_details_in_vietnamese(sample_list):
+    """One detail of each kind of option, in Vietnamese words and numbers; the English
+    list keeps its words, and with_lang goes back and forth without computing again."""
+    _, p = sample_list
+    vi = p.with_lang("vi")
+
+    def detail(lst, code, option):
+        o = lst.options
+        return o.loc[(o["village_code"] == code) & (o["option"] == OPTIONS[option]),
+                     "detail"].iloc[0]
+
+    assert [detail(vi, c, k) for c, k in (
+        ("02635001", "upgrade"), ("02637003", "upgrade"), ("02635001", "fiber"),
+        ("02635002", "fiber_extension"), ("02635001", "microwave"),
+        ("02636004", "microwave"), ("02635001", "satellite"))] == [
+        "không có trạm BTS 2G/3G hiện có trong vòng 2,5 km (bán kính 4G)",
+        "nâng cấp trạm BTS VNP3G000501 (3G, 0,5 km)",
+        "cáp quang 9,4 km",
+        "cáp quang 7,9 km",
+        "tuyến vi ba 2,0 km tới trạm BTS 4G (đến 20 km)",
+        "không có tầm nhìn thẳng trên mô hình độ cao DEM tới điểm cáp quang hay trạm BTS 4G "
+        "trong vòng 50 km (gần nhất 5,8 km)",
+        "thiết bị đầu cuối vệ tinh, 20 Mbps"]
+    assert detail(p, "02637003", "upgrade") == "upgrade site of VNP3G000501 (3G, 0.5 km)"
+    assert detail(p, "02635001", "microwave") == "microwave 2.0 km hop to 4G site (up to 20 km)"
+    village = vi.villages.set_index("village_code").loc["02635001"]
+    assert village["upgrade_note"] == detail(vi, "02635001", "upgrade")
+    assert village["satellite_note"] == "thiết bị đầu cuối vệ tinh, 20 Mbps"
+    chosen = vi.options[vi.options["status"] == "chosen"].set_index("village_code")["detail"]
+    shown = vi.villages.set_index("village_code")["option_detail"].reindex(chosen.index)
+    assert shown.equals(chosen)
+    back = vi.with_lang("en")
+    assert back.options["detail"].equals(p.options["detail"])
+    assert back.villages["option_detail"].equals(p.villages["option_detail"])
+
+
+def test_no_dem_details_in_vietnamese():
+    p = priorities(geocov.run_analysis(geocov.sample_paths()["analysis"]), lang="vi")
+    o = p.options.set_index("option")["detail"]
+    assert o[OPTIONS["microwave"]].iloc[0] == (
+        "chưa đánh giá: không có mô hình độ cao DEM (tầm nhìn thẳng)")
+    assert o[OPTIONS["satellite"]].iloc[0] == (
+        "thiết bị đầu cuối vệ tinh, 20 Mbps (chưa đánh giá địa hình: không có DEM)")
+    en = p.with_lang("en").options.set_index("option")["detail"]
+    assert en[OPTIONS["satellite"]].iloc[0] == (
+        "satellite terminal, 20 Mbps (terrain not assessed: no DEM)")
