@@ -73,6 +73,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from . import locale as _locale
 from .costs import CostModel, read_costs
 from .errors import DataQualityWarning, Listing, SchemaError, Words, hint, level_words
 from .vocabulary import (
@@ -82,6 +83,7 @@ from .vocabulary import (
     result_levels,
     units_with_column,
 )
+from .vocabulary import label as _label
 
 __all__ = [
     "plan",
@@ -1179,6 +1181,8 @@ class PlanResult:
     costs: CostModel
     notes: tuple[str, ...] = ()
     _fiber_units: dict[str, int] = field(default_factory=dict, repr=False)
+    # language -> table ("steps", "sites", "links") -> its texts in that language
+    _texts: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict, repr=False)
 
     @property
     def finest(self) -> str:
@@ -1223,16 +1227,19 @@ class PlanResult:
         level, model, columns), CSV files, and ``<stem>.gpkg`` with the layers ``sites``,
         ``links`` and one per level. ``lang``: the summary (:meth:`summary`) and the
         workbook's sheet names, headers and category words ("fiber link" / "tuyến cáp
-        quang"); the CSV and GeoPackage files keep the column names and values. Returns the
-        paths written."""
+        quang"), and in every file the texts written for a reader (the steps' ``detail`` and
+        ``served``, the sites' ``candidate``, ``detail`` and ``served``, the links' ``to``
+        and ``from``); the CSV and GeoPackage files keep the column names and the category
+        values. Returns the paths written."""
         from .io import StagedFiles, write_tables
 
         levels = list(levels) if levels else list(self.levels)
         for lv in levels:
             if lv not in self.levels:
                 raise SchemaError(f"unknown level {lv!r}; valid levels are {list(self.levels)}")
-        tables: dict[str, pd.DataFrame] = {"steps": self.steps}
+        tables: dict[str, pd.DataFrame] = {"steps": self._in_lang("steps", self.steps, lang)}
         for name, frame in (("sites", self.sites), ("links", self.links)):
+            frame = self._in_lang(name, frame, lang)
             tables[name] = frame if len(frame) else pd.DataFrame(frame.drop(columns="geometry"))
         for lv in levels:
             tables[f"{lv}s"] = self.units(lv)
@@ -1249,6 +1256,15 @@ class PlanResult:
                 written.append(path)
         return written
 
+    def _in_lang(self, name: str, frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+        """``frame`` (the table ``name``) with its texts in ``lang`` (English: as is)."""
+        words = self._texts.get(lang, {}).get(name)
+        if words is None or len(words) != len(frame):
+            return frame
+        frame = frame.copy()
+        for c in words.columns:  # a loop over columns
+            frame[c] = words[c].to_numpy(object)
+        return frame
 
 
 def _workbook(path: Path, tables: Mapping[str, pd.DataFrame], lang: str) -> None:
@@ -1413,10 +1429,16 @@ def plan(
     if len(sites_frame):
         after = _recompute(ctx, sites_frame, recompute, recompute_resolution_m, notes)
     steps, totals = _steps(ctx, sites_frame, links, after, notes)
+    texts: dict[str, pd.DataFrame] = {}  # table -> its texts in Vietnamese
+    for name, frame, cols in (("steps", steps, ("detail", "served")),
+                              ("sites", sites_frame, ("candidate", "detail", "served")),
+                              ("links", links, ("to", "from"))):  # a loop over tables
+        texts[name] = pd.DataFrame({c: frame.pop(f"_{c}_vi").to_numpy(object) for c in cols})
     out = PlanResult(steps=steps, sites=sites_frame, links=links, before=ctx.result, after=after,
                      selection=selection, fiber=tree, model=pd.DataFrame(), currency=ctx.currency,
                      objective=objective, levels=tuple(ctx.levels), totals=totals,
-                     costs=ctx.costs, notes=tuple(notes), _fiber_units=ctx.fiber_units)
+                     costs=ctx.costs, notes=tuple(notes), _fiber_units=ctx.fiber_units,
+                     _texts={"vi": texts})
     out.model = _model(ctx, out, sites=sites, budget=budget, fiber_to=fiber_to,
                        recompute=recompute, resolution_m=recompute_resolution_m)
     return out
@@ -1550,6 +1572,8 @@ class _Candidates:
     cost: np.ndarray
     detail: np.ndarray
     height_m: np.ndarray  # antenna height above ground (NaN: the coverage run's default)
+    site_id_vi: np.ndarray  # site_id and detail in Vietnamese (English: the fields above)
+    detail_vi: np.ndarray
 
 
 def _concat_candidates(parts: list[_Candidates]) -> _Candidates:
@@ -1585,8 +1609,11 @@ def _village_candidates(ctx: _PlanContext, notes: list[str]) -> _Candidates:
     opts = p.options
     words = [OPTIONS[k] for k in ("fiber", "microwave", "satellite")]
     sel = opts["option"].isin(words) & opts["status"].isin(["feasible", "chosen"])
+    opts = opts.assign(_detail_vi=p._option_texts["vi"].to_numpy(object)
+                       if "vi" in p._option_texts else opts["detail"])
     o = opts.loc[sel.to_numpy(), ["village_code", "option", "detail", money_column("capex", cur),
-                                  money_column("opex_per_year", cur), money_column("cost", cur)]]
+                                  money_column("opex_per_year", cur), money_column("cost", cur),
+                                  "_detail_vi"]]
     o = o.sort_values([money_column("cost", cur), "village_code"], kind="stable")
     o = o.drop_duplicates("village_code", keep="first").set_index("village_code")
     idx = pd.Series(np.arange(len(ctx.v_code)), index=ctx.v_code)
@@ -1606,8 +1633,14 @@ def _village_candidates(ctx: _PlanContext, notes: list[str]) -> _Candidates:
     geom = gpd.GeoSeries(shapely.points(ctx.v_xy[vi]) if len(vi) else [], crs=ctx.wcrs
                          ).to_crs(4326).values
     detail = (o["option"].astype(str) + ": " + o["detail"].astype(str)).to_numpy(object)
+    option_key = {words: key for key, words in OPTIONS.items()}
+    option_vi = o["option"].map({w: _label(f"priority.option.{k}", "vi")
+                                 for w, k in option_key.items()})
     return _Candidates(
         xy=ctx.v_xy[vi], geom=np.asarray(geom), kind=kind,
+        site_id_vi=_fill("plan.text.village_site", "vi", code=ctx.v_code[vi].astype(object)),
+        detail_vi=_fill("plan.text.option_detail", "vi", option=option_vi.to_numpy(object),
+                        detail=o["_detail_vi"].to_numpy(object)),
         site_id=("village " + pd.Series(ctx.v_code[vi], dtype=object)).to_numpy(object),
         village=vi, unit=ctx.v_unit[vi].astype(object),
         capex=o[money_column("capex", cur)].to_numpy(float),
@@ -1648,7 +1681,10 @@ def _upgrade_candidates(ctx: _PlanContext) -> _Candidates:
         capex=np.full(n, capex), opex=np.full(n, opex),
         cost=np.full(n, float(ctx.costs.lifetime(capex, opex))),
         detail=("upgrade " + pd.Series(ids, dtype=object) + " (" + pd.Series(tech, dtype=object)
-                + ") to 4G").to_numpy(object), height_m=mast[keep])
+                + ") to 4G").to_numpy(object), height_m=mast[keep],
+        site_id_vi=_fill("plan.text.upgrade_site", "vi", station=ids.astype(object)),
+        detail_vi=_fill("plan.text.upgrade_detail", "vi", station=ids.astype(object),
+                        technology=tech.astype(object)))
 
 
 def _no_candidates() -> _Candidates:
@@ -1656,7 +1692,8 @@ def _no_candidates() -> _Candidates:
     return _Candidates(xy=np.zeros((0, 2)), geom=np.zeros(0, object), kind=np.zeros(0, object),
                        site_id=np.zeros(0, object), village=np.zeros(0, np.int64),
                        unit=np.zeros(0, object), capex=e, opex=e, cost=e,
-                       detail=np.zeros(0, object), height_m=e)
+                       detail=np.zeros(0, object), height_m=e, site_id_vi=np.zeros(0, object),
+                       detail_vi=np.zeros(0, object))
 
 
 def _given_candidates(ctx: _PlanContext, given: gpd.GeoDataFrame, notes: list[str]
@@ -1675,6 +1712,8 @@ def _given_candidates(ctx: _PlanContext, given: gpd.GeoDataFrame, notes: list[st
     n = len(xy)
     ids = (given["site_id"].astype(str).to_numpy(object) if "site_id" in given.columns
            else np.array([f"candidate {k}" for k in range(1, n + 1)], dtype=object))
+    ids_vi = (ids if "site_id" in given.columns else
+              _fill("plan.text.candidate", "vi", k=np.arange(1, n + 1).astype(object)))
     cost_col = next((c for c in ("cost", f"cost_{ctx.currency.lower()}") if c in given.columns),
                     None)
     if cost_col is not None:
@@ -1689,8 +1728,9 @@ def _given_candidates(ctx: _PlanContext, given: gpd.GeoDataFrame, notes: list[st
                               f"price them as new sites")
         capex, opex = cost.copy(), np.zeros(n)
         detail = np.full(n, f"your cost ({cost_col})", dtype=object)
+        detail_vi = np.full(n, _label("plan.text.your_cost", "vi", column=cost_col), dtype=object)
     else:
-        capex, opex, cost, detail = _price_new_sites(ctx, xy)
+        capex, opex, cost, detail, detail_vi = _price_new_sites(ctx, xy)
         notes.append("Your candidates without a cost are priced as new sites with fiber "
                      "backhaul (to the nearest fiber, no terrain multiplier) or a satellite "
                      "terminal, whichever is cheaper.")
@@ -1698,7 +1738,8 @@ def _given_candidates(ctx: _PlanContext, given: gpd.GeoDataFrame, notes: list[st
                        kind=np.full(n, "candidate", dtype=object), site_id=ids,
                        village=np.full(n, -1, dtype=np.int64),
                        unit=ctx.unit_of(xy).astype(object), capex=capex, opex=opex, cost=cost,
-                       detail=detail, height_m=_given_heights(given))
+                       detail=detail, height_m=_given_heights(given), site_id_vi=ids_vi,
+                       detail_vi=detail_vi)
 
 
 def _given_heights(given: gpd.GeoDataFrame) -> np.ndarray:
@@ -1714,7 +1755,7 @@ def _given_heights(given: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def _price_new_sites(ctx: _PlanContext, xy: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     c = ctx.costs
     site_capex, site_opex = c.site("new_site")
     sat_capex, sat_opex = c.satellite()
@@ -1735,7 +1776,11 @@ def _price_new_sites(ctx: _PlanContext, xy: np.ndarray
     detail = np.where(use_f, "new site, fiber backhaul (" + pd.Series(
         np.round(f["length_km"], 1)).astype(str).to_numpy(object) + " km of cable)",
         "new site, satellite backhaul")
-    return capex, opex, np.where(use_f, f_cost, s_cost), detail.astype(object)
+    detail_vi = np.where(use_f, _fill("plan.text.priced_fiber", "vi", km=np.asarray(
+        _locale.numbers(np.round(f["length_km"], 1), "vi", digits=1), dtype=object)),
+        _label("plan.text.priced_satellite", "vi"))
+    return (capex, opex, np.where(use_f, f_cost, s_cost), detail.astype(object),
+            detail_vi.astype(object))
 
 
 # =========================================================================== choose
@@ -1767,8 +1812,9 @@ def _choose(ctx: _PlanContext, cand: _Candidates, *, sites: int | None, budget: 
     n_new = np.bincount(step_of[hit], minlength=len(chosen))
     people = np.bincount(step_of[hit], weights=ctx.v_pop[hit], minlength=len(chosen))
     names = pd.Series(ctx.v_name[hit]).fillna(pd.Series(ctx.v_code[hit])).astype(str)
-    served = names.groupby(step_of[hit]).agg(lambda s: _names_text(list(s)))  # one per step
-    served = served.reindex(np.arange(len(chosen))).fillna("").to_numpy(object)
+    served = {lg: names.groupby(step_of[hit]).agg(lambda s, lg=lg: _names_text(list(s), lg))
+              .reindex(np.arange(len(chosen))).fillna("").to_numpy(object)
+              for lg in ("en", "vi")}  # one text per step and language
     frame = _sites_frame(ctx, cand, chosen, n_new, people, served)
     return sel, frame
 
@@ -1790,13 +1836,21 @@ def _cover_matrix(ctx: _PlanContext, cand: _Candidates, villages_xy: np.ndarray
                                     mode=own.get("terrain_mode", "los"))
 
 
-def _names_text(names: list[str], limit: int = 5) -> str:
+def _fill(key: str, lang: str, **fields: Any) -> Any:
+    """The catalogue's ``key`` in ``lang`` with array fields filled at array speed."""
+    from .priorities import _fill as fill
+
+    return fill(key, lang, **fields)
+
+
+def _names_text(names: list[str], lang: str = "en", limit: int = 5) -> str:
     more = len(names) - limit
-    return ", ".join(names[:limit]) + (f" and {more:,} more" if more > 0 else "")
+    return ", ".join(names[:limit]) + (_label("plan.text.more", lang, n=_locale.number(more, lang))
+                                       if more > 0 else "")
 
 
 def _sites_frame(ctx: _PlanContext, cand: _Candidates, chosen: np.ndarray, n_new: np.ndarray,
-                 people: np.ndarray, served: np.ndarray) -> gpd.GeoDataFrame:
+                 people: np.ndarray, served: dict[str, np.ndarray]) -> gpd.GeoDataFrame:
     n = len(chosen)
     step = np.arange(1, n + 1)
     cur = ctx.currency.lower()
@@ -1818,7 +1872,11 @@ def _sites_frame(ctx: _PlanContext, cand: _Candidates, chosen: np.ndarray, n_new
     frame[f"cost_{cur}"] = cand.cost[chosen]
     frame["villages_newly_served"] = n_new.astype(np.int64)
     frame["people_newly_served"] = np.round(people, 1)
-    frame["served"] = served
+    frame["served"] = served["en"]
+    # the texts in Vietnamese, popped by plan() into PlanResult._texts
+    frame["_candidate_vi"] = cand.site_id_vi[chosen]
+    frame["_detail_vi"] = cand.detail_vi[chosen]
+    frame["_served_vi"] = served["vi"]
     frame["technology"] = "4G"
     frame["operator"] = PLAN_OPERATOR
     frame["range_m"] = ctx.r4g_m
@@ -1837,7 +1895,8 @@ def _sites_frame(ctx: _PlanContext, cand: _Candidates, chosen: np.ndarray, n_new
 
 def _empty_sites(ctx: _PlanContext) -> gpd.GeoDataFrame:
     e = np.zeros(0, dtype=np.int64)
-    return _sites_frame(ctx, _no_candidates(), e, e, np.zeros(0), np.zeros(0, object))
+    return _sites_frame(ctx, _no_candidates(), e, e, np.zeros(0),
+                        {lg: np.zeros(0, object) for lg in ("en", "vi")})
 
 
 # =========================================================================== fiber
@@ -2031,6 +2090,13 @@ def _links_frame(ctx: _PlanContext, tree: FiberTree, xy: np.ndarray, vidx: np.nd
             ctx.v_name[np.maximum(nv, 0)] if n else [], dtype=object).fillna("").astype(str)
             .to_numpy(object), "the existing fiber"),
         label[np.maximum(par, 0)] if n else np.zeros(0, object)) if n else np.zeros(0, object)
+    label_vi = _target_labels(ctx, vidx, unit, kind, "vi")
+    from_vi = np.where(
+        to_net,
+        np.where(nv >= 0, _fill("plan.text.from_connected", "vi", village=pd.Series(
+            ctx.v_name[np.maximum(nv, 0)] if n else [], dtype=object).fillna("").astype(str)
+            .to_numpy(object)), _label("plan.text.from_network", "vi")),
+        label_vi[np.maximum(par, 0)] if n else np.zeros(0, object)) if n else np.zeros(0, object)
     units = ctx.unit_names(unit[ch])
     frame = pd.DataFrame({
         "link": [f"LINK-{k:04d}" for k in range(1, n + 1)],
@@ -2050,15 +2116,26 @@ def _links_frame(ctx: _PlanContext, tree: FiberTree, xy: np.ndarray, vidx: np.nd
     frame[f"capex_{cur}"] = f["capex"]
     frame[f"opex_per_year_{cur}"] = f["opex_per_year"]
     frame[f"cost_{cur}"] = cost
+    # the texts in Vietnamese, popped by plan() into PlanResult._texts
+    frame["_to_vi"] = label_vi[ch] if n else np.zeros(0, object)
+    frame["_from_vi"] = np.asarray(from_vi, dtype=object)
     return gpd.GeoDataFrame(frame, geometry=lines, crs=4326)
 
 
-def _target_labels(ctx: _PlanContext, vidx: np.ndarray, unit: np.ndarray, kind: np.ndarray
-                   ) -> np.ndarray:
+def _target_labels(ctx: _PlanContext, vidx: np.ndarray, unit: np.ndarray, kind: np.ndarray,
+                   lang: str = "en") -> np.ndarray:
     names = ctx.unit_names(unit)[name_column(ctx.finest)].fillna("").astype(str).to_numpy(object)
     vname = pd.Series(np.where(vidx >= 0, ctx.v_name[np.maximum(vidx, 0)], ""),
                       dtype=object).fillna("").astype(str).to_numpy(object)
     is_v = kind == "village"
+    if lang != "en":
+        from .vocabulary import level_label
+
+        level = level_label(ctx.finest, lang=lang).lower()
+        at = np.where(vname != "", _fill("plan.text.to_unit_at", lang, village=vname), "")
+        return np.where(is_v, _fill("plan.text.to_village", lang, village=vname, unit=names),
+                        _fill("plan.text.to_unit", lang, level=level, unit=names) + at
+                        ).astype(object)
     out = np.where(is_v, "village " + vname + " (" + names + ")",
                    ctx.finest + " " + names + np.where(vname != "", " (at " + vname + ")", ""))
     return out.astype(object)
@@ -2149,6 +2226,10 @@ def _steps(ctx: _PlanContext, sites: gpd.GeoDataFrame, links: gpd.GeoDataFrame, 
         "served": sites["served"].to_numpy(object),
         "cable_km": np.zeros(len(sites)),
         "_fiber_new": np.zeros(len(sites), dtype=np.int64),
+        "_detail_vi": _fill("plan.text.option_detail", "vi",
+                            option=sites["_candidate_vi"].to_numpy(object),
+                            detail=sites["_detail_vi"].to_numpy(object)),
+        "_served_vi": sites["_served_vi"].to_numpy(object),
     })
     # a link brings fiber to a unit that had none (the first link into it)
     lu = links[code_column(finest)].astype(str).to_numpy() if len(links) else np.zeros(0, str)
@@ -2170,6 +2251,11 @@ def _steps(ctx: _PlanContext, sites: gpd.GeoDataFrame, links: gpd.GeoDataFrame, 
         "served": np.zeros(len(links), dtype=object),
         "cable_km": links["cable_km"].to_numpy(float),
         "_fiber_new": first_in.astype(np.int64),
+        "_detail_vi": _fill("plan.text.link_detail", "vi", to=links["_to_vi"].to_numpy(object),
+                            source=links["_from_vi"].to_numpy(object), km=np.asarray(
+                                _locale.numbers(links["cable_km"].to_numpy(float), "vi",
+                                                digits=1), dtype=object)),
+        "_served_vi": np.full(len(links), "", dtype=object),
     })
     lk["served"] = ""
     steps = pd.concat([s, lk], ignore_index=True) if len(lk) else s

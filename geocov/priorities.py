@@ -1540,12 +1540,16 @@ def _lnum(values: Any, lang: str, digits: int) -> np.ndarray:
 
 
 def _say(key: str, lang: str, **fields: Any) -> Any:
-    """The catalogue's ``priority.detail.<key>`` in ``lang``, its array fields filled at
-    array speed (the words around them are looked up once); a str if no field is an array."""
+    """The catalogue's ``priority.detail.<key>`` in ``lang`` (:func:`_fill`)."""
+    return _fill(f"priority.detail.{key}", lang, **fields)
+
+
+def _fill(key: str, lang: str, **fields: Any) -> Any:
+    """The catalogue's ``key`` in ``lang``, its array fields filled at array speed (the
+    words around them are looked up once); a str if no field is an array."""
     arrays = {k: np.asarray(f, dtype=object) for k, f in fields.items() if np.ndim(f)}
     scalars = {k: f for k, f in fields.items() if not np.ndim(f)}
-    text = _label(f"priority.detail.{key}", lang, **scalars,
-                  **{k: f"\0{k}\0" for k in arrays})
+    text = _label(key, lang, **scalars, **{k: f"\0{k}\0" for k in arrays})
     if not arrays:
         return text
     pieces = text.split("\0")

@@ -445,6 +445,37 @@ def test_plan_summary_on_the_sample_in_both_languages(sample_plan, tmp_path):
     assert summary.iloc[0, 0] == vi
 
 
+def test_plan_step_texts_in_vietnamese(sample_plan, tmp_path):
+    """The steps' detail and served villages, the sites' and links' texts: Vietnamese in a
+    Vietnamese plan's files and workbook, English (as computed) in an English one."""
+    sample_plan.write(tmp_path / "vi", formats=["csv", "xlsx"], levels=["commune"], lang="vi")
+    sample_plan.write(tmp_path / "en", formats=["csv"], levels=["commune"])
+    steps = pd.read_csv(tmp_path / "vi" / "plan_steps.csv", encoding="utf-8-sig", dtype=str,
+                        keep_default_na=False)
+    assert steps["detail"].iloc[0] == "trạm BTS VNP2G000266: nâng cấp VNP2G000266 (2G) lên 4G"
+    assert steps["detail"].iloc[1] == ("thôn 02721015: trạm BTS mới, truyền dẫn cáp quang: "
+                                       "cáp quang đã đến thôn (đã kết nối)")
+    assert steps["served"].iloc[0].endswith(", Bản Đường Pìn và 9 thôn khác")
+    assert steps["detail"].iloc[-1] == ("đến xã Xã Nà Háo (tại Bản Vược Long) từ xã Xã Xuân "
+                                        "Bản (tại Bản Bình Thàng), 2,2 km cáp quang")
+    links = pd.read_csv(tmp_path / "vi" / "plan_links.csv", encoding="utf-8-sig")
+    left = {w for c in ("detail", "served") for text in steps[c].unique()
+            for w in _english_left(text)}
+    left |= {w for c in ("to", "from") for text in links[c].unique() for w in _english_left(text)}
+    assert left == set()
+    wb = openpyxl.load_workbook(tmp_path / "vi" / "plan.xlsx", read_only=True)
+    try:
+        cells = [str(c) for row in wb["Các bước"].iter_rows(values_only=True) for c in row
+                 if isinstance(c, str)]
+    finally:
+        wb.close()
+    assert "trạm BTS VNP2G000266: nâng cấp VNP2G000266 (2G) lên 4G" in cells
+    en = pd.read_csv(tmp_path / "en" / "plan_steps.csv", encoding="utf-8-sig", dtype=str,
+                     keep_default_na=False)
+    assert en["detail"].tolist() == sample_plan.steps["detail"].tolist()
+    assert en["detail"].iloc[0] == "site of VNP2G000266: upgrade VNP2G000266 (2G) to 4G"
+
+
 def _layers(m) -> dict[str, tuple[str, object]]:
     """The map's geocov layers: name -> (factory, payload as JSON)."""
     import json
