@@ -59,6 +59,7 @@ from .io import (
     reject_rows,
     resolve_columns,
 )
+from .locale import LANGUAGES
 from .names import name_key_variants, name_keys, type_word_levels, type_words
 from .vocabulary import (
     LAYERS,
@@ -571,7 +572,7 @@ def _figure(num: float, den: float, pct: float, kind: str, measure: str = "",
     return _fmt(num, 0, lang)
 
 
-def _radius_words(result: Any, layer: str) -> str:
+def _radius_words(result: Any, layer: str, lang: str = "en") -> str:
     from .stations import DEFAULT_RADIUS_M
 
     st = getattr(result, "stations", None)
@@ -582,17 +583,37 @@ def _radius_words(result: Any, layer: str) -> str:
     if not len(sel):
         return ""
     parts = []
-    for tech in [t for t in techs if t in set(sel["technology"])]:
+
+    def km(m: float) -> str:
+        return _g(m / 1000, lang)
+
+    for tech in [t for t in techs if t in set(sel["technology"])]:  # a loop over technologies
         r = sel.loc[sel["technology"] == tech, "range_m"].to_numpy(float)
         default = DEFAULT_RADIUS_M.get(tech)
         if default is not None and np.allclose(r, default):
-            parts.append(f"{tech} discs of {default / 1000:g} km (the default radius)")
+            parts.append(_say("radius_default", lang, tech=tech, km=km(default)))
         elif np.allclose(r, r[0]):
-            parts.append(f"{tech} discs of {r[0] / 1000:g} km (from the station file)")
+            parts.append(_say("radius_file", lang, tech=tech, km=km(r[0])))
         else:
-            parts.append(f"{tech} radii {np.nanmin(r) / 1000:g}-{np.nanmax(r) / 1000:g} km "
-                         f"(median {np.nanmedian(r) / 1000:g} km)")
+            parts.append(_say("radius_range", lang, tech=tech, lo=km(np.nanmin(r)),
+                              hi=km(np.nanmax(r)), median=km(np.nanmedian(r))))
     return "; ".join(parts)
+
+
+def _say(key: str, lang: str, **fields: Any) -> str:
+    """The catalogue's ``reconcile.reading.<key>`` in ``lang``, ``fields`` as given."""
+    from .vocabulary import label
+
+    return label(f"reconcile.reading.{key}", lang, **fields)
+
+
+def _g(x: float, lang: str, spec: str = "g") -> str:
+    """``x`` as ``format(x, spec)`` writes it, with the decimal mark of ``lang``."""
+    from .locale import number_symbols
+
+    text = format(x, spec)
+    return text if lang == "en" else text.translate(str.maketrans(
+        {",": number_symbols(lang)["group"], ".": number_symbols(lang)["decimal"]}))
 
 
 def _date(text: Any) -> pd.Timestamp | None:
@@ -627,13 +648,22 @@ class _Context:
 
 
 def _reading(row: pd.Series, m: Metric, ctx: _Context, official: pd.DataFrame,
-             tolerance: float) -> str:
-    """Plain words: what each side says, and the likely cause of the difference."""
+             tolerance: float, lang: str = "en") -> str:
+    """Plain words in ``lang``: what each side says, and the likely cause of the
+    difference."""
+    from .vocabulary import level_label
+
+    def say(key: str, **fields: Any) -> str:
+        return _say(key, lang, **fields)
+
+    def fmt(v: float, decimals: int = 0) -> str:
+        return _fmt(v, decimals, lang)
+
     if row["match"] in ("not found", "ambiguous"):
-        return f"Not compared: {row['note']}."
+        return say("not_matched", note=row["note"])
     num, den, pct = row["geocov_num"], row["geocov_den"], row["geocov_pct"]
     o_num, o_den = row["official_num"], row["official_den"]
-    what = m.label
+    what = m.label if lang == "en" else m.label_vi
     words = []
     if not np.isfinite(num):
         base = getattr(ctx.result, "base", None)
@@ -641,49 +671,46 @@ def _reading(row: pd.Series, m: Metric, ctx: _Context, official: pd.DataFrame,
             c in base.columns and base[c].notna().any()
             for c in ("villages_fiber", f"{units_column(ctx.finest)}_with_fiber"))
         if m.layer == "fiber" and has_fiber:
-            return ("Not compared: not assessable on these units: fiber of an old unit split "
-                    "between new ones cannot be placed in its pieces (see geocov.reaggregate).")
+            return say("fiber_split")
         if m.layer == "fiber":
-            return ("Not compared: geocov has no fiber data for this analysis; add the fiber "
-                    "input ([fiber] in the analysis file) to compare.")
-        return "Not compared: geocov has no figure for it."
+            return say("no_fiber")
+        return say("no_figure")
     if m.kind == "share" and m.measure in ("villages", "population") and not den > 0:
-        what_in = {"villages": "no villages (add the village input: [villages] in the "
-                               "analysis file)",
-                   "population": "no population (add a population raster, or villages or "
-                                 "units with a population column)"}[m.measure]
-        return f"Not compared: geocov has {what_in}."
-    said = (f"an area of {_figure(num, den, pct, m.kind, m.measure)}" if m.key == "area" else
-            f"a population of {_fmt(num)}" if m.key == "population" else
-            f"{_figure(num, den, pct, m.kind, m.measure)} {what}")
-    words.append(f"geocov finds {said}, the report {row['official']}")
+        return say("no_villages" if m.measure == "villages" else "no_population")
+    figure = _figure(num, den, pct, m.kind, m.measure, lang)
+    said = (say("said_area", figure=figure) if m.key == "area" else
+            say("said_population", n=fmt(num)) if m.key == "population" else
+            say("said", figure=figure, what=what))
+    words.append(say("finds", said=said, official=row["official"]))
     diff, dpp = row["difference"], row["difference_pct_points"]
     agree = ((np.isfinite(dpp) and abs(dpp) <= tolerance)
              or (not np.isfinite(dpp) and np.isfinite(diff)
                  and abs(diff) <= max(1.0, 0.01 * abs(o_num))))
+    more = (say("more" if diff > 0 else "fewer", n=fmt(abs(diff))) if np.isfinite(diff)
+            else "")
     if agree and np.isfinite(diff) and abs(diff) > max(1.0, 0.01 * abs(o_num)):
-        words[-1] += (f": {_fmt(abs(diff))} {'more' if diff > 0 else 'fewer'}, but the shares "
-                      f"agree within {tolerance:g} percentage point")
+        words[-1] += say("shares_agree", diff=more, tolerance=_g(tolerance, lang))
     elif agree:
-        words[-1] += ": they agree" + (f" within {tolerance:g} percentage point"
-                                       if np.isfinite(dpp) else "")
+        words[-1] += (say("agree_within", tolerance=_g(tolerance, lang)) if np.isfinite(dpp)
+                      else say("agree"))
     elif np.isfinite(diff):
-        words[-1] += f": {_fmt(abs(diff))} {'more' if diff > 0 else 'fewer'}" + (
-            f" ({dpp:+.1f} points)" if np.isfinite(dpp) else "")
+        words[-1] += (say("differ_points", diff=more, dpp=_g(dpp, lang, "+.1f"))
+                      if np.isfinite(dpp) else say("differ", diff=more))
     elif np.isfinite(dpp):
-        words[-1] += f": {dpp:+.1f} points"
+        words[-1] += say("points", dpp=_g(dpp, lang, "+.1f"))
     causes = []
     t = ctx.table(row["level"]).loc[str(row["code"])] if isinstance(row["level"], str) else None
     if m.kind == "share" and np.isfinite(o_den) and np.isfinite(den) and \
             abs(den - o_den) > max(1.0, 0.01 * o_den):
-        noun = {"villages": "villages", "units": units_column(ctx.finest),
-                "population": "people", "area": "km²"}[m.measure]
-        causes.append(f"the denominators differ: geocov counts {_fmt(den)} {noun}, the report "
-                      f"{_fmt(o_den)}" + (
-                          " (villages missing from the village file, or the report counts "
-                          "others)" if m.measure == "villages" else
-                          f" (population from {ctx.result.metadata.get('population_source')})"
-                          if m.measure == "population" else ""))
+        noun = {"villages": say("noun_villages"),
+                "units": (units_column(ctx.finest) if lang == "en" else
+                          level_label(ctx.finest, plural=True, lang=lang).lower()),
+                "population": say("noun_people"), "area": "km²"}[m.measure]
+        why = (say("why_villages") if m.measure == "villages" else
+               say("why_population", source=ctx.result.metadata.get("population_source"))
+               if m.measure == "population" else "")
+        causes.append(say("denominators", den=fmt(den), noun=noun, official_den=fmt(o_den),
+                          why=why))
     if m.layer in LAYERS and m.measure in ("villages", "units", "population", "area") and \
             not agree and t is not None:
         col = stations_column(m.layer)
@@ -691,66 +718,58 @@ def _reading(row: pd.Series, m: Metric, ctx: _Context, official: pd.DataFrame,
         rep = official[(official["metric_key"] == f"stations_{m.layer}")
                        & (official["level"].astype(object) == row["level"])
                        & (official["code"].astype(object) == row["code"])]
-        tech = _LAYER_WORDS[m.layer][0]
-        tech = "" if m.layer == "any" else f"{tech} "
-        radius = _radius_words(ctx.result, m.layer)
-        model = (f"the radius model ({radius})" if radius else "the radius model")
+
+        def sites(n: float) -> str:
+            if m.layer == "any":
+                return say("sites", n=fmt(n))
+            return say("tech_sites", n=fmt(n), tech=_LAYER_WORDS[m.layer][0])
+
+        radius = _radius_words(ctx.result, m.layer, lang)
+        model = say("model_radius", radius=radius) if radius else say("model")
         if len(rep) and np.isfinite(rep["official_num"].iloc[0]):
             r = float(rep["official_num"].iloc[0])
             same = abs(have - r) <= 0.02 * r
             lower = np.isfinite(diff) and diff < 0 or np.isfinite(dpp) and dpp < 0
-            gap = f"{_fmt(abs(have - r))} {tech}site(s)"
+            gap = sites(abs(have - r))
             if same:
-                why = f"the difference comes from {model}"
+                why = say("same", model=model)
             elif (have < r) == lower:  # fewer sites and less coverage, or more and more
-                why = (f"{gap} {'missing from' if have < r else 'more in'} the station file "
-                       f"explain part of it; the rest comes from {model}")
+                why = say("missing_part" if have < r else "extra_part", gap=gap, model=model)
             else:
-                why = (f"geocov has {gap} {'fewer' if have < r else 'more'} yet finds "
-                       f"{'less' if lower else 'more'} coverage: the difference comes from "
-                       f"{model}")
-            causes.append(f"the station file has {_fmt(have)} {tech}site(s), the report "
-                          f"{_fmt(r)}: {why}")
+                why = say(f"{'fewer' if have < r else 'more'}_yet_{'less' if lower else 'more'}",
+                          gap=gap, model=model)
+            causes.append(say("station_count", have=sites(have), report=fmt(r), why=why))
         else:
-            causes.append(f"the station file has {_fmt(have)} {tech}site(s) (the report gives no "
-                          f"station count to compare); the difference comes from the station "
-                          f"list or from {model}")
+            causes.append(say("station_count_none", have=sites(have), model=model))
         if m.measure == "units":
-            causes.append(f"a {ctx.finest} has {_LAYER_WORDS[m.layer][0]} in geocov when any "
-                          f"footprint touches it")
+            causes.append(say("units_touch", level=(ctx.finest if lang == "en" else level_label(
+                ctx.finest, lang=lang).lower()), layer=_LAYER_WORDS[m.layer][lang != "en"]))
     if m.layer == "fiber" and not agree:
         fib = getattr(ctx.result, "fiber", None)
-        geo = f"{len(fib):,} fiber node(s)/route(s)" if fib is not None else "fiber lists only"
-        causes.append(f"geocov's fiber comes from {geo}: a village has fiber when it is listed "
-                      f"or within reach of a node or route; "
-                      + ("routes or connected villages missing from the fiber file, or a "
-                         "looser definition in the report ('fiber to the commune'), would "
-                         "explain a higher official figure" if np.isfinite(o_num) and
-                         o_num > num else "the report may count only villages already "
-                         "connected, or be older"))
+        geo = say("fiber_geo", n=fmt(len(fib))) if fib is not None else say("fiber_lists")
+        causes.append(say("fiber_from", geo=geo, then=say(
+            "fiber_higher" if np.isfinite(o_num) and o_num > num else "fiber_lower")))
     if m.measure == "stations" and not agree:
         meta = ctx.result.metadata
         extra = []
         if meta.get("stations_excluded"):
-            extra.append(f"{meta['stations_excluded']:,} left out by status")
+            extra.append(say("left_out", n=fmt(meta["stations_excluded"])))
         nc = meta.get("technologies_not_counted") or {}
         if nc:
-            extra.append("not counted: " + ", ".join(f"{n:,} {k}" for k, n in sorted(nc.items())))
-        causes.append("stations missing from (or extra in) the station file, or a file of "
-                      "another date" + (f" ({'; '.join(extra)})" if extra else ""))
+            extra.append(say("not_counted", items=", ".join(
+                f"{fmt(n)} {k}" for k, n in sorted(nc.items()))))
+        causes.append(say("stations", extra=say("stations_extra", parts="; ".join(extra))
+                          if extra else ""))
     when = _date(row["date"])
     data = _date(str(ctx.result.metadata.get("data_date") or ""))
     if when is not None and data is not None and abs((when - data).days) > 183:
-        causes.append(f"the report is of {when.date()}, geocov's data of {data.date()}")
+        causes.append(say("dates", when=when.date(), data=data.date()))
     vintage = ctx.vintage
     if when is not None and vintage:
         if when < _REFORM and vintage.startswith("2025"):
-            causes.append(f"the report predates the 2025 reform but geocov's units are "
-                          f"{vintage}: the same name may cover another area (re-aggregate to "
-                          f"pre-2025 units, or compute on them)")
+            causes.append(say("predates", vintage=vintage))
         elif when >= _REFORM and vintage.startswith("pre-2025"):
-            causes.append(f"the report is on 2025 units but geocov's are {vintage}: "
-                          f"re-aggregate to the 2025 units (geocov.reaggregate)")
+            causes.append(say("post_reform", vintage=vintage))
     if row["note"]:
         causes.append(row["note"])
     text = words[0]
@@ -786,13 +805,16 @@ class Reconciliation:
     metadata: dict[str, Any]
     result: Any = None
     written: tuple[Path, ...] = ()
+    # language -> the readings in it (aligned with table; English: table["reading"])
+    _readings: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def to_text(self, lang: str = "en") -> str:
         """One line per figure: unit, metric, both figures and the reading (English).
 
         In Vietnamese (``lang="vi"``): the metric's Vietnamese label and both figures with
-        the difference, numbers as Vietnamese writes them; the reading stays in the
-        table's ``reading`` column (English).
+        the difference, numbers as Vietnamese writes them, and below it the reading in
+        Vietnamese (the table's ``reading`` column stays English; :meth:`write` with
+        ``lang="vi"`` writes the Vietnamese one).
         """
         from .locale import check_lang
 
@@ -812,12 +834,15 @@ class Reconciliation:
         lines = [render("reconcile.header", lang, {
             "title": self.metadata.get("title") or render("reconcile.title", lang),
             "vintage": vintage})]
-        for r in self.table.itertuples(index=False):  # a handful of official figures
+        readings = self._readings.get(lang) or [""] * len(self.table)
+        for r, reading in zip(self.table.itertuples(index=False), readings,
+                              strict=True):  # a handful of official figures
             m = METRICS.get(r.metric_key)
             fields = {"unit": r.unit, "metric": m.label_vi if m is not None else r.metric,
                       "official": r.official}
             if m is None or not np.isfinite(r.geocov_num):
                 lines.append(render("reconcile.not_compared", lang, fields))
+                lines += [f"  {reading}"] if reading else []
                 continue
             diff = ("" if not (np.isfinite(r.difference_pct_points) or np.isfinite(r.difference))
                     else render("reconcile.diff_points", lang, {"dpp": r.difference_pct_points})
@@ -827,6 +852,7 @@ class Reconciliation:
                 **fields, "difference": diff,
                 "geocov": _figure(r.geocov_num, r.geocov_den, r.geocov_pct, m.kind, m.measure,
                                   lang)}))
+            lines += [f"  {reading}"] if reading else []
         return lines
 
     def __str__(self) -> str:
@@ -836,9 +862,10 @@ class Reconciliation:
         cols = ["unit", "metric", "official", "geocov", "difference", "reading"]
         return self.table[cols].to_html(index=False)
 
-    def write(self, path: str | Path) -> Path:
+    def write(self, path: str | Path, lang: str = "en") -> Path:
         """Write the table as CSV (UTF-8 with BOM) or XLSX (a sheet of figures, one of
-        notes), by the suffix; staged, so a failure leaves an older file as it was."""
+        notes), by the suffix; staged, so a failure leaves an older file as it was.
+        ``lang``: the language of the ``reading`` column (the rest is as computed)."""
         from .io import StagedFiles, write_csv
         from .spreadsheet import Column, Sheet, write_workbook
 
@@ -846,9 +873,12 @@ class Reconciliation:
         suffix = path.suffix.lower()
         if suffix not in (".csv", ".xlsx"):
             raise SchemaError(f"{path}: a reconciliation is written as .csv or .xlsx")
+        table = self.table
+        if lang in self._readings:
+            table = table.assign(reading=self._readings[lang])
         with StagedFiles() as stage:
             if suffix == ".csv":
-                write_csv(self.table, stage.path(path))
+                write_csv(table, stage.path(path))
             else:
                 kinds = {"official_num": "count", "official_den": "count", "geocov_num": "count",
                          "geocov_den": "count", "difference": "count", "official_pct": "pct",
@@ -857,9 +887,9 @@ class Reconciliation:
                 heads = {"official_pct": "official %", "geocov_pct": "geocov %",
                          "difference_pct_points": "difference (points)"}
                 figures = Sheet("Reconciliation", tuple(
-                    Column(heads.get(c, c.replace("_", " ")), self.table[c],
+                    Column(heads.get(c, c.replace("_", " ")), table[c],
                            kinds.get(c, "text"), name=c)
-                    for c in self.table.columns), freeze_columns=2)
+                    for c in table.columns), freeze_columns=2)
                 notes = pd.DataFrame({"key": list(self.metadata),
                                       "value": [str(v) for v in self.metadata.values()]})
                 sheet = Sheet("Notes", (Column("Key", notes["key"], "text", name="key"),
@@ -965,7 +995,9 @@ def reconcile(
         "model": meta.get("model", ""),
     }
     ctx.vintage = metadata["units_vintage"]
-    off["reading"] = [_reading(off.iloc[i], METRICS[off["metric_key"].iloc[i]], ctx, off,
-                               tolerance_pct_points) for i in range(n)]
+    readings = {lg: [_reading(off.iloc[i], METRICS[off["metric_key"].iloc[i]], ctx, off,
+                              tolerance_pct_points, lg) for i in range(n)]  # a handful
+                for lg in LANGUAGES}
+    off["reading"] = readings["en"]
     table = off[_OUT_COLUMNS].reset_index(drop=True)
-    return Reconciliation(table=table, metadata=metadata, result=result)
+    return Reconciliation(table=table, metadata=metadata, result=result, _readings=readings)

@@ -264,6 +264,38 @@ def test_readings_name_the_cause(result):
                         "date.")
 
 
+def test_readings_in_vietnamese(result, tmp_path):
+    """The same readings in Vietnamese words and numbers: in to_text("vi") under each
+    figure, and in the reading column of a Vietnamese file (the table keeps English)."""
+    rec = reconcile(result, official(
+        ("Tỉnh Lào Cai", "villages with fiber", "2/10"),
+        ("Tỉnh Lào Cai", "xã có sóng", "4/4"),
+        ("Tỉnh Lào Cai", "trạm BTS 4G", "3")))
+    text = rec.to_text("vi")
+    stations = ("geocov tính được 1 trạm BTS 4G, báo cáo 3: ít hơn 2; thiếu (hoặc thừa) trạm "
+                "BTS trong tệp trạm BTS, hoặc tệp của một ngày khác.")
+    assert f"- Tỉnh Lào Cai | trạm BTS 4G: geocov 1, báo cáo 3, chênh lệch -2\n  {stations}" \
+        in text
+    assert ("  geocov tính được 1/8 (12,5%) thôn có cáp quang, báo cáo 2/10: ít hơn 1 (-7,5 "
+            "điểm phần trăm); mẫu số khác nhau: geocov đếm 8 thôn, báo cáo 10") in text
+    assert ("tệp trạm BTS có 2 trạm BTS (báo cáo không có số trạm BTS để so sánh); chênh lệch "
+            "là do danh sách trạm BTS hoặc do mô hình bán kính (vùng phủ 2G hình tròn bán kính "
+            "0,25 km (theo tệp trạm BTS)") in text
+    assert "trong geocov, một xã có sóng khi bất kỳ vùng phủ nào chạm tới nó." in text
+    for word in ("geocov finds", "the report", "fewer", "station file", "villages", "radius"):
+        assert word not in text
+    assert rec.table["reading"].iloc[2].startswith("geocov finds 1 base stations 4G")
+    rec.write(tmp_path / "vi.xlsx", lang="vi")
+    rec.write(tmp_path / "en.csv")
+    import openpyxl
+
+    ws = openpyxl.load_workbook(tmp_path / "vi.xlsx")["Reconciliation"]
+    col = [c.value for c in ws[1]].index("reading") + 1
+    assert ws.cell(4, col).value == stations
+    assert pd.read_csv(tmp_path / "en.csv", encoding="utf-8-sig")["reading"].tolist() == \
+        rec.table["reading"].tolist()
+
+
 def test_more_sites_yet_less_coverage_blames_the_radius_model(result):
     rec = reconcile(result, official(("Tỉnh Lào Cai", "thôn có 4G", "6/8"),
                                      ("Tỉnh Lào Cai", "trạm BTS 4G", "0")))
