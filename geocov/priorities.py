@@ -149,23 +149,11 @@ FUNDING_ROUTES: dict[str, str] = {
               "unknown_difficult")
 }
 #: Reason code -> meaning.
-REASON_CODES: dict[str, str] = {
-    "NO_SIGNAL": "no signal at the village",
-    "TWO_G_ONLY": "2G only",
-    "THREE_G_ONLY": "3G at best",
-    "SHADOWED": "inside a station's footprint, but the terrain blocks its line of sight",
-    "ONE_OPERATOR": "4G from one operator only",
-    "NO_FIBER": "not connected to fiber",
-    "FIBER_UNKNOWN": "fiber status unknown (no fiber data for this village)",
-    "FIBER_FAR": "nearest fiber farther than rules.far_fiber_km",
-    "FAR_4G": "nearest 4G site farther than rules.far_4g_km",
-    "FAR_TOWN": "nearest town farther than rules.far_town_km",
-    "STEEP": "mean slope around the village of rules.steep_deg or more",
-    "NO_POWER": "no grid power",
-    "POWER_UNKNOWN": "grid power unknown",
-    "DIFFICULT": "especially difficult area",
-    "BORDER": "border commune",
-    "NO_PEOPLE": "population unknown or zero",
+REASON_CODES: dict[str, str] = {  # the words: catalogue entries priority.code.*
+    k: _label(f"priority.code.{k}")
+    for k in ("NO_SIGNAL", "TWO_G_ONLY", "THREE_G_ONLY", "SHADOWED", "ONE_OPERATOR", "NO_FIBER",
+              "FIBER_UNKNOWN", "FIBER_FAR", "FAR_4G", "FAR_TOWN", "STEEP", "NO_POWER",
+              "POWER_UNKNOWN", "DIFFICULT", "BORDER", "NO_PEOPLE")
 }
 #: Option key -> words (English, like :data:`FUNDING_ROUTES`; ``priority.option.*``).
 OPTIONS: dict[str, str] = {
@@ -467,6 +455,8 @@ class PriorityResult:
     _texts: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     # language -> the options' detail in it (aligned with options)
     _option_texts: dict[str, pd.Series] = field(default_factory=dict, repr=False)
+    # language -> the model sheet in it
+    _models: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def finest(self) -> str:
@@ -533,7 +523,8 @@ class PriorityResult:
             table = table.copy()
             table["top_reason"] = top.reindex(table[code]).to_numpy()
             units[level] = table
-        return replace(self, villages=v, options=options, lang=lang, _units=units)
+        return replace(self, villages=v, options=options, lang=lang, _units=units,
+                       model=self._models.get(lang, self.model))
 
     def summary(self, lang: str | None = None) -> str:
         """The list in a few sentences (counts, people, routes, options and their cost), in
@@ -685,11 +676,12 @@ def priorities(
     villages = villages.drop(columns=[c for c in villages.columns
                                       if c.startswith(_TEXT_COLUMNS)])
     units = {lv: _rollup(ctx, villages, lv) for lv in ctx.levels}
-    model = _model(ctx, notes, dem, attributes, unit_attributes, population)
-    return PriorityResult(villages=villages, options=options, model=model,
+    models = {lg: _model(ctx, notes, dem, attributes, unit_attributes, population, lg)
+              for lg in _locale.LANGUAGES}
+    return PriorityResult(villages=villages, options=options, model=models[lang],
                           levels=tuple(ctx.levels), currency=cost_model.currency, rules=rules,
                           costs=cost_model, notes=tuple(notes), lang=lang, _units=units,
-                          _texts=texts, _option_texts=option_texts)
+                          _texts=texts, _option_texts=option_texts, _models=models)
 
 
 # =========================================================================== context
@@ -1979,68 +1971,68 @@ def _rollup(ctx: _Context, villages: gpd.GeoDataFrame, level: str) -> gpd.GeoDat
 
 # =========================================================================== model
 def _model(ctx: _Context, notes: list[str], dem: Any, attributes: Any, unit_attributes: Any,
-           population: Any) -> pd.DataFrame:
+           population: Any, lang: str = "en") -> pd.DataFrame:
+    """The model sheet in ``lang``: inputs, model, rules, costs, notes and reason codes
+    (rule and cost parameters keep their names; notes and sources are as written)."""
+    from .report import model_note
+
     rows: list[dict[str, str]] = []
 
+    def w(key: str, **fields: Any) -> str:
+        return _label(f"priority.model.{key}", lang, **fields)
+
     def add(section: str, key: str, value: Any, note: str = "") -> None:
-        rows.append({"section": section, "key": key, "value": str(value), "note": note})
+        rows.append({"section": w(section), "key": key, "value": str(value), "note": note})
+
+    def have(given: bool, what: str = "given") -> str:
+        return w(what) if given else w("missing")
 
     md = ctx.result.metadata
-    add("inputs", "coverage", md.get("title", ""), str(md.get("model", "")))
-    add("inputs", "data date", md.get("data_date", ""))
-    add("inputs", "sources", "; ".join(map(str, md.get("sources") or [])))
-    add("inputs", "working CRS", ctx.wcrs.name)
-    add("inputs", "stations", "given" if ctx.stations is not None else "MISSING",
-        "" if ctx.stations is not None else "every village has no signal by default: give stations")
-    add("inputs", "fiber", ("given" if len(ctx.fiber_geoms) else "given as lists")
-        if ctx.fiber_known else "MISSING", "" if ctx.fiber_known else
-        "fiber status 'unknown'; tier 'no fiber' and fiber options not assessed")
-    add("inputs", "DEM", getattr(ctx.dem, "source", "") if ctx.dem is not None else "MISSING",
-        "" if ctx.dem is not None else "line of sight and slope not assessed")
-    add("inputs", "village attributes",
-        _source_name(attributes) if attributes is not None else "MISSING",
-        "" if attributes is not None else "grid power and village difficult status unknown")
-    add("inputs", "unit attributes",
-        _source_name(unit_attributes) if unit_attributes is not None else "MISSING",
-        "" if unit_attributes is not None else "commune difficult/border status unknown")
-    add("inputs", "population within", _source_name(population) if population is not None
-        else "villages' populations")
-    add("model", "4G radius of a new or upgraded site (m)", f"{ctx.r4g_m:g}",
-        "the coverage model's 4G radius (geocov.stations.DEFAULT_RADIUS_M, or radius_m)")
-    add("model", "tiers", "; ".join(ctx.rules.tier_labels()),
-        "first condition that holds; a condition the data cannot decide -> tier unknown")
-    add("model", "funding routes",
-        "no grid power -> power first; power and especially difficult -> public fund; "
-        "power and not difficult -> operator obligation; missing attribute -> unknown")
-    add("model", "options",
-        "; ".join(f"{k}: {v}" for k, v in OPTIONS.items()),
-        "cheapest feasible over the horizon is chosen; newly served people = people of the "
-        "villages without 4G in the option's 4G footprint (the option alone)")
-    add("model", "rank", "tier, then priority_score (high first), cost per newly served "
-        "person (low first), people (many first), village code",
-        "priority_score = 100 x sum(weight x component) / sum(weights); components: cost = "
-        "1 - rank share of cost per person in the tier, people = 1 - rank share of people "
-        "(most first), remoteness = score / 100, difficult = 1 if especially difficult")
-    add("model", "remoteness", "mean of min(distance to fiber / fiber_scale_km, 1), "
-        "min(to 4G site / site_4g_scale_km, 1), min(to town / town_scale_km, 1), min(slope / "
-        "slope_scale_deg, 1), weighted by rules.remoteness_weights, x 100; missing components "
-        "left out")
+    add("inputs", w("coverage"), md.get("title", ""),
+        str(md.get("model", "")) if lang == "en" else model_note(ctx.result, lang))
+    add("inputs", w("data_date"), md.get("data_date", ""))
+    add("inputs", w("sources"), "; ".join(map(str, md.get("sources") or [])))
+    add("inputs", w("working_crs"), ctx.wcrs.name)
+    add("inputs", w("stations"), have(ctx.stations is not None),
+        "" if ctx.stations is not None else w("no_stations"))
+    add("inputs", w("fiber"), have(ctx.fiber_known, "given" if len(ctx.fiber_geoms)
+                                   else "given_as_lists"),
+        "" if ctx.fiber_known else w("no_fiber"))
+    add("inputs", w("dem"), getattr(ctx.dem, "source", "") if ctx.dem is not None
+        else w("missing"), "" if ctx.dem is not None else w("no_dem"))
+    add("inputs", w("village_attributes"),
+        _source_name(attributes) if attributes is not None else w("missing"),
+        "" if attributes is not None else w("no_village_attributes"))
+    add("inputs", w("unit_attributes"),
+        _source_name(unit_attributes) if unit_attributes is not None else w("missing"),
+        "" if unit_attributes is not None else w("no_unit_attributes"))
+    add("inputs", w("population_within"), _source_name(population) if population is not None
+        else w("villages_population"))
+    add("model", w("radius"), f"{ctx.r4g_m:g}", w("radius_note"))
+    add("model", w("tiers"), "; ".join(ctx.rules.tier_labels(lang)), w("tiers_note"))
+    add("model", w("routes"), w("routes_value"))
+    add("model", w("options"),
+        "; ".join(f"{k}: {_label(f'priority.option.{k}', lang)}" for k in OPTIONS),
+        w("options_note"))
+    add("model", w("rank"), w("rank_value"), w("rank_note"))
+    add("model", w("remoteness"), w("remoteness_value"))
     if ctx.town_note:
-        add("model", "towns", ctx.town_note)
+        add("model", w("towns"), ctx.town_note)
     for _, r in ctx.rules.to_frame().iterrows():  # a few dozen rules
         add("rules", r["key"], r["value"])
-    add("costs", "currency", ctx.costs.currency)
-    add("costs", "horizon", f"{ctx.costs.horizon_years:g} years",
-        f"cost = capex + opex per year x {ctx.costs.opex_factor:.4g} (discount "
-        f"{ctx.costs.discount_rate_pct:g} %)")
-    add("costs", "tables", "; ".join(ctx.costs.files))
+    add("costs", w("currency"), ctx.costs.currency)
+    add("costs", w("horizon"), w("horizon_value", years=_gnum(ctx.costs.horizon_years, lang)),
+        w("horizon_note", factor=f"{ctx.costs.opex_factor:.4g}".replace(
+            ".", _locale.number_symbols(lang)["decimal"]),
+          rate=_gnum(ctx.costs.discount_rate_pct, lang)))
+    add("costs", w("tables"), "; ".join(ctx.costs.files))
     for _, r in ctx.costs.to_frame().iterrows():  # the cost table's parameters
         add("costs", f"{r['section']}.{r['key']}", f"{r['value']} {r['unit']}".strip(),
             r["source"])
     for k, text in enumerate(notes, 1):
-        add("notes", f"note {k}", text)
-    for code, text in REASON_CODES.items():
-        add("reason codes", code, text)
+        add("notes", w("note", k=k), text)
+    for code in REASON_CODES:
+        add("reason_codes", code, _label(f"priority.code.{code}", lang))
     return pd.DataFrame(rows, columns=["section", "key", "value", "note"])
 
 

@@ -371,3 +371,39 @@ def test_no_dem_details_in_vietnamese():
     en = p.with_lang("en").options.set_index("option")["detail"]
     assert en[OPTIONS["satellite"]].iloc[0] == (
         "satellite terminal, 20 Mbps (terrain not assessed: no DEM)")
+
+
+def test_model_sheet_in_vietnamese(sample_list, tmp_path):
+    """The model sheet's sections, keys and fixed texts in Vietnamese (rule and cost
+    parameters keep their names, notes and sources their words); the coverage note is
+    geocov.report.model_note in Vietnamese; the English sheet is unchanged."""
+    from geocov.report import model_note
+
+    result, p = sample_list
+    vi = p.with_lang("vi")
+    m = vi.model
+    assert m["section"].unique().tolist() == ["đầu vào", "mô hình", "quy tắc", "chi phí",
+                                              "ghi chú", "mã lý do"]
+    assert m.iloc[0]["note"] == model_note(result, "vi") != p.model.iloc[0]["note"]
+    data = ["thị trấn", "nguồn số liệu", "mô hình độ cao DEM"]  # the data's own words, files
+    fixed = m[m["section"].isin(["đầu vào", "mô hình", "mã lý do"])
+              & ~m["key"].isin(data)].iloc[1:]
+    english = ["given", "MISSING", "village", "villages", "fiber", "people", "cost", "tier",
+               "signal", "power", "unknown", "options", "first", "radius", "terrain", "rank",
+               "inputs", "model", "remoteness", "horizon", "years", "only", "nearest"]
+    cells = [re.sub(r"\b\w+: ", "", str(c))  # the options' keys ("fiber: ...") stay
+             for c in fixed[["key", "value", "note"]].to_numpy().ravel()]
+    cells += m.loc[m["section"] == "chi phí", "key"].iloc[:3].tolist()
+    left = {w for c in cells for w in english
+            if re.search(rf"(?<![\w.-]){w}(?![\w_-])", c.replace("priority_score", ""))}
+    assert left == set()
+    assert p.model.iloc[4].tolist()[:3] == ["inputs", "stations", "given"]
+    assert vi.with_lang("en").model.equals(p.model)
+    vi.write(tmp_path, formats=["xlsx"], levels=["commune"])
+    wb = openpyxl.load_workbook(tmp_path / "priorities.xlsx", read_only=True)
+    try:
+        sheet = wb[wb.sheetnames[-2]] if "Mô hình" not in wb.sheetnames else wb["Mô hình"]
+        values = [c for row in sheet.iter_rows(values_only=True) for c in row]
+    finally:
+        wb.close()
+    assert "đầu vào" in values and "thôn trắng sóng" in values
