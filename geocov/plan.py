@@ -1183,6 +1183,8 @@ class PlanResult:
     _fiber_units: dict[str, int] = field(default_factory=dict, repr=False)
     # language -> table ("steps", "sites", "links") -> its texts in that language
     _texts: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict, repr=False)
+    # language -> the model sheet in it
+    _models: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def finest(self) -> str:
@@ -1244,7 +1246,8 @@ class PlanResult:
         for lv in levels:
             tables[f"{lv}s"] = self.units(lv)
         summary = pd.DataFrame({"summary": [self.summary(lang), *self.notes]})
-        extra = {"summary": summary, "model": self.model}
+        model = self._models.get(lang, self.model) if lang != "en" else self.model
+        extra = {"summary": summary, "model": model}
         with StagedFiles(collect=True):  # the tables and the workbook, or none of them
             written = write_tables(tables, folder, formats=[f for f in formats if f != "xlsx"],
                                    stem=stem, extra_sheets=extra)
@@ -1252,7 +1255,7 @@ class PlanResult:
                 path = Path(folder) / f"{stem}.xlsx"
                 with StagedFiles() as stage:
                     _workbook(stage.path(path), {"summary": summary, **tables,
-                                                 "model": self.model}, lang)
+                                                 "model": model}, lang)
                 written.append(path)
         return written
 
@@ -1439,8 +1442,10 @@ def plan(
                      objective=objective, levels=tuple(ctx.levels), totals=totals,
                      costs=ctx.costs, notes=tuple(notes), _fiber_units=ctx.fiber_units,
                      _texts={"vi": texts})
-    out.model = _model(ctx, out, sites=sites, budget=budget, fiber_to=fiber_to,
-                       recompute=recompute, resolution_m=recompute_resolution_m)
+    out._models = {lg: _model(ctx, out, sites=sites, budget=budget, fiber_to=fiber_to,
+                              recompute=recompute, resolution_m=recompute_resolution_m, lang=lg)
+                   for lg in _locale.LANGUAGES}
+    out.model = out._models["en"]
     return out
 
 
@@ -2475,71 +2480,76 @@ def _method_words(method: str, lang: str) -> str:
 
 
 def _model(ctx: _PlanContext, p: PlanResult, *, sites: Any, budget: Any, fiber_to: Any,
-           recompute: Any, resolution_m: float | None) -> pd.DataFrame:
+           recompute: Any, resolution_m: float | None, lang: str = "en") -> pd.DataFrame:
+    """The model sheet in ``lang`` (cost parameters keep their names, notes and sources
+    their words)."""
+    from .report import model_note
+
     rows: list[dict[str, str]] = []
 
+    def w(key: str, **fields: Any) -> str:
+        return _label(f"plan.model.{key}", lang, **fields)
+
+    def num(x: float, spec: str) -> str:
+        text = format(x, spec)
+        sym = _locale.number_symbols(lang)
+        return text if lang == "en" else text.translate(
+            str.maketrans({",": sym["group"], ".": sym["decimal"]}))
+
     def add(section: str, key: str, value: Any, note: str = "") -> None:
-        rows.append({"section": section, "key": key, "value": str(value), "note": note})
+        rows.append({"section": w(section), "key": key, "value": str(value), "note": note})
 
     md = ctx.result.metadata
-    add("inputs", "coverage", md.get("title", ""), str(md.get("model", "")))
-    add("inputs", "data date", md.get("data_date", ""))
-    add("inputs", "working CRS", ctx.wcrs.name, "lengths and distances are measured in it")
-    add("asked", "sites", "" if sites is None else sites)
-    add("asked", "budget", "" if budget is None else f"{budget:,.0f} {ctx.currency}",
-        "for the sites; fiber links are priced on top")
-    add("asked", "fiber to", "" if fiber_to is None else (
+    add("inputs", w("coverage"), md.get("title", ""),
+        str(md.get("model", "")) if lang == "en" else model_note(ctx.result, lang))
+    add("inputs", w("data_date"), md.get("data_date", ""))
+    add("inputs", w("working_crs"), ctx.wcrs.name, w("working_crs_note"))
+    add("asked", w("sites"), "" if sites is None else sites)
+    add("asked", w("budget"), "" if budget is None else f"{num(budget, ',.0f')} {ctx.currency}",
+        w("budget_note"))
+    add("asked", w("fiber_to"), "" if fiber_to is None else (
         fiber_to if isinstance(fiber_to, (int, np.integer)) else ", ".join(map(str, fiber_to))))
-    add("asked", "objective", p.objective, OBJECTIVES[p.objective])
-    add("sites", "4G radius of a planned site (m)", f"{ctx.r4g_m:g}",
-        "a planned site serves the villages without 4G within it (exact disc test, as coverage)")
+    add("asked", w("objective"), p.objective, w(f"objective_{p.objective}"))
+    add("sites", w("radius"), f"{ctx.r4g_m:g}", w("radius_note"))
     for what, count in ctx.candidates_info.items():
-        add("sites", what, f"{count:,}")
+        add("sites", what, num(count, ","))
     sel = p.selection
     if sel is not None:
-        add("sites", "method", sel.method)
-        add("sites", "guarantee", f"{100 * sel.bound:.1f}% of the optimum",
-            "sites: the greedy covers at least 1 - 1/e of the optimum (Nemhauser, Wolsey, Fisher "
-            "1978); budget: the better of the greedy by gain per cost and the best single "
-            "affordable candidate covers at least (1 - 1/e)/2 (Khuller, Moss, Naor 1999); "
-            "exact: the optimum (CBC)")
-        add("sites", "value", f"{sel.value:,.1f}", f"{p.objective} newly served")
-        add("sites", "upper bound on the optimum", f"{sel.upper_bound:,.1f}",
-            "what the plan serves plus the best marginal gains left that fit (submodularity)")
-        add("sites", "certified share of the optimum", f"{100 * sel.certified_share:.1f}%")
-        add("sites", "gain evaluations", f"{sel.evaluations:,}", "lazy greedy")
+        add("sites", w("method"), sel.method)
+        add("sites", w("guarantee"), w("guarantee_value", pct=num(100 * sel.bound, ".1f")),
+            w("guarantee_note"))
+        add("sites", w("value"), num(sel.value, ",.1f"), w("value_note",
+                                                       objective=w(f"noun_{p.objective}")))
+        add("sites", w("upper_bound"), num(sel.upper_bound, ",.1f"), w("upper_bound_note"))
+        add("sites", w("certified"), f"{num(100 * sel.certified_share, '.1f')}%")
+        add("sites", w("evaluations"), num(sel.evaluations, ","), w("evaluations_note"))
         for k, v in sel.alternatives.items():
-            add("sites", f"value of the {k}", f"{v:,.1f}")
+            add("sites", w("alternative", name=k), num(v, ",.1f"))
     route = float(ctx.costs.get("fiber", "route_factor"))
-    add("fiber", "tree", "minimum spanning tree (networkx); the existing network is one node: "
-        "fiber nodes, routes and connected villages relay; planned places relay for one another")
-    add("fiber", "link cap", f"{ctx.costs.get('fiber', 'max_km'):g} km of cable",
-        f"= {float(ctx.costs.get('fiber', 'max_km')) / route:,.1f} km straight at route factor "
-        f"{route:g}")
-    add("fiber", "terrain", "the multiplier of the steeper end's mean slope (DEM)"
+    add("fiber", w("tree"), w("tree_value"))
+    add("fiber", w("link_cap"), w("link_cap_value", km=num(ctx.costs.get("fiber", "max_km"), "g")),
+        w("link_cap_note", straight=num(float(ctx.costs.get("fiber", "max_km")) / route, ",.1f"),
+          factor=num(route, "g")))
+    add("fiber", w("terrain"), w("terrain_dem")
         if ctx.priorities is not None and "slope_deg" in ctx.priorities.villages.columns
-        and ctx.priorities.villages["slope_deg"].notna().any() else "none (no DEM): x 1")
-    add("fiber", "fiber_to N", "Prim's algorithm from the network over the units without "
-        "fiber (each unit at its most populous village), stopped after N"
-        if ctx.fiber_order == "cheapest" else "the N units without fiber farthest from the "
-        "network by route distance (each unit at its most populous village)")
-    add("fiber", "routes", "along the roads (the shortest road path; straight access legs x "
-        "the route factor; the straight line where no road way fits the cap)"
-        if ctx.roads is not None else "straight lines x the route factor")
+        and ctx.priorities.villages["slope_deg"].notna().any() else w("terrain_none"))
+    add("fiber", w("fiber_to_n"), w("order_cheapest") if ctx.fiber_order == "cheapest"
+        else w("order_remotest"))
+    add("fiber", w("routes"), w("routes_roads") if ctx.roads is not None
+        else w("routes_straight"))
     same = _recompute_settings(ctx.result, resolution_m)
     terrain = same.get("terrain")
-    add("after", "recomputation", "your recompute function" if recompute is not None else
-        f"geocov.coverage on the result's units, villages and stations (as used) plus the "
-        f"planned sites (operator '{PLAN_OPERATOR}'), with the result's own settings: "
-        f"{same['resolution_m']:g} m grid, population {same.get('population') or 'as before'}"
-        + (f", terrain ({same.get('terrain_mode', 'los')}) on {terrain.source}"
-           if terrain is not None else ""))
-    add("costs", "currency", ctx.currency)
-    add("costs", "horizon", f"{ctx.costs.horizon_years:g} years",
-        f"cost = capex + opex per year x {ctx.costs.opex_factor:.4g}")
+    add("after", w("recomputation"), w("recompute_yours") if recompute is not None else
+        w("recompute_default", operator=PLAN_OPERATOR, grid=num(same["resolution_m"], "g"),
+          population=same.get("population") or w("as_before"),
+          terrain=w("recompute_terrain", mode=same.get("terrain_mode", "los"),
+                    source=terrain.source) if terrain is not None else ""))
+    add("costs", w("currency"), ctx.currency)
+    add("costs", w("horizon"), w("horizon_value", years=num(ctx.costs.horizon_years, "g")),
+        w("horizon_note", factor=num(ctx.costs.opex_factor, ".4g")))
     for _, r in ctx.costs.to_frame().iterrows():  # the cost table's parameters
         add("costs", f"{r['section']}.{r['key']}", f"{r['value']} {r['unit']}".strip(),
             r["source"])
     for number, text in enumerate(p.notes, 1):
-        add("notes", f"note {number}", text)
+        add("notes", w("note", k=number), text)
     return pd.DataFrame(rows, columns=["section", "key", "value", "note"])

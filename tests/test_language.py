@@ -445,6 +445,35 @@ def test_plan_summary_on_the_sample_in_both_languages(sample_plan, tmp_path):
     assert summary.iloc[0, 0] == vi
 
 
+def test_plan_model_sheet_in_vietnamese(sample_plan, sample_result, tmp_path):
+    """The plan's model sheet in a Vietnamese workbook: sections, keys and fixed texts in
+    Vietnamese (the candidates' counts, cost parameters, sources and notes keep their
+    words); the English model is unchanged."""
+    from geocov.report import model_note
+
+    sample_plan.write(tmp_path, formats=["xlsx", "csv"], levels=["commune"], lang="vi")
+    model = pd.read_csv(tmp_path / "plan_model.csv", encoding="utf-8-sig", dtype=str,
+                        keep_default_na=False)
+    assert model["section"].unique().tolist() == [
+        "đầu vào", "yêu cầu", "trạm BTS", "cáp quang", "sau kế hoạch", "chi phí", "ghi chú"]
+    assert model.iloc[0]["note"] == model_note(sample_result, "vi")
+    # the rows geocov words (not the candidates' counts, cost parameters or notes); the
+    # objective's value is the argument as given ("people")
+    fixed = model[model["section"].isin(["đầu vào", "yêu cầu", "trạm BTS", "cáp quang"])
+                  & (model["key"].str.contains("[à-ỹ]") | model["key"].str.startswith("fiber_to N"))]
+    fixed = fixed.iloc[1:].assign(value=lambda f: f["value"].where(f["key"] != "mục tiêu", ""))
+    cells = " | ".join(fixed[["key", "value", "note"]].to_numpy().ravel())
+    assert _english_left(cells.replace("fiber_to N", "")) == []
+    assert "bảo đảm" in cells and "người" in cells
+    wb = openpyxl.load_workbook(tmp_path / "plan.xlsx", read_only=True)
+    try:
+        values = [c for row in wb["Mô hình"].iter_rows(values_only=True) for c in row]
+    finally:
+        wb.close()
+    assert "đầu vào" in values and "yêu cầu" in values
+    assert sample_plan.model.iloc[3].tolist()[:2] == ["asked", "sites"]
+
+
 def test_plan_step_texts_in_vietnamese(sample_plan, tmp_path):
     """The steps' detail and served villages, the sites' and links' texts: Vietnamese in a
     Vietnamese plan's files and workbook, English (as computed) in an English one."""
