@@ -460,7 +460,8 @@ def test_plan_model_sheet_in_vietnamese(sample_plan, sample_result, tmp_path):
     # the rows geocov words (not the candidates' counts, cost parameters or notes); the
     # objective's value is the argument as given ("people")
     fixed = model[model["section"].isin(["đầu vào", "yêu cầu", "trạm BTS", "cáp quang"])
-                  & (model["key"].str.contains("[à-ỹ]") | model["key"].str.startswith("fiber_to N"))]
+                  & (model["key"].str.contains("[à-ỹ]")
+                     | model["key"].str.startswith("fiber_to N"))]
     fixed = fixed.iloc[1:].assign(value=lambda f: f["value"].where(f["key"] != "mục tiêu", ""))
     cells = " | ".join(fixed[["key", "value", "note"]].to_numpy().ravel())
     assert _english_left(cells.replace("fiber_to N", "")) == []
