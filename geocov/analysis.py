@@ -1284,13 +1284,15 @@ def run_reconcile(
     rejects: RejectsReport | None = None,
     rejects_path: str | Path | None = None,
     progress: ProgressArg = None,
+    lang: str | None = None,
 ):
     """Compute ``analysis`` and set the ``official`` figures beside it: ``geocov reconcile``.
 
     :func:`run_analysis`, then :func:`geocov.reconcile.reconcile`; with ``output``
     (``.xlsx`` or ``.csv``, checked before any work) the table is written there. In
     lenient mode the rejects report goes to ``rejects_path`` (default ``rejects.csv``
-    beside the output, or in the current folder).
+    beside the output, or in the current folder). ``lang``: the language of the written
+    table's readings (default: the analysis file's ``lang``, else English).
 
     Returns
     -------
@@ -1318,7 +1320,7 @@ def run_reconcile(
                     tolerance_pct_points=tolerance_pct_points)
     written: list[Path] = []
     if output is not None:
-        written.append(rec.write(output))
+        written.append(rec.write(output, lang=output_lang(analysis, lang)))
     where = Path(output).parent if output is not None else Path.cwd()
     path = _write_rejects(rejects, rejects_path, beside=where)
     if path is not None:

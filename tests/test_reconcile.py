@@ -398,6 +398,16 @@ def test_cli_prints_and_writes(tmp_path):
     assert f"wrote {out}" in res.output and out.exists()
     listed = CliRunner().invoke(main, ["reconcile", "--metrics"])
     assert listed.exit_code == 0 and "villages with fiber | thôn có cáp quang" in listed.output
+    # --lang vi: the written table's readings in Vietnamese too, not only the printed text
+    vi = tmp_path / "out" / "vi.xlsx"
+    res = CliRunner().invoke(main, ["reconcile", str(analysis), str(off), "-o", str(vi),
+                                    "--lang", "vi"])
+    assert res.exit_code == 0, res.output
+    import openpyxl
+
+    ws = openpyxl.load_workbook(vi)["Reconciliation"]
+    col = [c.value for c in ws[1]].index("reading") + 1
+    assert str(ws.cell(2, col).value).startswith("geocov tính được 2/8 (25,0%) thôn có 4G")
 
 
 def test_cli_refuses_bad_output_and_missing_arguments(tmp_path):

@@ -81,6 +81,7 @@ def command(
         rejects=rejects_report(lenient),
         rejects_path=rejects_path,
         progress=show_progress(quiet),
+        lang=lang,
     )
     from ..vocabulary import label
     from .options import command_lang
