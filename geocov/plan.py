@@ -2044,12 +2044,12 @@ def _fiber(ctx: _PlanContext, fiber_to: Any, notes: list[str]
         notes.append(f"fiber_to={count}, remotest: the {count} {ctx.finest}(s) without fiber "
                      f"farthest from the existing network by route distance.")
     if len(tree.unreachable):
-        what = Listing([Words("warning.fiber_target", {
+        unreachable = Listing([Words("warning.fiber_target", {
             "kind": level_words(str(kind[i])),
             "name": unit[i] if kind[i] != "village" else ctx.v_code[vidx[i]]})
             for i in tree.unreachable[:10]])
         w = DataQualityWarning.of("fiber_unreachable", n=len(tree.unreachable),
-                                  km=float(c.get("fiber", "max_km")), listed=what)
+                                  km=float(c.get("fiber", "max_km")), listed=unreachable)
         warnings.warn(w, stacklevel=3)
         notes.append(str(w))
     links = _links_frame(ctx, tree, xy, vidx, unit, kind, net, net_village, near, slope)
@@ -2493,8 +2493,8 @@ def _model(ctx: _PlanContext, p: PlanResult, *, sites: Any, budget: Any, fiber_t
     def num(x: float, spec: str) -> str:
         text = format(x, spec)
         sym = _locale.number_symbols(lang)
-        return text if lang == "en" else text.translate(
-            str.maketrans({",": sym["group"], ".": sym["decimal"]}))
+        marks: dict[int, str | int | None] = {ord(","): sym["group"], ord("."): sym["decimal"]}
+        return text if lang == "en" else text.translate(marks)
 
     def add(section: str, key: str, value: Any, note: str = "") -> None:
         rows.append({"section": w(section), "key": key, "value": str(value), "note": note})

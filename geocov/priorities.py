@@ -1562,8 +1562,8 @@ def _upgrade(ctx: _Context, v: pd.DataFrame, needs4g: np.ndarray, pop: np.ndarra
     """The nearest existing 2G/3G site (a location without 4G/5G) in reach of each village."""
     n = len(v)
     r_km = ctx.r4g_m / 1000.0
-    out = {"feasible": np.zeros(n, bool), "not_assessed": np.zeros(n, bool),
-           "people": np.full(n, np.nan),
+    out: dict[str, Any] = {"feasible": np.zeros(n, bool), "not_assessed": np.zeros(n, bool),
+                           "people": np.full(n, np.nan),
            "reason": {lg: np.full(n, _say("no_upgrade_site", lg, radius=_gnum(r_km, lg)),
                                   dtype=object) for lg in _locale.LANGUAGES}}
     st = ctx.stations
@@ -2181,8 +2181,8 @@ def _write(p: PriorityResult, folder: Path, *, formats: Sequence[str], stem: str
         if "xlsx" in formats:
             path = folder / f"{stem}.xlsx"
             used: set[str] = set()
-            words = _cell_words(lang)
-            book = [table_sheet(frame, titles[name], used=used, lang=lang, words=words)
+            cell_words = _cell_words(lang)
+            book = [table_sheet(frame, titles[name], used=used, lang=lang, words=cell_words)
                     for name, frame in sheets.items()]
             book.append(columns_sheet(book, _label("priority.sheet_columns", lang), lang,
                                       used=used))

@@ -612,8 +612,9 @@ def _g(x: float, lang: str, spec: str = "g") -> str:
     from .locale import number_symbols
 
     text = format(x, spec)
-    return text if lang == "en" else text.translate(str.maketrans(
-        {",": number_symbols(lang)["group"], ".": number_symbols(lang)["decimal"]}))
+    sym = number_symbols(lang)
+    marks: dict[int, str | int | None] = {ord(","): sym["group"], ord("."): sym["decimal"]}
+    return text if lang == "en" else text.translate(marks)
 
 
 def _date(text: Any) -> pd.Timestamp | None:
@@ -722,7 +723,7 @@ def _reading(row: pd.Series, m: Metric, ctx: _Context, official: pd.DataFrame,
         def sites(n: float) -> str:
             if m.layer == "any":
                 return say("sites", n=fmt(n))
-            return say("tech_sites", n=fmt(n), tech=_LAYER_WORDS[m.layer][0])
+            return say("tech_sites", n=fmt(n), tech=_LAYER_WORDS[str(m.layer)][0])
 
         radius = _radius_words(ctx.result, m.layer, lang)
         model = say("model_radius", radius=radius) if radius else say("model")
