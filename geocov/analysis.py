@@ -1525,22 +1525,38 @@ def write_priorities(
     >>> [p.name for p in w.tables][:2]
     ['priorities_villages.csv', 'priorities_communes.csv']
     """
+    return _compute_and_write(
+        analysis, "priorities",
+        lambda a, result: run_priorities(a, result, rejects=rejects, lang=lang, **overrides),
+        folder=folder, target=target, level=level, formats=formats, rejects=rejects,
+        rejects_path=rejects_path, lang=lang, progress=progress, tiers=tiers)
+
+
+def _compute_and_write(analysis: Analysis | str | Path, what: str,
+                       compute: Callable[[Analysis, Any], Any], *, folder: Any, target: Any,
+                       level: str | None, formats: Any, rejects: Any, rejects_path: Any,
+                       lang: str | None, progress: ProgressArg, **write: Any) -> Written:
+    """Coverage of ``analysis``, then ``compute(analysis, result)`` (``what``: the
+    ``"priorities"`` list or the ``"plan"``) written by :func:`_write_staged`, in one
+    progress bar: ``geocov priorities`` and ``geocov plan``."""
     if target is not None:
         table_format(target)
     if not isinstance(analysis, Analysis):
         analysis = read_analysis(analysis)
+    words = output_lang(analysis, lang)
     with progress_for(progress, steps=2, desc="geocov") as bar:
         result = run_analysis(analysis, rejects=rejects, progress=bar)
         if level is not None:
             check_level(level, result_levels(result))
-        with bar.step(label("progress.priorities", output_lang(analysis, lang))):
-            p = run_priorities(analysis, result, rejects=rejects, lang=lang, **overrides)
-        with bar.step(label("progress.write", p.lang, file="priorities")):
+        with bar.step(label(f"progress.{what}", words)):
+            out = compute(analysis, result)
+        with bar.step(label("progress.write", words, file=what)):
             tables, written_rejects = _write_staged(
-                p, analysis, folder=folder, target=target, formats=formats, rejects=rejects,
-                rejects_path=rejects_path, levels=[level] if level else None, tiers=tiers)
+                out, analysis, folder=folder, target=target, formats=formats, rejects=rejects,
+                rejects_path=rejects_path, levels=[level] if level else None, lang=words,
+                **write)
     return Written(result=result, tables=tuple(tables), rejects=rejects,
-                   rejects_path=written_rejects, priorities=p, lang=p.lang)
+                   rejects_path=written_rejects, lang=words, **{what: out})
 
 
 def _write_staged(out: Any, analysis: Analysis, *, folder: Any, target: Any, formats: Any,
@@ -1733,23 +1749,10 @@ def write_plan(
     >>> [p.name for p in w.tables][:3]
     ['plan_steps.csv', 'plan_sites.csv', 'plan_links.csv']
     """
-    if target is not None:
-        table_format(target)
-    if not isinstance(analysis, Analysis):
-        analysis = read_analysis(analysis)
-    with progress_for(progress, steps=2, desc="geocov") as bar:
-        result = run_analysis(analysis, rejects=rejects, progress=bar)
-        if level is not None:
-            check_level(level, result_levels(result))
-        with bar.step(label("progress.plan", output_lang(analysis, lang))):
-            pl = run_plan(analysis, result, rejects=rejects, **overrides)
-        with bar.step(label("progress.write", output_lang(analysis, lang), file="plan")):
-            tables, written_rejects = _write_staged(
-                pl, analysis, folder=folder, target=target, formats=formats, rejects=rejects,
-                rejects_path=rejects_path, levels=[level] if level else None,
-                lang=output_lang(analysis, lang))
-    return Written(result=result, tables=tuple(tables), rejects=rejects,
-                   rejects_path=written_rejects, plan=pl, lang=output_lang(analysis, lang))
+    return _compute_and_write(
+        analysis, "plan", lambda a, result: run_plan(a, result, rejects=rejects, **overrides),
+        folder=folder, target=target, level=level, formats=formats, rejects=rejects,
+        rejects_path=rejects_path, lang=lang, progress=progress)
 
 
 def run_demo(
