@@ -243,3 +243,16 @@ def test_priorities_and_plan_report_their_stages_and_take_q(sample, tmp_path):
                  ["plan", sample["analysis"], "--sites", "1", "--top", "0"]):
         r = invoke(*args, "-o", tmp_path / "cli", "-q")
         assert r.exit_code == 0, r.output
+
+
+def test_priorities_and_plan_take_o_as_run_does(sample, tmp_path):
+    """-o: a table file, or a folder; an unknown suffix is refused before any work (it
+    used to become a folder named list.txt)."""
+    for cmd, first in ((["priorities", sample["analysis"], "--top", "0"], "villages"),
+                       (["plan", sample["analysis"], "--sites", "1", "--top", "0"], "steps")):
+        r = invoke(*cmd, "-o", tmp_path / "list.txt", "-q")
+        assert r.exit_code == 2 and "output must end in .xlsx, .gpkg or .csv" in r.output
+        assert not (tmp_path / "list.txt").exists()
+        r = invoke(*cmd, "-o", tmp_path / "x.csv", "-q")
+        assert r.exit_code == 0, r.output
+        assert (tmp_path / f"x_{first}.csv").exists()

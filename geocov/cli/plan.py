@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from .options import (
+    check_output,
     echo_rejects,
     handles_errors,
     lang_option,
     lenient_option,
+    output_place,
     quiet_option,
     rejects_report,
     say,
@@ -44,7 +44,7 @@ from .options import (
 @click.option("--candidates", type=click.Path(exists=True, dir_okay=False),
               help="Your candidate sites (points; optional site_id and cost columns).")
 @click.option("--level", help="Write the before/after table of this level only.")
-@click.option("-o", "--output", type=click.Path(),
+@click.option("-o", "--output", type=click.Path(), callback=check_output,
               help="Output folder, or one file: plan.xlsx, plan.csv or plan.gpkg "
               "(default: [output] folder).")
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True,
@@ -79,17 +79,15 @@ def command(
     fiber, its [priorities] section the cost table and DEM. Coverage after the plan is
     recomputed with the planned sites added to the stations.
     """
-    from ..analysis import TABLE_SUFFIXES, write_plan
+    from ..analysis import write_plan
     from ..vocabulary import UnknownLevelError
 
     if sites is not None and budget is not None:
         raise click.UsageError("give --sites or --budget, not both")
-    is_file = output is not None and Path(output).suffix.lower() in TABLE_SUFFIXES
     try:
         written = write_plan(
             analysis,
-            folder=None if is_file else output,
-            target=output if is_file else None,
+            **output_place(output),
             level=level,
             sites=sites,
             budget=budget,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from .options import (
+    check_output,
     echo_rejects,
     handles_errors,
     lang_option,
     lenient_option,
+    output_place,
     quiet_option,
     rejects_report,
     say,
@@ -32,6 +32,7 @@ from .options import (
     "-o",
     "--output",
     type=click.Path(),
+    callback=check_output,
     help="Output folder, or one file: list.xlsx, list.csv or list.gpkg "
     "(default: [output] folder).",
 )
@@ -86,15 +87,13 @@ def command(
     ANALYSIS is an analysis TOML file; its [priorities] section sets the DEM, the
     programme attributes, the tiers, the weights and the cost table.
     """
-    from ..analysis import TABLE_SUFFIXES, write_priorities
+    from ..analysis import write_priorities
     from ..vocabulary import UnknownLevelError
 
-    is_file = output is not None and Path(output).suffix.lower() in TABLE_SUFFIXES
     try:
         written = write_priorities(
             analysis,
-            folder=None if is_file else output,
-            target=output if is_file else None,
+            **output_place(output),
             level=level,
             tiers=list(tiers) or None,
             dem=dem,
