@@ -81,6 +81,7 @@ from .vocabulary import (
     covered_column,
     name_column,
     result_levels,
+    result_villages,
     units_with_column,
 )
 from .vocabulary import label as _label
@@ -1480,12 +1481,7 @@ class _PlanContext:
         from .crs import working_crs
         from .stations import DEFAULT_RADIUS_M
 
-        villages = getattr(result, "villages", None)
-        if villages is None:
-            raise SchemaError(
-                "a plan counts villages, and this coverage result has none. "
-                + hint("Pass villages=geocov.read_villages(...) to geocov.coverage.",
-                       "Add a [villages] section (or --villages) to the analysis."))
+        villages = result_villages(result, "a plan")
         if objective not in OBJECTIVES:
             raise SchemaError(f"objective={objective!r} is not valid; use one of "
                               f"{', '.join(OBJECTIVES)}")

@@ -108,6 +108,7 @@ from .vocabulary import (
     level_label,
     name_column,
     result_levels,
+    result_villages,
     stations_column,
     unit_levels,
     units_with_column,
@@ -712,12 +713,7 @@ class _Context:
     @classmethod
     def build(cls, result: Any, rules: PriorityRules, costs: CostModel,
               radius_m: Any) -> _Context:
-        villages = getattr(result, "villages", None)
-        if villages is None:
-            raise SchemaError(
-                "the priority list counts villages, and this coverage result has none. "
-                + hint("Pass villages=geocov.read_villages(...) to geocov.coverage.",
-                       "Add a [villages] section (or --villages) to the analysis."))
+        villages = result_villages(result, "the priority list")
         levels = result_levels(result)
         units = result.units
         wcrs = CRS.from_user_input(result.metadata.get("working_crs") or working_crs(units))

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from .errors import SchemaError
+from .errors import SchemaError, hint
 from .locale import catalogue
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -572,6 +572,28 @@ def result_levels(result: Any) -> list[str]:
     ['province', 'commune']
     """
     return [lv for lv in getattr(result, "levels", ()) if lv != TOTAL]
+
+
+def result_villages(result: Any, needed_by: str) -> Any:
+    """The villages of a coverage result, or a :class:`SchemaError` saying that
+    ``needed_by`` ("the priority list", "a plan") counts villages and how to give them.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> result_villages(SimpleNamespace(villages=None), "a plan")
+    Traceback (most recent call last):
+    ...
+    geocov.errors.SchemaError: a plan counts villages, and this coverage result has none. \
+Pass villages=geocov.read_villages(...) to geocov.coverage.
+    """
+    villages = getattr(result, "villages", None)
+    if villages is None:
+        raise SchemaError(
+            f"{needed_by} counts villages, and this coverage result has none. "
+            + hint("Pass villages=geocov.read_villages(...) to geocov.coverage.",
+                   "Add a [villages] section (or --villages) to the analysis."))
+    return villages
 
 
 class UnknownLevelError(SchemaError):
