@@ -1606,7 +1606,6 @@ def save_png(
     if paper is not None:
         width, height = paper_size_px(paper, landscape=landscape)
     exe = require_chromium()
-    path = Path(path).resolve()
     with tempfile.TemporaryDirectory(prefix="geocov-png-") as tmp:
         if paper is None:
             html = save_map(m, Path(tmp) / "map.html")
@@ -1614,22 +1613,8 @@ def save_png(
         else:
             html = _print_page(m, Path(tmp) / "map.html", paper, landscape)
             extra = [f"--force-device-scale-factor={float(scale):g}"]
-        cmd = [
-            exe,
-            *(CHROMIUM_OFFLINE_FLAGS if offline else CHROMIUM_OFFLINE_FLAGS[:10]),
-            *extra,
-            f"--user-data-dir={Path(tmp) / 'profile'}",
-            f"--window-size={width},{height}",
-            f"--virtual-time-budget={int(wait_ms)}",
-            f"--screenshot={path}",
-            html.as_uri(),
-        ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    if proc.returncode != 0 or not path.exists():
-        raise DataSourceError(
-            f"Chromium ({exe}) did not write {path} (exit {proc.returncode}): {proc.stderr[-500:]}"
-        )
-    return path
+        return _chromium_writes(exe, html, path, "--screenshot", size=(width, height),
+                                wait_ms=wait_ms, offline=offline, flags=extra)
 
 
 def save_pdf(
@@ -1650,22 +1635,38 @@ def save_pdf(
     """
     width, height = paper_size_px(paper, landscape=landscape)
     exe = require_chromium()
-    path = Path(path).resolve()
     with tempfile.TemporaryDirectory(prefix="geocov-pdf-") as tmp:
         html = _print_page(m, Path(tmp) / "map.html", paper, landscape)
+        return _chromium_writes(exe, html, path, "--print-to-pdf", size=(width, height),
+                                wait_ms=wait_ms, offline=offline,
+                                flags=["--no-pdf-header-footer"])
+
+
+def _chromium_writes(exe: str, html: Path, path: str | os.PathLike[str], output_flag: str, *,
+                     size: tuple[int, int], wait_ms: int, offline: bool, flags: list[str]
+                     ) -> Path:
+    """Headless Chromium opens ``html`` (in its folder, with a fresh profile there) and
+    writes ``path`` by ``output_flag`` (``--screenshot``, ``--print-to-pdf``), staged: under
+    a temporary name beside it, renamed when Chromium has written it, so a failure leaves
+    the previous file as it was."""
+    from .io import StagedFiles
+
+    path = Path(path).resolve()
+    with StagedFiles() as stage:
+        out = stage.path(path)
         cmd = [
             exe,
             *(CHROMIUM_OFFLINE_FLAGS if offline else CHROMIUM_OFFLINE_FLAGS[:10]),
-            f"--user-data-dir={Path(tmp) / 'profile'}",
-            f"--window-size={width},{height}",
+            *flags,
+            f"--user-data-dir={html.parent / 'profile'}",
+            f"--window-size={size[0]},{size[1]}",
             f"--virtual-time-budget={int(wait_ms)}",
-            "--no-pdf-header-footer",
-            f"--print-to-pdf={path}",
+            f"{output_flag}={out}",
             html.as_uri(),
         ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    if proc.returncode != 0 or not path.exists():
-        raise DataSourceError(
-            f"Chromium ({exe}) did not write {path} (exit {proc.returncode}): {proc.stderr[-500:]}"
-        )
+        if proc.returncode != 0 or not out.exists():
+            raise DataSourceError(
+                f"Chromium ({exe}) did not write {path} (exit {proc.returncode}): "
+                f"{proc.stderr[-500:]}")
     return path

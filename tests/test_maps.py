@@ -365,6 +365,14 @@ def test_save_png_without_chromium(monkeypatch, tmp_path):
     monkeypatch.setattr(maps, "find_chromium", lambda: "/bin/false")
     with pytest.raises(DataSourceError, match=r"Chromium \(/bin/false\) did not write"):
         maps.save_png(folium.Map(tiles=None), tmp_path / "m.png")
+    # a browser that exits 0 without writing: last year's files stay, and it is said
+    monkeypatch.setattr(maps, "find_chromium", lambda: "/bin/true")
+    for save, name in ((maps.save_png, "old.png"), (maps.save_pdf, "old.pdf")):
+        (tmp_path / name).write_bytes(b"last year's")
+        with pytest.raises(DataSourceError, match=r"Chromium \(/bin/true\) did not write"):
+            save(folium.Map(tiles=None), tmp_path / name)
+        assert (tmp_path / name).read_bytes() == b"last year's"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.pdf", "old.png"]
 
 
 def test_too_many_stations_left_out_and_said(result, monkeypatch, tmp_path):
