@@ -1050,6 +1050,7 @@ def _add_plan(m: Any, layer_cls: Any, plan: Any, lang: str = "en") -> None:
             "routeStyle": {"color": PLAN_LINK_COLOR, "weight": 3.5, "opacity": 0.95,
                            "dashArray": "6 4"},
             "legendKey": "planned_links",
+            "nodeKey": "planned_link_ends",  # each link's start: the place it reaches
             "nodeStyle": {"radius": 5, "color": "#ffffff", "weight": 1.5,
                           "fillColor": PLAN_LINK_COLOR, "fillOpacity": 1.0},
         }

@@ -445,3 +445,24 @@ def test_paper_must_be_known(sample_result, tmp_path):
     with pytest.raises(SchemaError, match=r"paper='Letter' is not valid; use one of: A4, A3"):
         paper_size_px("Letter")
     assert Path(tmp_path).exists()
+
+
+def test_plan_legend_names_the_ends_of_planned_links(browser, sample_result, tmp_path):
+    """The dots at the planned links' ends are the places they reach, not fiber nodes of
+    the network: the legend's block for the planned links says so, in the map's language."""
+    import geocov
+
+    p = geocov.plan(sample_result, fiber_to=2)
+    for lang, block in (("en", "Planned fiber links\nPlanned fiber links\n"
+                               "Place a planned link reaches"),
+                        ("vi", "Tuyến cáp quang dự kiến\nTuyến cáp quang dự kiến\n"
+                               "Nơi tuyến cáp quang dự kiến kéo đến")):
+        page = save_map(coverage_map(sample_result, level="commune", plan=p, lang=lang),
+                        tmp_path / f"plan_{lang}.html")
+        _open(browser, page)
+        _settle(browser)
+        legend = browser.find_element("css selector", ".geocov-legend").text
+        assert block in legend, legend
+        head = "Planned fiber links" if lang == "en" else "Tuyến cáp quang dự kiến"
+        after = legend.split(head, 1)[1]
+        assert "Fiber node" not in after and "Điểm cáp quang" not in after

@@ -619,7 +619,7 @@
     var nodes = L.featureGroup(), d = cfg.nodes;
     for (var k = 0; k < d.x.length; k++) {
       var mk = L.circleMarker([d.y[k], d.x[k]], cfg.nodeStyle);
-      mk.bindTooltip(G.el("div", "geocov-tip-line", cfg.legendKey ? t(cfg.legendKey) : t("fiber_node")), { className: "geocov-tooltip" });
+      mk.bindTooltip(G.el("div", "geocov-tip-line", t(cfg.nodeKey || "fiber_node")), { className: "geocov-tooltip" });
       nodes.addLayer(mk);
     }
     function detailed() { return map.getZoom() >= (cfg.minZoom || 0); }
@@ -637,7 +637,7 @@
       if (routes) rows.push({ shape: "line", color: cfg.routeStyle.color, dash: !!cfg.routeStyle.dashArray,
         label: cfg.legendKey ? t(cfg.legendKey) : t("fiber_route") });
       if (d.x.length && (detailed() || !routes))
-        rows.push({ shape: "circle", color: cfg.nodeStyle.fillColor, label: t("fiber_nodes") });
+        rows.push({ shape: "circle", color: cfg.nodeStyle.fillColor, label: t(cfg.nodeKey || "fiber_nodes") });
       return { title: cfg.legendKey ? t(cfg.legendKey) : t("fiber"), rows: rows };
     });
     return group;
